@@ -1,0 +1,61 @@
+"""Gradient mechanics for the active Keras backend.
+
+Everything GAN-specific in keras-gans is written once with `keras.ops`. The only
+things that differ between TensorFlow, JAX and PyTorch are how a gradient is
+taken and how Keras' `train_step` is called, so those live here, one small
+module per backend. Each module exposes the same functions:
+
+- `value_and_grad(fn, variables)`: call `fn()` (which returns `(loss, aux)`)
+  and return `((loss, aux), grads)`, the gradients of `loss` with respect to
+  `variables`. Any variable `fn` assigns (BatchNorm statistics, random seeds)
+  keeps its new value.
+- `input_gradient(fn, x)`: the gradient of `sum(fn(x))` with respect to `x`,
+  itself differentiable, so a gradient penalty built on it can be trained.
+- `train_step(model, *args)`: adapts Keras' `train_step` convention for the
+  backend (stateful on TensorFlow and PyTorch, `(state, data)` on JAX) to
+  `model.gan_step(data)`.
+- `sync_variables(model)`: makes the model's variables hold the live values
+  (JAX's `fit()` keeps them in its own state between steps).
+- `replica_loss_scale()`: the factor that turns a per-replica mean loss into
+  the share the backend's gradient all-reduce expects (1 without replicas).
+"""
+
+import importlib
+
+import keras
+
+_MODULES = {
+    "tensorflow": "keras_gans.backend.tensorflow",
+    "jax": "keras_gans.backend.jax",
+    "torch": "keras_gans.backend.torch",
+}
+
+
+def current():
+    """Returns the gradient module for the active Keras backend.
+
+    Only that module is imported, so using keras-gans on JAX or PyTorch never
+    imports TensorFlow.
+    """
+    name = keras.backend.backend()
+    if name not in _MODULES:
+        raise ValueError(
+            "keras-gans supports the tensorflow, jax and torch backends. "
+            f"Received: KERAS_BACKEND={name!r}"
+        )
+    return importlib.import_module(_MODULES[name])
+
+
+def value_and_grad(fn, variables):
+    """Calls `fn()` and differentiates its loss; see the module docstring."""
+    return current().value_and_grad(fn, variables)
+
+
+def input_gradient(fn, x):
+    """Differentiable gradient of `sum(fn(x))` with respect to `x`."""
+    return current().input_gradient(fn, x)
+
+
+def replica_loss_scale():
+    """Loss factor for data-parallel replicas (1.0 without replicas)."""
+    return current().replica_loss_scale()

@@ -1,0 +1,125 @@
+"""JAX gradients: `jax.value_and_grad` over a `StatelessScope`.
+
+Keras layers read their weights through `Variable.value`, which honours the
+innermost `keras.StatelessScope`. Inside a jitted step the whole model state
+lives in such a scope (see `train_step`), so the shared, stateful-looking GAN
+logic runs unchanged. To differentiate, the variables of interest are remapped
+to JAX tracers in a nested scope; whatever the function assigns there (BatchNorm
+statistics, seed-generator state) is returned as auxiliary output and written
+back into the enclosing scope, so no state update is lost and no tracer leaks.
+"""
+
+import jax
+from keras import StatelessScope
+from keras import ops
+from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+
+class _RecordingScope(StatelessScope):
+    """A scope that starts from its parent's mapping and remembers writes."""
+
+    def __init__(self, overrides):
+        super().__init__()
+        parent = get_stateless_scope()
+        if parent is not None:
+            self.state_mapping = dict(parent.state_mapping)
+        for variable, value in overrides:
+            self.state_mapping[id(variable)] = value
+        self.written = {}
+
+    def add_update(self, update):
+        variable, _ = update
+        self.written[id(variable)] = variable
+        super().add_update(update)
+
+
+def _traced(fn, variables, written):
+    """Wraps `fn` as a pure function of the variables' values.
+
+    The pure function returns `(fn's output, {id: new value})` for every
+    variable `fn` assigned; `written` collects the variable objects by id.
+    """
+
+    def pure(values):
+        with _RecordingScope(zip(variables, values)) as scope:
+            output = fn()
+        written.update(scope.written)
+        new_values = {key: scope.state_mapping[key] for key in scope.written}
+        return output, new_values
+
+    return pure
+
+
+def _write_back(written, new_values):
+    # Inside a step this records into the enclosing scope; outside one it
+    # assigns the variables for real.
+    for key, value in new_values.items():
+        written[key].assign(value)
+
+
+def value_and_grad(fn, variables):
+    written = {}
+    pure = _traced(fn, variables, written)
+
+    def loss_and_aux(values):
+        (loss, aux), new_values = pure(values)
+        return loss, (aux, new_values)
+
+    values = [v.value for v in variables]
+    (loss, (aux, new_values)), grads = jax.value_and_grad(
+        loss_and_aux, has_aux=True
+    )(values)
+    _write_back(written, new_values)
+    return (loss, aux), grads
+
+
+def input_gradient(fn, x):
+    written = {}
+
+    def total(x):
+        pure = _traced(lambda: ops.sum(ops.cast(fn(x), "float32")), [], written)
+        return pure([])
+
+    grad, new_values = jax.grad(total, has_aux=True)(x)
+    _write_back(written, new_values)
+    return grad
+
+
+def train_step(model, state, data):
+    """Runs `model.gan_step` on Keras' JAX state tuple and returns the new one.
+
+    `model.optimizer` is the GAN's optimizer pair, so the state Keras threads
+    through the jitted step holds both optimizers' variables (keras#18881).
+    """
+    groups = (
+        model.trainable_variables,
+        model.non_trainable_variables,
+        model.optimizer.variables,
+        model.metrics_variables,
+    )
+    mapping = [
+        (variable, value)
+        for variables, values in zip(groups, state)
+        for variable, value in zip(variables, values)
+    ]
+    with StatelessScope(state_mapping=mapping) as scope:
+        logs = model.gan_step(data)
+    new_state = tuple(
+        [scope.get_current_value(v) for v in variables] for variables in groups
+    )
+    return logs, new_state
+
+
+def replica_loss_scale():
+    # keras.distribution shards the batch inside one jitted program, so a
+    # mean over the global batch is already the right loss.
+    return 1.0
+
+
+def sync_variables(model):
+    """Writes the state `fit()` threads through jit back into the variables.
+
+    During `fit()` on JAX the variables are emptied and the live values sit
+    in the trainer's state; a callback that samples must sync them first.
+    """
+    model.jax_state_sync()

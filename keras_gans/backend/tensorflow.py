@@ -1,0 +1,38 @@
+"""TensorFlow gradients: `tf.GradientTape`, nested for second order."""
+
+import tensorflow as tf
+from keras import ops
+
+
+def value_and_grad(fn, variables):
+    with tf.GradientTape() as tape:
+        loss, aux = fn()
+    grads = tape.gradient(
+        loss, variables, unconnected_gradients=tf.UnconnectedGradients.ZERO
+    )
+    return (loss, aux), grads
+
+
+def input_gradient(fn, x):
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = ops.sum(ops.cast(fn(x), "float32"))
+    # Recorded by any enclosing tape, so a penalty built on this gradient
+    # can itself be differentiated with respect to the model's weights.
+    return tape.gradient(total, x)
+
+
+def train_step(model, data):
+    return model.gan_step(data)
+
+
+def replica_loss_scale():
+    # Under tf.distribute the optimizer sums gradients over replicas, so a
+    # per-replica mean must be divided by the replica count.
+    return 1.0 / tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def sync_variables(model):
+    # Variables always hold the current values on this backend.
+    return None

@@ -1,0 +1,35 @@
+"""PyTorch gradients: `torch.autograd.grad`, with `create_graph` for penalties."""
+
+import torch
+
+
+def value_and_grad(fn, variables):
+    loss, aux = fn()
+    params = [v.value for v in variables]
+    grads = torch.autograd.grad(loss, params, allow_unused=True)
+    grads = [
+        torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)
+    ]
+    return (loss, aux), grads
+
+
+def input_gradient(fn, x):
+    # `x` is a leaf of its own: the penalty needs d D(x) / dx at these points,
+    # not a path back into the generator.
+    x = torch.as_tensor(x).detach().requires_grad_(True)
+    total = fn(x).float().sum()
+    (grad,) = torch.autograd.grad(total, x, create_graph=True)
+    return grad
+
+
+def train_step(model, data):
+    return model.gan_step(data)
+
+
+def replica_loss_scale():
+    return 1.0
+
+
+def sync_variables(model):
+    # Variables always hold the current values on this backend.
+    return None

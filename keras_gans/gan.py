@@ -1,0 +1,563 @@
+"""The `GAN` model: a generator and a discriminator trained with `fit()`."""
+
+import numpy as np
+
+import keras
+from keras import ops
+
+from keras_gans import backend
+from keras_gans import losses as losses_module
+from keras_gans import penalties as penalties_module
+from keras_gans.optimizer_pair import OptimizerPair
+
+_CHECK_BATCH = 2
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class GAN(keras.Model):
+    """A generative adversarial network trained with `fit()` on any backend.
+
+    The training step (losses, penalties, `d_steps` discriminator updates per
+    generator update, EMA of the generator, metrics, sampling of z) is written
+    once with `keras.ops`; only gradients are taken by backend code
+    (`keras_gans.backend`). It is compiled by default: XLA on TensorFlow, jit
+    on JAX; eager on PyTorch.
+
+    Conditional GANs: when the generator has two inputs, it is called as
+    `G([z, labels])` and the discriminator as `D([x, labels])`, with integer
+    labels of shape `(batch,)` coming from the data as `(x, labels)`.
+
+    Args:
+        generator: a Keras model mapping z of shape `(batch, latent_dim)`
+            (and labels) to a batch of samples.
+        discriminator: a Keras model mapping samples (and labels) to logits
+            of shape `(batch, 1)`.
+        latent_dim: size of the latent vector z.
+        conditional: whether both networks take class labels. Inferred from
+            the generator's number of inputs when left as None.
+        seed: seed of the model's random stream (z, penalty interpolation).
+            None draws one from the global seed that
+            `keras.utils.set_random_seed` sets.
+
+    Example:
+
+    ```python
+    gan = keras_gans.GAN(generator=G, discriminator=D, latent_dim=64)
+    gan.compile(
+        g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+        d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+        loss="non_saturating",
+    )
+    gan.fit(x, batch_size=256, epochs=5)
+    samples = gan.generate(16, seed=0)
+    ```
+    """
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        latent_dim,
+        conditional=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
+            raise ValueError(
+                "`latent_dim` must be a positive integer. "
+                f"Received: latent_dim={latent_dim!r}"
+            )
+        for argument, model in (
+            ("generator", generator),
+            ("discriminator", discriminator),
+        ):
+            if not isinstance(model, keras.layers.Layer):
+                raise ValueError(
+                    f"`{argument}` must be a Keras model or layer. "
+                    f"Received: {argument}={model!r}"
+                )
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim)
+        if conditional is None:
+            conditional = _number_of_inputs(generator) == 2
+        self.conditional = bool(conditional)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.sample_shape = self._check_networks()
+        self._ema_weights = []
+        self.ema = None
+        self.penalty = None
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.penalty_tracker = keras.metrics.Mean(name="penalty")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True
+
+    # ------------------------------------------------------------------
+    # Construction checks
+
+    def _check_networks(self):
+        """Calls G and D once on a tiny batch; returns G's sample shape.
+
+        Shape mistakes surface here, before any training, with the argument
+        at fault named.
+        """
+        declared = _declared_latent_dim(self.generator)
+        if declared is not None and declared != self.latent_dim:
+            raise ValueError(
+                "The generator's latent input has size "
+                f"{declared}, which does not match `latent_dim`. Pass "
+                f"latent_dim={declared} or change the generator. "
+                f"Received: latent_dim={self.latent_dim}"
+            )
+        z = ops.zeros((_CHECK_BATCH, self.latent_dim))
+        labels = ops.zeros((_CHECK_BATCH,), dtype="int32")
+        try:
+            fake = self._run_generator(z, labels, training=False)
+        except Exception as error:
+            what = "[z, labels]" if self.conditional else "z"
+            raise ValueError(
+                f"The generator could not be called on {what} with z of "
+                f"shape ({_CHECK_BATCH}, {self.latent_dim}): {error}. Check "
+                "that its input matches `latent_dim` (and, for a conditional "
+                "model, that it takes [z, labels]). "
+                f"Received: latent_dim={self.latent_dim}, "
+                f"conditional={self.conditional}"
+            ) from error
+        try:
+            logits = self._run_discriminator(fake, labels, training=False)
+        except Exception as error:
+            raise ValueError(
+                "The discriminator could not be called on the generator's "
+                f"output of shape {tuple(fake.shape)}: {error}. "
+                f"Received: conditional={self.conditional}"
+            ) from error
+        if tuple(logits.shape) != (_CHECK_BATCH, 1):
+            raise ValueError(
+                "The discriminator must return logits of shape (batch, 1). "
+                "Received: discriminator output of shape "
+                f"{tuple(logits.shape)} for a batch of {_CHECK_BATCH}"
+            )
+        return tuple(fake.shape[1:])
+
+    # ------------------------------------------------------------------
+    # Compilation
+
+    def compile(
+        self,
+        g_optimizer=None,
+        d_optimizer=None,
+        loss="non_saturating",
+        d_steps=1,
+        penalty=None,
+        ema=None,
+        jit_compile="auto",
+        steps_per_execution=1,
+        run_eagerly=False,
+    ):
+        """Configures the GAN for training.
+
+        Args:
+            g_optimizer: optimizer of the generator (instance, name or
+                config).
+            d_optimizer: optimizer of the discriminator; a different
+                instance from `g_optimizer`.
+            loss: a loss name (`non_saturating`, `minimax`, `wasserstein`,
+                `hinge`, `least_squares`, `relativistic_average`) or an
+                object with `discriminator_loss` and `generator_loss`.
+            d_steps: discriminator updates per generator update (n_critic).
+                Each uses the same real batch and a fresh z.
+            penalty: None, `"wgan_gp"`, `"r1"` or a penalty object such as
+                `keras_gans.penalties.R1(weight=0.1)`.
+            ema: None, or the decay (e.g. 0.999) of an exponential moving
+                average of the generator's weights, used by `generate()`.
+            jit_compile: `"auto"` compiles with XLA on TensorFlow (also on a
+                CPU) and jit on JAX, and runs PyTorch eagerly. False runs
+                eagerly everywhere, for debugging.
+            steps_per_execution: training steps per compiled call.
+            run_eagerly: run the step as plain Python (debugging).
+
+        Raises:
+            ValueError: for a missing optimizer, an unknown loss or penalty
+                name, or an invalid `d_steps` or `ema`.
+        """
+        g_optimizer = _get_optimizer("g_optimizer", g_optimizer)
+        d_optimizer = _get_optimizer("d_optimizer", d_optimizer)
+        if g_optimizer is d_optimizer:
+            raise ValueError(
+                "`g_optimizer` and `d_optimizer` must be two different "
+                "optimizer instances: each keeps the state of one network. "
+                f"Received: the same object twice ({g_optimizer.name})"
+            )
+        gan_loss = losses_module.get(loss)
+        penalty = penalties_module.get(penalty)
+        if not isinstance(d_steps, (int, np.integer)) or d_steps < 1:
+            raise ValueError(
+                "`d_steps` must be a positive integer. "
+                f"Received: d_steps={d_steps!r}"
+            )
+        if ema is not None and not 0.0 <= ema < 1.0:
+            raise ValueError(
+                "`ema` must be None or a decay in [0, 1), such as 0.999. "
+                f"Received: ema={ema!r}"
+            )
+        if jit_compile == "auto":
+            jit_compile = keras.backend.backend() != "torch"
+        if jit_compile and penalty is not None and (
+            keras.backend.backend() == "torch"
+        ):
+            raise ValueError(
+                "torch.compile cannot differentiate twice, which a gradient "
+                "penalty needs (pytorch#91469). Use jit_compile=False (the "
+                "default on PyTorch). Received: jit_compile=True, "
+                f"penalty={penalty!r}"
+            )
+        if self._uses_float16():
+            g_optimizer = _loss_scaled(g_optimizer)
+            d_optimizer = _loss_scaled(d_optimizer)
+
+        super().compile(
+            optimizer=None,
+            jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+        )
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        self.optimizer = OptimizerPair(g_optimizer, d_optimizer, self)
+        self.optimizer.build()
+        self.gan_loss = gan_loss
+        self.penalty = penalty
+        self.d_steps = int(d_steps)
+        self.ema = None if ema is None else float(ema)
+        if self.ema is not None and not self._ema_weights:
+            self._create_ema_weights()
+
+    def _uses_float16(self):
+        policies = (
+            keras.config.dtype_policy(),
+            self.generator.dtype_policy,
+            self.discriminator.dtype_policy,
+        )
+        return any(p.compute_dtype == "float16" for p in policies)
+
+    def _create_ema_weights(self):
+        for index, variable in enumerate(self.generator.trainable_variables):
+            average = self.add_weight(
+                shape=variable.shape,
+                dtype=variable.dtype,
+                initializer="zeros",
+                trainable=False,
+                name=f"generator_ema_{index}",
+            )
+            # A copy: JAX would otherwise share (and donate twice) one buffer.
+            average.assign(ops.copy(variable.value))
+            self._ema_weights.append(average)
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return None
+        serialize = keras.saving.serialize_keras_object
+        return {
+            "g_optimizer": serialize(self.g_optimizer),
+            "d_optimizer": serialize(self.d_optimizer),
+            "loss": serialize(self.gan_loss),
+            "d_steps": self.d_steps,
+            "penalty": serialize(self.penalty),
+            "ema": self.ema,
+            "jit_compile": self.jit_compile,
+            "steps_per_execution": self.steps_per_execution,
+        }
+
+    def compile_from_config(self, config):
+        deserialize = keras.saving.deserialize_keras_object
+        config = dict(config)
+        for key in ("g_optimizer", "d_optimizer", "loss", "penalty"):
+            if config.get(key) is not None:
+                config[key] = deserialize(config[key])
+        self.compile(**config)
+
+    # ------------------------------------------------------------------
+    # Training
+
+    @property
+    def metrics(self):
+        trackers = [self.d_loss_tracker, self.g_loss_tracker]
+        if self.penalty is not None:
+            trackers.append(self.penalty_tracker)
+        return trackers + [self.d_real_tracker, self.d_fake_tracker]
+
+    @property
+    def steps(self):
+        """Generator updates made so far (restored with the model)."""
+        return int(ops.convert_to_numpy(self.g_optimizer.iterations))
+
+    def train_step(self, *args):
+        """Keras' hook, adapted per backend to `gan_step`."""
+        return backend.current().train_step(self, *args)
+
+    def gan_step(self, data):
+        """One generator update after `d_steps` discriminator updates.
+
+        Written once for every backend; called by `train_step`.
+        """
+        real, labels = self._unpack_batch(data)
+        for _ in range(self.d_steps):
+            self._discriminator_update(real, labels)
+        self._generator_update(real, labels)
+        if self.ema is not None:
+            self._update_ema()
+        return {tracker.name: tracker.result() for tracker in self.metrics}
+
+    def _unpack_batch(self, data):
+        real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if tuple(real.shape[1:]) != self.sample_shape:
+            raise ValueError(
+                "Training samples must have the generator's sample shape "
+                f"{self.sample_shape}. Received: samples of shape "
+                f"{tuple(real.shape[1:])} (batch dimension left out)"
+            )
+        if labels is not None and not self.conditional:
+            raise ValueError(
+                "The data yields (x, labels) but this GAN is unconditional. "
+                "Pass only x to fit(), or build a conditional generator "
+                "taking [z, labels]. Received: labels of shape "
+                f"{tuple(labels.shape)}"
+            )
+        if labels is None and self.conditional:
+            raise ValueError(
+                "This GAN is conditional: fit() needs (x, labels) with "
+                "integer labels of shape (batch,). Received: labels=None"
+            )
+        real = ops.cast(real, "float32")
+        if labels is not None:
+            labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+        return real, labels
+
+    def _discriminator_update(self, real, labels):
+        batch_size = ops.shape(real)[0]
+        fake = self._run_generator(
+            self._sample_latent(batch_size), labels, training=True
+        )
+        fake = ops.stop_gradient(ops.cast(fake, "float32"))
+        optimizer = self.d_optimizer
+
+        def loss_fn():
+            real_logits = self._run_discriminator(real, labels, training=True)
+            fake_logits = self._run_discriminator(fake, labels, training=True)
+            loss = self.gan_loss.discriminator_loss(real_logits, fake_logits)
+            penalty = 0.0
+            if self.penalty is not None:
+                penalty = self.penalty(
+                    lambda x: self._run_discriminator(x, labels, training=True),
+                    real,
+                    fake,
+                    self.seed_generator,
+                )
+                loss = loss + penalty
+            scaled = optimizer.scale_loss(loss * backend.replica_loss_scale())
+            return scaled, (loss, penalty, real_logits, fake_logits)
+
+        variables = self.discriminator.trainable_variables
+        (_, aux), grads = backend.value_and_grad(loss_fn, variables)
+        optimizer.apply(grads, variables)
+        loss, penalty, real_logits, fake_logits = aux
+        self.d_loss_tracker.update_state(loss)
+        if self.penalty is not None:
+            self.penalty_tracker.update_state(penalty)
+        self.d_real_tracker.update_state(ops.mean(real_logits))
+        self.d_fake_tracker.update_state(ops.mean(fake_logits))
+
+    def _generator_update(self, real, labels):
+        batch_size = ops.shape(real)[0]
+        z = self._sample_latent(batch_size)
+        optimizer = self.g_optimizer
+        needs_real = getattr(self.gan_loss, "generator_needs_real_logits", False)
+
+        def loss_fn():
+            fake = self._run_generator(z, labels, training=True)
+            fake_logits = self._run_discriminator(fake, labels, training=True)
+            real_logits = None
+            if needs_real:
+                real_logits = self._run_discriminator(
+                    real, labels, training=True
+                )
+            loss = self.gan_loss.generator_loss(fake_logits, real_logits)
+            scaled = optimizer.scale_loss(loss * backend.replica_loss_scale())
+            return scaled, loss
+
+        variables = self.generator.trainable_variables
+        (_, loss), grads = backend.value_and_grad(loss_fn, variables)
+        optimizer.apply(grads, variables)
+        self.g_loss_tracker.update_state(loss)
+
+    def _update_ema(self):
+        decay = self.ema
+        for average, variable in zip(
+            self._ema_weights, self.generator.trainable_variables
+        ):
+            average.assign(average + (1.0 - decay) * (variable - average))
+
+    def _sample_latent(self, batch_size):
+        return keras.random.normal(
+            (batch_size, self.latent_dim), seed=self.seed_generator
+        )
+
+    def _run_generator(self, z, labels, training):
+        inputs = [z, labels] if self.conditional else z
+        return self.generator(inputs, training=training)
+
+    def _run_discriminator(self, x, labels, training):
+        inputs = [x, labels] if self.conditional else x
+        return self.discriminator(inputs, training=training)
+
+    # ------------------------------------------------------------------
+    # Sampling
+
+    def call(self, inputs, training=False):
+        """Runs the generator: `gan(z)` or, if conditional, `gan([z, y])`."""
+        return self.generator(inputs, training=training)
+
+    def generate(self, n, seed=None, labels=None, batch_size=256, use_ema=True):
+        """Draws `n` samples from the generator as a float32 numpy array.
+
+        Args:
+            n: number of samples.
+            seed: integer seed for z; the same seed gives the same samples
+                for the same weights, on every backend. None draws z from
+                numpy's global generator (seeded by
+                `keras.utils.set_random_seed`).
+            labels: class labels for a conditional GAN: an int (all samples)
+                or a sequence of `n` ints.
+            batch_size: samples per generator call.
+            use_ema: use the moving-average weights when `ema` is set.
+
+        Returns:
+            A numpy array of shape `(n, *sample_shape)`.
+        """
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(
+                f"`n` must be a positive integer. Received: n={n!r}"
+            )
+        labels = self._check_labels(n, labels)
+        if seed is None:
+            seed = np.random.randint(0, 2**31 - 1)
+        z = np.random.default_rng(seed).standard_normal(
+            (n, self.latent_dim), dtype=np.float32
+        )
+        backend.current().sync_variables(self)
+        weights = None
+        if use_ema and self._ema_weights:
+            weights = (
+                [v.value for v in self._ema_weights],
+                [v.value for v in self.generator.non_trainable_variables],
+            )
+        batches = []
+        for start in range(0, n, batch_size):
+            stop = start + batch_size
+            z_batch = z[start:stop]
+            y_batch = None if labels is None else labels[start:stop]
+            inputs = [z_batch, y_batch] if self.conditional else z_batch
+            if weights is None:
+                out = self.generator(inputs, training=False)
+            else:
+                out, _ = self.generator.stateless_call(
+                    *weights, inputs, training=False
+                )
+            batches.append(ops.convert_to_numpy(ops.cast(out, "float32")))
+        return np.concatenate(batches, axis=0)
+
+    def _check_labels(self, n, labels):
+        if not self.conditional:
+            if labels is not None:
+                raise ValueError(
+                    "This GAN is unconditional and takes no labels. "
+                    f"Received: labels={_short(labels)}"
+                )
+            return None
+        if labels is None:
+            raise ValueError(
+                "This GAN is conditional: pass `labels`, an int or one int "
+                "per sample. Received: labels=None"
+            )
+        labels = np.asarray(labels)
+        if labels.ndim == 0:
+            labels = np.full((n,), labels)
+        if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(
+                f"`labels` must be an int or {n} ints, one per sample. "
+                f"Received: labels={_short(labels)}"
+            )
+        return labels.astype("int32")
+
+    # ------------------------------------------------------------------
+    # Serialization
+
+    def get_config(self):
+        serialize = keras.saving.serialize_keras_object
+        return {
+            "name": self.name,
+            "generator": serialize(self.generator),
+            "discriminator": serialize(self.discriminator),
+            "latent_dim": self.latent_dim,
+            "conditional": self.conditional,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def _number_of_inputs(model):
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return 1
+    return len(inputs) if isinstance(inputs, (list, tuple)) else 1
+
+
+def _declared_latent_dim(generator):
+    """The latent size a functional generator declares, if it declares one."""
+    try:
+        inputs = generator.inputs
+    except (AttributeError, ValueError):
+        return None
+    if not inputs:
+        return None
+    shape = inputs[0].shape
+    return shape[-1] if len(shape) == 2 else None
+
+
+def _get_optimizer(argument, optimizer):
+    if optimizer is None:
+        raise ValueError(
+            f"compile() needs `{argument}`, the optimizer of the "
+            f"{'generator' if argument[0] == 'g' else 'discriminator'}, for "
+            "example keras.optimizers.Adam(2e-4, beta_1=0.5). "
+            f"Received: {argument}=None"
+        )
+    try:
+        return keras.optimizers.get(optimizer)
+    except ValueError as error:
+        raise ValueError(
+            f"`{argument}` must be a Keras optimizer, its name or its config. "
+            f"Received: {argument}={optimizer!r}"
+        ) from error
+
+
+def _loss_scaled(optimizer):
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) < 80 else text[:77] + "..."
