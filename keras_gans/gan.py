@@ -363,7 +363,7 @@ class GAN(keras.Model):
 
         variables = self.discriminator.trainable_variables
         (_, aux), grads = backend.value_and_grad(loss_fn, variables)
-        optimizer.apply(grads, variables)
+        backend.apply_gradients(optimizer, grads, variables)
         loss, penalty, real_logits, fake_logits = aux
         self.d_loss_tracker.update_state(loss)
         if self.penalty is not None:
@@ -391,7 +391,7 @@ class GAN(keras.Model):
 
         variables = self.generator.trainable_variables
         (_, loss), grads = backend.value_and_grad(loss_fn, variables)
-        optimizer.apply(grads, variables)
+        backend.apply_gradients(optimizer, grads, variables)
         self.g_loss_tracker.update_state(loss)
 
     def _update_ema(self):

@@ -11,6 +11,7 @@ module per backend. Each module exposes the same functions:
   keeps its new value.
 - `input_gradient(fn, x)`: the gradient of `sum(fn(x))` with respect to `x`,
   itself differentiable, so a gradient penalty built on it can be trained.
+- `apply_gradients(optimizer, grads, variables)`: one optimizer update.
 - `train_step(model, *args)`: adapts Keras' `train_step` convention for the
   backend (stateful on TensorFlow and PyTorch, `(state, data)` on JAX) to
   `model.gan_step(data)`.
@@ -54,6 +55,11 @@ def value_and_grad(fn, variables):
 def input_gradient(fn, x):
     """Differentiable gradient of `sum(fn(x))` with respect to `x`."""
     return current().input_gradient(fn, x)
+
+
+def apply_gradients(optimizer, grads, variables):
+    """Applies one optimizer update to `variables`."""
+    return current().apply_gradients(optimizer, grads, variables)
 
 
 def replica_loss_scale():

@@ -123,3 +123,21 @@ def sync_variables(model):
     in the trainer's state; a callback that samples must sync them first.
     """
     model.jax_state_sync()
+
+
+def apply_gradients(optimizer, grads, variables):
+    """Applies an update through `optimizer.stateless_apply`.
+
+    The stateful `optimizer.apply` of `LossScaleOptimizer` assigns inside
+    `ops.cond` branches, which leaks tracers under jit; the stateless form is
+    pure, and its results are recorded in the enclosing scope.
+    """
+    new_values, new_optimizer_values = optimizer.stateless_apply(
+        [v.value for v in optimizer.variables],
+        grads,
+        [v.value for v in variables],
+    )
+    for variable, value in zip(variables, new_values):
+        variable.assign(value)
+    for variable, value in zip(optimizer.variables, new_optimizer_values):
+        variable.assign(value)

@@ -33,3 +33,7 @@ def replica_loss_scale():
 def sync_variables(model):
     # Variables always hold the current values on this backend.
     return None
+
+
+def apply_gradients(optimizer, grads, variables):
+    optimizer.apply(grads, variables)

@@ -1,0 +1,17 @@
+"""Shared test setup: every test starts from the same seed and dtype policy."""
+
+import keras
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def fresh_keras_state():
+    keras.utils.set_random_seed(0)
+    keras.config.set_dtype_policy("float32")
+    yield
+    keras.config.set_dtype_policy("float32")
+    keras.backend.clear_session()
+
+
+def pytest_report_header(config):
+    return f"keras backend: {keras.backend.backend()}"

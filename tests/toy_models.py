@@ -1,0 +1,33 @@
+"""Small generators and discriminators the tests train on 2-D toy data."""
+
+import keras
+
+
+def mlp(input_dim, output_dim, width=128, depth=2, name=None):
+    """A ReLU MLP from `input_dim` features to `output_dim` linear outputs."""
+    inputs = keras.Input((input_dim,))
+    x = inputs
+    for _ in range(depth):
+        x = keras.layers.Dense(width, activation="relu")(x)
+    outputs = keras.layers.Dense(output_dim)(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def conditional_mlp(input_dim, output_dim, num_classes, width=128, name=None):
+    """An MLP on `[features, labels]`: the label is embedded and concatenated."""
+    features = keras.Input((input_dim,))
+    labels = keras.Input((), dtype="int32")
+    embedded = keras.layers.Embedding(num_classes, 8)(labels)
+    x = keras.layers.Concatenate()([features, embedded])
+    for _ in range(2):
+        x = keras.layers.Dense(width, activation="relu")(x)
+    outputs = keras.layers.Dense(output_dim)(x)
+    return keras.Model([features, labels], outputs, name=name)
+
+
+def optimizers(learning_rate=1e-3):
+    """A fresh (generator, discriminator) pair of Adam optimizers."""
+    return (
+        keras.optimizers.Adam(learning_rate, beta_1=0.5),
+        keras.optimizers.Adam(learning_rate, beta_1=0.5),
+    )
