@@ -496,6 +496,32 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------
     # Serialization
 
+    def _own_state(self):
+        """The GAN's own variables: EMA weights and the random stream.
+
+        Keras saves a layer's own variables but not its seed generators';
+        saving the stream too makes a reloaded run draw the same z next.
+        """
+        own = self._trainable_variables + self._non_trainable_variables
+        return own + [self.seed_generator.state]
+
+    def save_own_variables(self, store):
+        for index, variable in enumerate(self._own_state()):
+            store[str(index)] = variable
+
+    def load_own_variables(self, store):
+        variables = self._own_state()
+        if len(store.keys()) != len(variables):
+            raise ValueError(
+                f"The saved GAN holds {len(store.keys())} variables of its "
+                f"own but this one has {len(variables)} (EMA weights and the "
+                "random-stream state). Compile with the same `ema` setting "
+                "as the saved model. "
+                f"Received: ema={self.ema}"
+            )
+        for index, variable in enumerate(variables):
+            variable.assign(store[str(index)])
+
     def get_config(self):
         serialize = keras.saving.serialize_keras_object
         return {

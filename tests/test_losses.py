@@ -122,67 +122,76 @@ def evaluate(loss, real, fake, dtype="float32"):
     )
 
 
-@pytest.mark.parametrize(
-    "kind",
-    ["unit", "wide", "saturated", "saturated_right", "saturated_wrong"],
-)
+KINDS = ["unit", "wide", "saturated", "saturated_right", "saturated_wrong"]
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_loss_matches_the_published_formula(name, kind):
-    real, fake = logits_pair(kind)
-    d_loss, g_loss = evaluate(losses.get(name), real, fake)
+def test_loss_matches_the_published_formula(name):
+    loss = losses.get(name)
     reference_d, reference_g = REFERENCE[name]
-    expected_d = reference_d(real, fake)
-    expected_g = reference_g(fake, real)
-    assert np.isfinite(d_loss) and np.isfinite(g_loss), (d_loss, g_loss)
-    np.testing.assert_allclose(d_loss, expected_d, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(g_loss, expected_g, rtol=1e-5, atol=1e-6)
+    for kind in KINDS:
+        real, fake = logits_pair(kind)
+        d_loss, g_loss = evaluate(loss, real, fake)
+        assert np.isfinite(d_loss) and np.isfinite(g_loss), (kind, d_loss, g_loss)
+        np.testing.assert_allclose(
+            d_loss, reference_d(real, fake), rtol=1e-5, atol=1e-6, err_msg=kind
+        )
+        np.testing.assert_allclose(
+            g_loss, reference_g(fake, real), rtol=1e-5, atol=1e-6, err_msg=kind
+        )
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_float16_logits_give_float32_losses(name):
+def test_float16_logits_give_float32_losses():
     real, fake = logits_pair("unit")
     real[:4], fake[:4] = 50.0, -50.0  # exp(50) overflows float16
-    loss = losses.get(name)
-    half = evaluate(loss, real, fake, dtype="float16")
     # The same float16-rounded values, given as float32.
-    single = evaluate(
-        loss,
-        real.astype("float16").astype("float32"),
-        fake.astype("float16").astype("float32"),
-    )
-    np.testing.assert_allclose(half, single, rtol=1e-6, atol=1e-7)
-    # And close to the exact result on the unrounded logits.
-    reference_d, reference_g = REFERENCE[name]
-    np.testing.assert_allclose(
-        half, (reference_d(real, fake), reference_g(fake, real)),
-        rtol=2e-3, atol=2e-3,
-    )
+    real_rounded = real.astype("float16").astype("float32")
+    fake_rounded = fake.astype("float16").astype("float32")
+    for name in NAMES:
+        loss = losses.get(name)
+        half = evaluate(loss, real, fake, dtype="float16")
+        single = evaluate(loss, real_rounded, fake_rounded)
+        np.testing.assert_allclose(
+            half, single, rtol=1e-6, atol=1e-7, err_msg=name
+        )
+        # And close to the exact result on the unrounded logits.
+        reference_d, reference_g = REFERENCE[name]
+        np.testing.assert_allclose(
+            half,
+            (reference_d(real, fake), reference_g(fake, real)),
+            rtol=2e-3,
+            atol=2e-3,
+            err_msg=name,
+        )
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_losses_push_each_network_the_right_way(name):
+def test_losses_push_each_network_the_right_way():
     """D's loss falls as real logits rise or fake ones fall; G's as fake rise."""
     rng = np.random.default_rng(1)
     # Inside (0, 1), where every loss is strictly monotone in the logits.
     real = rng.uniform(0.1, 0.9, (32, 1))
     fake = rng.uniform(0.1, 0.9, (32, 1))
-    loss = losses.get(name)
-    d_loss, g_loss = evaluate(loss, real, fake)
-    assert evaluate(loss, real + 0.05, fake)[0] < d_loss
-    assert evaluate(loss, real, fake - 0.05)[0] < d_loss
-    fake_up = fake + 0.05
-    assert loss.generator_loss(
-        ops.convert_to_tensor(fake_up.astype("float32")),
-        ops.convert_to_tensor(real.astype("float32")),
-    ) < g_loss
+    for name in NAMES:
+        loss = losses.get(name)
+        d_loss, g_loss = evaluate(loss, real, fake)
+        assert evaluate(loss, real + 0.05, fake)[0] < d_loss, name
+        assert evaluate(loss, real, fake - 0.05)[0] < d_loss, name
+        assert evaluate(loss, real, fake + 0.05)[1] < g_loss, name
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_get_by_name(name):
-    loss = losses.get(name)
-    assert isinstance(loss, losses.GANLoss)
-    assert loss.name == name
-    assert losses.get(loss) is loss
+def test_get_by_name_and_serialized_round_trip():
+    real, fake = logits_pair("unit")
+    for name in NAMES:
+        loss = losses.get(name)
+        assert isinstance(loss, losses.GANLoss), name
+        assert loss.name == name
+        assert losses.get(loss) is loss
+        config = keras.saving.serialize_keras_object(loss)
+        config = json.loads(json.dumps(config))  # as stored in a .keras file
+        restored = losses.get(config)
+        assert type(restored) is type(loss), (name, config)
+        assert restored is not loss
+        assert evaluate(restored, real, fake) == evaluate(loss, real, fake)
 
 
 def test_get_returns_a_custom_loss_object_unchanged():
@@ -195,18 +204,6 @@ def test_get_returns_a_custom_loss_object_unchanged():
 
     custom = Custom()
     assert losses.get(custom) is custom
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_serialized_loss_round_trips_through_get(name):
-    loss = losses.get(name)
-    config = keras.saving.serialize_keras_object(loss)
-    config = json.loads(json.dumps(config))  # as stored in a .keras file
-    restored = losses.get(config)
-    assert type(restored) is type(loss)
-    assert restored is not loss
-    real, fake = logits_pair("unit")
-    assert evaluate(restored, real, fake) == evaluate(loss, real, fake)
 
 
 def test_relativistic_generator_loss_needs_real_logits():
