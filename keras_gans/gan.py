@@ -63,7 +63,7 @@ class GAN(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
+        if not _is_positive_int(latent_dim):
             raise ValueError(
                 "`latent_dim` must be a positive integer. "
                 f"Received: latent_dim={latent_dim!r}"
@@ -132,8 +132,10 @@ class GAN(keras.Model):
         except Exception as error:
             raise ValueError(
                 "The discriminator could not be called on the generator's "
-                f"output of shape {tuple(fake.shape)}: {error}. "
-                f"Received: conditional={self.conditional}"
+                f"output: {error}. Its input must match the generator's "
+                "samples (and take [x, labels] for a conditional model). "
+                f"Received: generator output shape={tuple(fake.shape)}, "
+                f"conditional={self.conditional}"
             ) from error
         if tuple(logits.shape) != (_CHECK_BATCH, 1):
             raise ValueError(
@@ -194,12 +196,16 @@ class GAN(keras.Model):
             )
         gan_loss = losses_module.get(loss)
         penalty = penalties_module.get(penalty)
-        if not isinstance(d_steps, (int, np.integer)) or d_steps < 1:
+        if not _is_positive_int(d_steps):
             raise ValueError(
                 "`d_steps` must be a positive integer. "
                 f"Received: d_steps={d_steps!r}"
             )
-        if ema is not None and not 0.0 <= ema < 1.0:
+        if ema is not None and not (
+            isinstance(ema, (int, float, np.floating))
+            and not isinstance(ema, bool)
+            and 0.0 <= ema < 1.0
+        ):
             raise ValueError(
                 "`ema` must be None or a decay in [0, 1), such as 0.999. "
                 f"Received: ema={ema!r}"
@@ -295,6 +301,11 @@ class GAN(keras.Model):
         """Generator updates made so far (restored with the model)."""
         return int(ops.convert_to_numpy(self.g_optimizer.iterations))
 
+    def fit(self, *args, **kwargs):
+        """Keras' `fit()`; a failure never leaves the model without weights."""
+        with backend.current().keep_variables_on_error(self):
+            return super().fit(*args, **kwargs)
+
     def train_step(self, *args):
         """Keras' hook, adapted per backend to `gan_step`."""
         return backend.current().train_step(self, *args)
@@ -334,7 +345,16 @@ class GAN(keras.Model):
             )
         real = ops.cast(real, "float32")
         if labels is not None:
-            labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+            shape = tuple(labels.shape)
+            if len(shape) == 2 and shape[1] == 1:
+                labels = ops.squeeze(labels, axis=1)
+            elif len(shape) != 1:
+                raise ValueError(
+                    "`labels` must be integer class ids of shape (batch,), "
+                    "not one-hot vectors. Received: labels of shape "
+                    f"{shape}"
+                )
+            labels = ops.cast(labels, "int32")
         return real, labels
 
     def _discriminator_update(self, real, labels):
@@ -438,7 +458,7 @@ class GAN(keras.Model):
         Returns:
             A numpy array of shape `(n, *sample_shape)`.
         """
-        if not isinstance(n, (int, np.integer)) or n < 1:
+        if not _is_positive_int(n):
             raise ValueError(
                 f"`n` must be a positive integer. Received: n={n!r}"
             )
@@ -539,6 +559,14 @@ class GAN(keras.Model):
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def _is_positive_int(value):
+    return (
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, bool)
+        and value >= 1
+    )
 
 
 def _number_of_inputs(model):

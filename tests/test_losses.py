@@ -1,4 +1,4 @@
-"""The built-in losses against float64 numpy versions of their papers' formulas."""
+"""Built-in losses against float64 numpy versions of the published formulas."""
 
 import json
 
@@ -132,7 +132,7 @@ def test_loss_matches_the_published_formula(name):
     for kind in KINDS:
         real, fake = logits_pair(kind)
         d_loss, g_loss = evaluate(loss, real, fake)
-        assert np.isfinite(d_loss) and np.isfinite(g_loss), (kind, d_loss, g_loss)
+        assert np.isfinite([d_loss, g_loss]).all(), (kind, d_loss, g_loss)
         np.testing.assert_allclose(
             d_loss, reference_d(real, fake), rtol=1e-5, atol=1e-6, err_msg=kind
         )
@@ -166,7 +166,7 @@ def test_float16_logits_give_float32_losses():
 
 
 def test_losses_push_each_network_the_right_way():
-    """D's loss falls as real logits rise or fake ones fall; G's as fake rise."""
+    """D's loss falls as real logits rise or fake fall; G's as fake rise."""
     rng = np.random.default_rng(1)
     # Inside (0, 1), where every loss is strictly monotone in the logits.
     real = rng.uniform(0.1, 0.9, (32, 1))
@@ -187,7 +187,7 @@ def test_get_by_name_and_serialized_round_trip():
         assert loss.name == name
         assert losses.get(loss) is loss
         config = keras.saving.serialize_keras_object(loss)
-        config = json.loads(json.dumps(config))  # as stored in a .keras file
+        config = json.loads(json.dumps(config))  # as in a .keras file
         restored = losses.get(config)
         assert type(restored) is type(loss), (name, config)
         assert restored is not loss

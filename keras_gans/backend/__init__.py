@@ -17,6 +17,8 @@ module per backend. Each module exposes the same functions:
   `model.gan_step(data)`.
 - `sync_variables(model)`: makes the model's variables hold the live values
   (JAX's `fit()` keeps them in its own state between steps).
+- `keep_variables_on_error(model)`: a context around `fit()` that keeps the
+  model's weights if training fails before its first step (JAX empties them).
 - `replica_loss_scale()`: the factor that turns a per-replica mean loss into
   the share the backend's gradient all-reduce expects (1 without replicas).
 """

@@ -9,6 +9,8 @@ statistics, seed-generator state) is returned as auxiliary output and written
 back into the enclosing scope, so no state update is lost and no tracer leaks.
 """
 
+import contextlib
+
 import jax
 from keras import StatelessScope
 from keras import ops
@@ -141,3 +143,27 @@ def apply_gradients(optimizer, grads, variables):
         variable.assign(value)
     for variable, value in zip(optimizer.variables, new_optimizer_values):
         variable.assign(value)
+
+
+@contextlib.contextmanager
+def keep_variables_on_error(model):
+    """Restores the variables Keras emptied if `fit()` fails before a step.
+
+    Keras' JAX `fit()` empties the variables when it starts and writes them
+    back only from the state of a step that ran, so an error while tracing
+    the first step (bad data, a shape mistake) would leave the model without
+    weights. Variables still empty after a failure get their values back.
+    """
+    variables = (
+        model.variables
+        + list(model.optimizer.variables)
+        + model.metrics_variables
+    )
+    saved = [(v, v.value) for v in variables]
+    try:
+        yield
+    except BaseException:
+        for variable, value in saved:
+            if variable._value is None:
+                variable._value = value
+        raise
