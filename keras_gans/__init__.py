@@ -1,11 +1,47 @@
-"""keras-gans: generative adversarial networks for Keras 3 on any backend."""
+"""keras-gans: generative adversarial networks for Keras 3 on any backend.
 
-from keras_gans import datasets
-from keras_gans import losses
-from keras_gans import metrics
-from keras_gans import penalties
-from keras_gans.gan import GAN
+Attributes are imported on first use, so `import keras_gans` (and the
+`keras-gans` command) does not import Keras or a backend until needed: the
+command line can still choose the backend after it starts.
+"""
+
+import importlib
+
+from keras_gans.hookspecs import hookimpl
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "datasets", "losses", "metrics", "penalties", "__version__"]
+_ATTRIBUTES = {
+    "GAN": "keras_gans.gan",
+    "build_architecture": "keras_gans.catalogue_api",
+    "get_loss": "keras_gans.catalogue_api",
+    "get_penalty": "keras_gans.catalogue_api",
+    "load_dataset": "keras_gans.catalogue_api",
+    "registered": "keras_gans.catalogue_api",
+}
+_SUBMODULES = (
+    "architectures",
+    "backend",
+    "datasets",
+    "losses",
+    "metrics",
+    "penalties",
+    "plugins",
+)
+
+__all__ = sorted([*_ATTRIBUTES, *_SUBMODULES, "hookimpl", "__version__"])
+
+
+def __getattr__(name):
+    if name in _ATTRIBUTES:
+        value = getattr(importlib.import_module(_ATTRIBUTES[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"keras_gans.{name}")
+    else:
+        raise AttributeError(f"module 'keras_gans' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

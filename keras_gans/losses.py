@@ -10,7 +10,6 @@ import abc
 import keras
 from keras import ops
 
-from keras_gans.naming import unknown_name_error
 
 
 def _logits(x):
@@ -157,7 +156,8 @@ def get(identifier):
     """Returns a loss object from a name, a config dict or a loss object.
 
     Args:
-        identifier: a registered name such as `"hinge"`, a serialized loss, or
+        identifier: a name registered by keras-gans or a plugin, such as
+            `"hinge"`, a serialized loss, or
             any object with `discriminator_loss` and `generator_loss` methods.
 
     Returns:
@@ -167,11 +167,9 @@ def get(identifier):
         ValueError: for an unknown name, listing the known ones.
     """
     if isinstance(identifier, str):
-        if identifier not in BUILTIN_LOSSES:
-            raise unknown_name_error(
-                "loss", "loss", identifier, BUILTIN_LOSSES
-            )
-        return BUILTIN_LOSSES[identifier]()
+        from keras_gans import plugins
+
+        return plugins.catalogue().create("losses", identifier, "loss")
     if isinstance(identifier, dict):
         return keras.saving.deserialize_keras_object(identifier)
     if hasattr(identifier, "discriminator_loss") and hasattr(

@@ -3,7 +3,7 @@
 import difflib
 
 
-def unknown_name_error(kind, argument, name, known, plural=None):
+def unknown_name_error(kind, argument, name, known, plural=None, note=""):
     """Builds the `ValueError` for a name that is not registered.
 
     The message lists every known name and, where one is close, suggests it.
@@ -14,4 +14,6 @@ def unknown_name_error(kind, argument, name, known, plural=None):
     close = difflib.get_close_matches(str(name), known, n=1)
     if close:
         message += f" Did you mean {close[0]!r}?"
+    if note:
+        message += f" {note}"
     return ValueError(f"{message} Received: {argument}={name!r}")

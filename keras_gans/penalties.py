@@ -12,7 +12,6 @@ import keras
 from keras import ops
 
 from keras_gans import backend
-from keras_gans.naming import unknown_name_error
 
 
 def _per_sample_squared_norm(grad):
@@ -127,11 +126,9 @@ def get(identifier):
     if identifier is None:
         return None
     if isinstance(identifier, str):
-        if identifier not in BUILTIN_PENALTIES:
-            raise unknown_name_error(
-                "penalty", "penalty", identifier, BUILTIN_PENALTIES, "penalties"
-            )
-        return BUILTIN_PENALTIES[identifier]()
+        from keras_gans import plugins
+
+        return plugins.catalogue().create("penalties", identifier, "penalty")
     if isinstance(identifier, dict):
         return keras.saving.deserialize_keras_object(identifier)
     if callable(identifier):

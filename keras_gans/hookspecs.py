@@ -1,0 +1,79 @@
+"""The hooks a keras-gans plugin can implement.
+
+Every hook receives a host-built `register(name, factory, *, description="")`
+callback. Calling it adds one named factory to the catalogue; the plugin that
+made the call is recorded as its owner. A plugin implements a hook with
+`@keras_gans.hookimpl` and is found through the `keras_gans` entry-point
+group of its distribution:
+
+```toml
+[project.entry-points.keras_gans]
+my_plugin = "my_package.plugin"
+```
+
+The built-in architectures, losses, penalties and datasets are registered
+through these same hooks (`keras_gans/builtins.py`).
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("keras_gans")
+hookimpl = pluggy.HookimplMarker("keras_gans")
+
+
+@hookspec
+def register_architectures(register):
+    """Registers generator/discriminator pairs.
+
+    `factory(latent_dim, sample_shape, num_classes=None, **params)` returns
+    `(generator, discriminator)`, two Keras models that `keras_gans.GAN`
+    accepts: G maps z (and labels) to samples of `sample_shape`, D maps
+    samples (and labels) to logits of shape `(batch, 1)`.
+    """
+
+
+@hookspec
+def register_losses(register):
+    """Registers adversarial losses.
+
+    `factory(**params)` returns an object with
+    `discriminator_loss(real_logits, fake_logits)` and
+    `generator_loss(fake_logits, real_logits)`, written with `keras.ops`.
+    """
+
+
+@hookspec
+def register_penalties(register):
+    """Registers discriminator penalties.
+
+    `factory(**params)` returns a callable
+    `penalty(discriminator, real, fake, seed)` giving a scalar, as the
+    classes in `keras_gans.penalties` do.
+    """
+
+
+@hookspec
+def register_datasets(register):
+    """Registers datasets.
+
+    `factory(**params)` returns what `fit()` accepts: an array `x`, a tuple
+    `(x, labels)` of arrays, a `tf.data.Dataset` or a `keras.utils.PyDataset`.
+    Images are channels-last and scaled to [-1, 1].
+    """
+
+
+@hookspec
+def register_metrics(register):
+    """Registers evaluation metrics.
+
+    `factory(**params)` returns a callable scoring generated samples against
+    real ones (see `keras_gans.metrics`).
+    """
+
+
+@hookspec
+def register_callbacks(register):
+    """Registers training callbacks.
+
+    `factory(**params)` returns a `keras.callbacks.Callback`.
+    """

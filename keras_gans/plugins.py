@@ -1,0 +1,287 @@
+"""The plugin host: loads plugins and keeps the catalogue of named factories.
+
+Built-ins (`keras_gans.builtins`) and third-party plugins (entry points in
+the `keras_gans` group) go through the same hooks. A plugin that fails to
+import, or raises in a hook, is recorded as broken with its error and its
+names are left out; nothing else is affected, so one bad plugin never takes
+the command line down. A name registered by two plugins is usable by
+neither: looking it up raises an error naming both owners.
+
+`KERAS_GANS_LOAD_PLUGINS` picks which third-party plugins load: a comma
+separated list of entry-point names; empty loads none. Unset loads all.
+"""
+
+import dataclasses
+import importlib
+import importlib.metadata
+import os
+
+import pluggy
+
+from keras_gans import hookspecs
+from keras_gans.naming import unknown_name_error
+
+ENTRY_POINT_GROUP = "keras_gans"
+LOAD_PLUGINS_ENV = "KERAS_GANS_LOAD_PLUGINS"
+BUILTIN_PLUGIN = "keras_gans"
+BUILTIN_MODULE = "keras_gans.builtins"
+
+# kind (as in the hook names) -> singular noun used in messages
+KINDS = {
+    "architectures": "architecture",
+    "losses": "loss",
+    "penalties": "penalty",
+    "datasets": "dataset",
+    "metrics": "metric",
+    "callbacks": "callback",
+}
+
+
+class CatalogueError(ValueError):
+    """A name that is unknown, registered twice, or owned by a broken plugin."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One registered factory and the plugin that registered it."""
+
+    kind: str
+    name: str
+    factory: object
+    description: str
+    plugin: str
+
+
+@dataclasses.dataclass
+class PluginInfo:
+    """What `keras-gans plugins` shows about one plugin."""
+
+    name: str
+    module: str
+    version: str | None = None
+    error: str | None = None
+    conflicts: list = dataclasses.field(default_factory=list)
+    registered: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def status(self):
+        return "broken" if self.error else "ok"
+
+    def as_dict(self):
+        return {
+            "name": self.name,
+            "module": self.module,
+            "version": self.version,
+            "status": self.status,
+            "error": self.error,
+            "conflicts": list(self.conflicts),
+            "registered": {k: sorted(v) for k, v in self.registered.items()},
+        }
+
+
+class Catalogue:
+    """Named factories of every kind, with their owners and any problems."""
+
+    def __init__(self):
+        self.entries = {kind: {} for kind in KINDS}
+        self.duplicates = {kind: {} for kind in KINDS}
+        self.plugins = {}
+
+    # -- filling ---------------------------------------------------------
+
+    def add_plugin(self, info):
+        self.plugins[info.name] = info
+
+    def register_function(self, kind, plugin):
+        """The `register` callback handed to one plugin's hook."""
+
+        def register(name, factory, *, description=""):
+            self._register(kind, plugin, name, factory, description)
+
+        return register
+
+    def _register(self, kind, plugin, name, factory, description):
+        if not isinstance(name, str) or not name:
+            raise CatalogueError(
+                f"A {KINDS[kind]} name must be a non-empty string. "
+                f"Received: name={name!r} from plugin {plugin!r}"
+            )
+        if not callable(factory):
+            raise CatalogueError(
+                f"The factory registered as {KINDS[kind]} {name!r} must be "
+                f"callable. Received: factory={factory!r} from plugin "
+                f"{plugin!r}"
+            )
+        self.plugins[plugin].registered.setdefault(kind, []).append(name)
+        existing = self.entries[kind].get(name)
+        if existing is not None and existing.plugin != plugin:
+            owners = self.duplicates[kind].setdefault(name, [existing.plugin])
+            owners.append(plugin)
+            message = self._duplicate_message(kind, name)
+            for owner in owners:
+                conflicts = self.plugins[owner].conflicts
+                if message not in conflicts:
+                    conflicts.append(message)
+            return
+        self.entries[kind][name] = Entry(
+            kind, name, factory, description.strip(), plugin
+        )
+
+    def mark_broken(self, plugin, error, kind=None):
+        """Records an error of `plugin` and withdraws the names it affects.
+
+        An import error withdraws everything; an error raised in one hook
+        withdraws the names that hook registered, so only what needs them
+        fails.
+        """
+        info = self.plugins[plugin]
+        where = f"in register_{kind}: " if kind else ""
+        message = f"{where}{type(error).__name__}: {error}"
+        info.error = message if not info.error else f"{info.error}; {message}"
+        for registered_kind, names in info.registered.items():
+            if kind is not None and registered_kind != kind:
+                continue
+            for name in names:
+                entry = self.entries[registered_kind].get(name)
+                if entry is not None and entry.plugin == plugin:
+                    del self.entries[registered_kind][name]
+
+    # -- lookup ----------------------------------------------------------
+
+    def names(self, kind):
+        """Usable names of a kind (duplicates and broken plugins left out)."""
+        _check_kind(kind)
+        return sorted(
+            n for n in self.entries[kind] if n not in self.duplicates[kind]
+        )
+
+    def get(self, kind, name, argument=None):
+        """The entry for `name`, or a `CatalogueError` saying why not."""
+        _check_kind(kind)
+        noun = KINDS[kind]
+        argument = argument or noun
+        if name in self.duplicates[kind]:
+            raise CatalogueError(
+                f"{self._duplicate_message(kind, name)} "
+                f"Received: {argument}={name!r}"
+            )
+        if name not in self.entries[kind]:
+            broken = [p for p in self.plugins.values() if p.error]
+            note = ""
+            if broken:
+                listed = "; ".join(f"{p.name!r} ({p.error})" for p in broken)
+                note = (
+                    "Plugins that failed to load, which may provide it: "
+                    f"{listed}. Run `keras-gans plugins` for details."
+                )
+            error = unknown_name_error(
+                noun, argument, name, self.names(kind), kind, note
+            )
+            raise CatalogueError(str(error))
+        return self.entries[kind][name]
+
+    def create(self, kind, name, argument=None, **params):
+        """Calls the factory registered as `name` with `params`."""
+        return self.get(kind, name, argument).factory(**params)
+
+    def _duplicate_message(self, kind, name):
+        owners = " and ".join(repr(o) for o in self.duplicates[kind][name])
+        return (
+            f"The {KINDS[kind]} {name!r} is registered by two plugins, "
+            f"{owners}; neither is used. Uninstall one, or choose the "
+            f"plugins to load with {LOAD_PLUGINS_ENV}."
+        )
+
+    def listing(self, kind):
+        """Rows of `{name, description, plugin}` for usable names."""
+        return [
+            {
+                "name": n,
+                "description": self.entries[kind][n].description,
+                "plugin": self.entries[kind][n].plugin,
+            }
+            for n in self.names(kind)
+        ]
+
+
+def _check_kind(kind):
+    if kind not in KINDS:
+        raise ValueError(
+            f"Unknown kind of plugin object. Known kinds: {', '.join(KINDS)}. "
+            f"Received: kind={kind!r}"
+        )
+
+
+def _selected_entry_points():
+    """Entry points of the `keras_gans` group allowed by the environment."""
+    entry_points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    chosen = os.environ.get(LOAD_PLUGINS_ENV)
+    if chosen is None:
+        return list(entry_points)
+    wanted = {name.strip() for name in chosen.split(",") if name.strip()}
+    return [ep for ep in entry_points if ep.name in wanted]
+
+
+def _version_of(entry_point):
+    dist = getattr(entry_point, "dist", None)
+    return getattr(dist, "version", None)
+
+
+def load_catalogue():
+    """Loads the built-ins and the selected plugins into a new `Catalogue`."""
+    from keras_gans import __version__
+
+    manager = pluggy.PluginManager("keras_gans")
+    manager.add_hookspecs(hookspecs)
+    catalogue = Catalogue()
+
+    catalogue.add_plugin(
+        PluginInfo(BUILTIN_PLUGIN, BUILTIN_MODULE, version=__version__)
+    )
+    manager.register(importlib.import_module(BUILTIN_MODULE), BUILTIN_PLUGIN)
+
+    failed_imports = set()
+    for entry_point in _selected_entry_points():
+        info = PluginInfo(
+            entry_point.name, entry_point.value, _version_of(entry_point)
+        )
+        if info.name in catalogue.plugins:
+            info.name = f"{info.name} ({info.module})"
+        catalogue.add_plugin(info)
+        try:
+            manager.register(entry_point.load(), info.name)
+        except Exception as error:  # a plugin must never take us down
+            catalogue.mark_broken(info.name, error)
+            failed_imports.add(info.name)
+
+    for kind in KINDS:
+        hook = getattr(manager.hook, f"register_{kind}")
+        for implementation in hook.get_hookimpls():
+            plugin = implementation.plugin_name
+            if plugin in failed_imports:
+                continue
+            try:
+                implementation.function(
+                    register=catalogue.register_function(kind, plugin)
+                )
+            except Exception as error:
+                catalogue.mark_broken(plugin, error, kind)
+    return catalogue
+
+
+_catalogue = None
+
+
+def catalogue():
+    """The process-wide catalogue, loaded on first use."""
+    global _catalogue
+    if _catalogue is None:
+        _catalogue = load_catalogue()
+    return _catalogue
+
+
+def reload_catalogue():
+    """Loads the catalogue again (after installing a plugin, in tests)."""
+    global _catalogue
+    _catalogue = None
+    return catalogue()
