@@ -1,0 +1,571 @@
+"""Datasets from the user's own files: a folder of images, or a `.npz` file.
+
+Both loaders return NumPy arrays `(x, y)` like the built-in image datasets:
+`x` float32 channels-last `(n, height, width, channels)` scaled to
+`[-1, 1]`, `y` int32 class ids `(n,)` or `None` when there are no labels.
+Images are decoded with Pillow; neither Keras nor TensorFlow is imported.
+"""
+
+import math
+import numbers
+import os
+import warnings
+
+import numpy as np
+from PIL import Image
+from PIL import ImageOps
+
+from keras_gans.datasets.images import _check_choice
+from keras_gans.datasets.images import _check_image_size
+from keras_gans.datasets.images import _check_interpolation
+from keras_gans.datasets.images import _check_path
+from keras_gans.datasets.images import _first_bad_index
+from keras_gans.datasets.images import _resize_images
+from keras_gans.datasets.images import _to_unit_range
+
+__all__ = ["image_folder", "image_folder_classes", "npz"]
+
+_DEFAULT_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+_LABEL_MODES = ("none", "subfolders")
+_LIST_LIMIT = 10
+
+
+def _is_hidden(name):
+    return name.startswith(".")
+
+
+def _shorten(items, limit=_LIST_LIMIT):
+    items = list(items)
+    text = ", ".join(repr(i) for i in items[:limit])
+    if len(items) > limit:
+        text += f", ... ({len(items) - limit} more)"
+    return text
+
+
+def _check_folder(path):
+    path = _check_path("path", path)
+    if not os.path.exists(path):
+        raise ValueError(
+            f"Argument `path` must be an existing folder of images, but "
+            f"{path!r} does not exist. Received: path={path!r}"
+        )
+    if not os.path.isdir(path):
+        hint = (
+            " To load arrays from a .npz file, use "
+            "`keras_gans.datasets.npz(path)`."
+            if path.lower().endswith(".npz")
+            else ""
+        )
+        raise ValueError(
+            f"Argument `path` must be a folder of images, but {path!r} is a "
+            f"file.{hint} Received: path={path!r}"
+        )
+    return path
+
+
+def _check_extensions(extensions):
+    if isinstance(extensions, str):
+        extensions = (extensions,)
+    try:
+        items = tuple(extensions)
+    except TypeError:
+        items = None
+    if (
+        not items
+        or not all(isinstance(e, str) and len(e) > 1 and e[0] == "."
+                   for e in items)
+    ):
+        raise ValueError(
+            "Argument `extensions` must be a non-empty sequence of file "
+            "extensions starting with a dot, for example ('.png', '.jpg'). "
+            f"Received: extensions={extensions!r}"
+        )
+    return tuple(e.lower() for e in items)
+
+
+def _subfolders(path):
+    """Sorted names of the non-hidden immediate subfolders of `path`."""
+    return sorted(
+        entry.name
+        for entry in os.scandir(path)
+        if entry.is_dir() and not _is_hidden(entry.name)
+    )
+
+
+def _scan(root, extensions):
+    """Lists files under `root`, recursively, skipping hidden ones.
+
+    Returns `(images, others)`: sorted paths relative to `root` of the files
+    whose extension (case-insensitive) is in `extensions`, and of the other
+    files.
+    """
+    images, others = [], []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
+        rel = os.path.relpath(folder, root)
+        for name in sorted(files):
+            if _is_hidden(name):
+                continue
+            relpath = name if rel == os.curdir else os.path.join(rel, name)
+            if os.path.splitext(name)[1].lower() in extensions:
+                images.append(relpath)
+            else:
+                others.append(relpath)
+    return images, others
+
+
+def _center_crop_box(width, height, target_height, target_width):
+    """The largest centered box of the target aspect ratio, as floats."""
+    target_ratio = target_width / target_height
+    if width / height > target_ratio:
+        crop = height * target_ratio
+        left = (width - crop) / 2.0
+        return (left, 0.0, left + crop, float(height))
+    crop = width / target_ratio
+    top = (height - crop) / 2.0
+    return (0.0, top, float(width), top + crop)
+
+
+def _decode(path, mode, size, crop, resample):
+    """Decodes one image file to a uint8 array of shape `size` (+ channels)."""
+    with Image.open(path) as image:
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        if image.mode.startswith("I;16"):
+            # 16-bit grayscale (e.g. PNG): keep the 8 most significant bits,
+            # as `convert("L")` would clip everything above 255 to white.
+            high = np.asarray(image, dtype=np.uint16) >> 8
+            image = Image.fromarray(high.astype(np.uint8))
+        elif image.mode == "P" and "transparency" in image.info:
+            image = image.convert("RGBA")
+        image = image.convert(mode)
+        height, width = size
+        box = (
+            _center_crop_box(image.width, image.height, height, width)
+            if crop
+            else None
+        )
+        if box is not None or image.size != (width, height):
+            image = image.resize((width, height), resample, box=box)
+        return np.asarray(image, dtype=np.uint8)
+
+
+def image_folder_classes(path):
+    """Returns the class names of a folder laid out as one subfolder a class.
+
+    These are the sorted names of the immediate (non-hidden) subfolders of
+    `path`; with `image_folder(path, ..., labels="subfolders")`, label `i`
+    is `image_folder_classes(path)[i]`.
+
+    Args:
+        path: Folder whose subfolders are the classes.
+
+    Returns:
+        A list of strings.
+
+    Example:
+
+    >>> image_folder_classes("pets/")  # doctest: +SKIP
+    ['cat', 'dog']
+    """
+    path = _check_folder(path)
+    classes = _subfolders(path)
+    if not classes:
+        raise ValueError(
+            f"The folder {path!r} has no subfolders, so it has no classes. "
+            "Put each class' images in its own subfolder, e.g. "
+            f"{os.path.join(path, 'cat')!r}. Received: path={path!r}"
+        )
+    return classes
+
+
+def image_folder(
+    path,
+    image_size,
+    channels=3,
+    labels="none",
+    extensions=_DEFAULT_EXTENSIONS,
+    *,
+    crop_to_aspect_ratio=True,
+    interpolation="bilinear",
+):
+    """Loads a folder of your own images (searched recursively) into memory.
+
+    Every file under `path` whose extension is in `extensions`
+    (case-insensitive) is decoded with Pillow, in sorted path order. Hidden
+    files and folders (names starting with ".") are skipped. Each image is
+    rotated according to its EXIF orientation, converted to RGB
+    (`channels=3`) or grayscale (`channels=1`), which drops any alpha
+    channel without compositing, and resized to `image_size`. With
+    `crop_to_aspect_ratio=True` (default) it is first center-cropped to the
+    largest region of the target aspect ratio (a square for an int
+    `image_size`), so nothing is stretched; with `False` the whole image is
+    resized, which distorts non-matching aspect ratios. Animated images give
+    their first frame. Pixel values `0..255` map linearly to `[-1, 1]`.
+
+    With `labels="subfolders"`, each immediate subfolder of `path` is a
+    class (images may be nested deeper inside it): label `i` is the `i`-th
+    subfolder name in sorted order, i.e. `image_folder_classes(path)[i]`.
+
+    Args:
+        path: Folder to read.
+        image_size: Positive int (square output) or `(height, width)`.
+        channels: 3 (RGB, default) or 1 (grayscale).
+        labels: `"none"` (default; `y` is `None`; `None` also works) or
+            `"subfolders"`.
+        extensions: File extensions to load, with the dot.
+        crop_to_aspect_ratio: Whether to center-crop to the target aspect
+            ratio before resizing.
+        interpolation: Resizing filter: `"bilinear"` (default),
+            `"nearest"`, `"bicubic"`, `"lanczos"` or `"area"`.
+
+    Returns:
+        A tuple `(x, y)`: `x` a float32 array of shape
+        `(n, height, width, channels)` in `[-1, 1]`; `y` an int32 array of
+        shape `(n,)` with `labels="subfolders"`, else `None`.
+
+    Example:
+
+    >>> x, y = image_folder("pets/", 64, labels="subfolders")  # doctest: +SKIP
+    >>> image_folder_classes("pets/")  # doctest: +SKIP
+    ['cat', 'dog']
+    """
+    path = _check_folder(path)
+    size = _check_image_size(image_size)
+    if channels not in (1, 3) or isinstance(channels, bool):
+        raise ValueError(
+            "Argument `channels` must be 3 (RGB) or 1 (grayscale). "
+            f"Received: channels={channels!r}"
+        )
+    if labels is None:
+        labels = "none"
+    _check_choice("labels", labels, _LABEL_MODES)
+    extensions = _check_extensions(extensions)
+    if not isinstance(crop_to_aspect_ratio, bool):
+        raise ValueError(
+            "Argument `crop_to_aspect_ratio` must be True or False. "
+            f"Received: crop_to_aspect_ratio={crop_to_aspect_ratio!r}"
+        )
+    resample = _check_interpolation(interpolation)
+
+    files, others = _scan(path, extensions)
+    if not files:
+        found = (
+            f"It holds {len(others)} other file(s): {_shorten(others)}."
+            if others
+            else "It holds no files."
+        )
+        raise ValueError(
+            f"No images with extensions {extensions} were found in {path!r} "
+            f"(searched recursively, hidden files skipped). {found} Pass "
+            "`extensions=` to load other file types, or point `path` at "
+            f"the folder of your images. Received: path={path!r}"
+        )
+
+    y = None
+    if labels == "subfolders":
+        at_root = [f for f in files if os.path.dirname(f) == ""]
+        if at_root:
+            raise ValueError(
+                "With labels='subfolders', every image must be inside a "
+                f"class subfolder of {path!r}, but {len(at_root)} image(s) "
+                f"are directly in it, e.g. {at_root[0]!r}. Move them into "
+                "a subfolder named after their class, or use "
+                f"labels='none'. Received: path={path!r}, labels='subfolders'"
+            )
+        classes = _subfolders(path)
+        top = [f.split(os.sep, 1)[0] for f in files]
+        empty = sorted(set(classes) - set(top))
+        if empty:
+            raise ValueError(
+                "With labels='subfolders', every subfolder of "
+                f"{path!r} is a class, but these hold no images with "
+                f"extensions {extensions}: {_shorten(empty)}. Remove them "
+                "(or rename them to start with '.', to hide them), or add "
+                f"images. Received: path={path!r}, labels='subfolders'"
+            )
+        index = {name: i for i, name in enumerate(classes)}
+        y = np.array([index[t] for t in top], dtype=np.int32)
+
+    mode = "RGB" if channels == 3 else "L"
+    height, width = size
+    x = np.empty((len(files), height, width, channels), dtype=np.float32)
+    for i, relpath in enumerate(files):
+        full = os.path.join(path, relpath)
+        try:
+            pixels = _decode(full, mode, size, crop_to_aspect_ratio, resample)
+        except Exception as e:
+            raise ValueError(
+                f"Could not read the image file {full!r}: "
+                f"{type(e).__name__}: {e}. The file may be corrupt or not "
+                "an image: delete or fix it, or exclude its extension with "
+                f"`extensions=`. Received: path={path!r}"
+            ) from e
+        x[i] = pixels.reshape(height, width, channels)
+    x /= np.float32(127.5)
+    x -= np.float32(1.0)
+    return x, y
+
+
+def _check_value_range(value_range):
+    if value_range is None:
+        return None
+    ok = (
+        isinstance(value_range, (tuple, list))
+        and len(value_range) == 2
+        and all(
+            isinstance(v, numbers.Real)
+            and not isinstance(v, bool)
+            and math.isfinite(v)
+            for v in value_range
+        )
+        and value_range[0] < value_range[1]
+    )
+    if not ok:
+        raise ValueError(
+            "Argument `value_range` must be None (infer: integers are "
+            "[0, 255], floats are [-1, 1]) or a pair `(low, high)` of finite "
+            "numbers with low < high, for example (0, 1). "
+            f"Received: value_range={value_range!r}"
+        )
+    return float(value_range[0]), float(value_range[1])
+
+
+def _read_npz_array(arrays, key, argument, path):
+    if key not in arrays.files:
+        raise ValueError(
+            f"The file {path!r} has no array named {key!r}. Arrays present: "
+            f"{sorted(arrays.files)}. Pass one of them as `{argument}`. "
+            f"Received: {argument}={key!r}"
+        )
+    try:
+        return arrays[key]
+    except ValueError as e:  # Object arrays need pickle, which is refused.
+        raise ValueError(
+            f"The array {key!r} in {path!r} could not be loaded without "
+            f"pickle ({e}). Save a numeric array instead. "
+            f"Received: {argument}={key!r}"
+        ) from e
+
+
+def _is_numeric(array):
+    return np.issubdtype(array.dtype, np.integer) or np.issubdtype(
+        array.dtype, np.floating)
+
+
+def _check_npz_images(x, key, path):
+    if x.dtype == bool or not _is_numeric(x):
+        raise ValueError(
+            f"The array {key!r} in {path!r} must hold integer (e.g. uint8) or "
+            f"floating-point pixel values, but its dtype is {x.dtype}. "
+            f"Received: key={key!r}"
+        )
+    if x.ndim == 3:
+        x = x[..., None]
+    elif x.ndim != 4:
+        raise ValueError(
+            f"The array {key!r} in {path!r} must have rank 4 "
+            "(n, height, width, channels) or rank 3 (n, height, width), but "
+            f"it has shape {x.shape}. Received: key={key!r}"
+        )
+    if x.size == 0:
+        raise ValueError(
+            f"The array {key!r} in {path!r} is empty (shape {x.shape}); it "
+            f"must hold at least one image. Received: key={key!r}"
+        )
+    if x.shape[-1] not in (1, 2, 3, 4) and x.shape[1] in (1, 3, 4):
+        raise ValueError(
+            f"The array {key!r} in {path!r} has shape {x.shape}, which looks "
+            "channels-first; images must be channels-last "
+            "(n, height, width, channels). Transpose it with "
+            f"`np.transpose(x, (0, 2, 3, 1))` first. Received: key={key!r}"
+        )
+    if np.issubdtype(x.dtype, np.floating):
+        bad = ~np.isfinite(x)
+        if bad.any():
+            index = _first_bad_index(bad)
+            raise ValueError(
+                f"The array {key!r} in {path!r} holds {int(bad.sum())} "
+                f"NaN or infinite value(s); the first is {x[index]} at index "
+                f"{index} (image {index[0]}). Remove or fix those images. "
+                f"Received: key={key!r}"
+            )
+    return x
+
+
+def _check_npz_range(x, key, path, value_range, inferred):
+    received = None if inferred else value_range
+    low, high = value_range
+    tolerance = 1e-5 * (high - low) if np.issubdtype(
+        x.dtype, np.floating) else 0.0
+    bad = (x < low - tolerance) | (x > high + tolerance)
+    if not bad.any():
+        return
+    index = _first_bad_index(bad)
+    lo, hi = x.min(), x.max()
+    if inferred and np.issubdtype(x.dtype, np.floating):
+        hint = (
+            "Floating-point images must already be in [-1, 1]; pass "
+            f"`value_range=({lo:g}, {hi:g})` (e.g. (0, 255)) to rescale "
+            "them, or cast 0..255 data to uint8."
+        )
+        expected = "[-1, 1] (floating-point data)"
+    elif inferred:
+        hint = (
+            "Integer images must be 8-bit (0..255); pass "
+            "`value_range=(low, high)` for other ranges, e.g. (0, 65535) for "
+            "16-bit images."
+        )
+        expected = "[0, 255] (integer data)"
+    else:
+        hint = "Fix `value_range` or the data."
+        expected = f"value_range=[{low:g}, {high:g}]"
+    raise ValueError(
+        f"The array {key!r} in {path!r} has values outside {expected}: "
+        f"{x[index]} at index {index} (image {index[0]}); its values span "
+        f"[{lo:g}, {hi:g}]. {hint} Received: value_range={received!r}"
+    )
+
+
+def _check_npz_labels(y, n, labels_key, path):
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(
+            f"The labels {labels_key!r} in {path!r} must have shape ({n},) "
+            f"(one class id per image; (n, 1) is also accepted), but they "
+            f"have shape {y.shape}. Received: labels_key={labels_key!r}"
+        )
+    if y.dtype == bool or not _is_numeric(y):
+        raise ValueError(
+            f"The labels {labels_key!r} in {path!r} must be integer class "
+            f"ids, but their dtype is {y.dtype}. "
+            f"Received: labels_key={labels_key!r}"
+        )
+    bad = (y < 0) | (y > np.iinfo(np.int32).max)
+    if np.issubdtype(y.dtype, np.floating):
+        bad |= y != np.floor(y)  # Also True for NaN; infinities are > max.
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"The labels {labels_key!r} in {path!r} must be non-negative "
+            f"integer class ids, but label {i} is {y[i].item()!r}. "
+            f"Received: labels_key={labels_key!r}"
+        )
+    return y.astype(np.int32)
+
+
+def npz(
+    path,
+    key="x",
+    labels_key=None,
+    *,
+    value_range=None,
+    image_size=None,
+    interpolation="bilinear",
+):
+    """Loads images (and optionally labels) from a NumPy `.npz` file.
+
+    The array `key` holds the images, channels-last: rank 4
+    `(n, height, width, channels)` or rank 3 `(n, height, width)` (a channel
+    axis is added). Its values are mapped linearly to `[-1, 1]`:
+
+    - integer arrays (e.g. uint8) are read as `0..255`;
+    - floating-point arrays must already be in `[-1, 1]` and are kept as
+      they are. Data in `[0, 1]` cannot be told apart from `[-1, 1]` data
+      that happens to be non-negative, so it is not rescaled: pass
+      `value_range=(0, 1)` for it (a warning is issued when float data has
+      no negative value);
+    - `value_range=(low, high)` overrides both and maps `low` to -1 and
+      `high` to 1.
+
+    Values outside the range, NaN and infinity are errors.
+
+    Args:
+        path: Path of a `.npz` file (as written by `np.savez`).
+        key: Name of the image array in the file.
+        labels_key: Name of an array of integer class ids, shape `(n,)` or
+            `(n, 1)`, or `None` for no labels.
+        value_range: `None` (infer from the dtype, as above) or
+            `(low, high)`.
+        image_size: `None` (keep the stored size), a positive int (square
+            output) or `(height, width)` to resize to (without cropping).
+        interpolation: Resizing filter: `"bilinear"` (default),
+            `"nearest"`, `"bicubic"`, `"lanczos"` or `"area"`.
+
+    Returns:
+        A tuple `(x, y)`: `x` a float32 array of shape
+        `(n, height, width, channels)` in `[-1, 1]`; `y` an int32 array of
+        shape `(n,)`, or `None` when `labels_key` is `None`.
+
+    Example:
+
+    >>> np.savez("faces.npz", x=images, y=labels)  # doctest: +SKIP
+    >>> x, y = npz("faces.npz", labels_key="y")  # doctest: +SKIP
+    """
+    path = _check_path("path", path)
+    for name, value in (("key", key), ("labels_key", labels_key)):
+        if not (isinstance(value, str) or (name == "labels_key" and
+                                           value is None)):
+            raise ValueError(
+                f"Argument `{name}` must be the name (a string) of an array "
+                f"in the .npz file. Received: {name}={value!r}"
+            )
+    inferred = value_range is None
+    value_range = _check_value_range(value_range)
+    size = None if image_size is None else _check_image_size(image_size)
+    resample = _check_interpolation(interpolation)
+    if not os.path.isfile(path):
+        what = "is a folder" if os.path.isdir(path) else "does not exist"
+        hint = (
+            " To load a folder of images, use "
+            "`keras_gans.datasets.image_folder(path, image_size)`."
+            if os.path.isdir(path)
+            else ""
+        )
+        raise ValueError(
+            f"Argument `path` must be an existing .npz file, but {path!r} "
+            f"{what}.{hint} Received: path={path!r}"
+        )
+    try:
+        arrays = np.load(path, allow_pickle=False)
+    except Exception as e:
+        raise ValueError(
+            f"Could not read {path!r} as a .npz file ({type(e).__name__}: "
+            f"{e}). Save your arrays with `np.savez(path, x=images)`. "
+            f"Received: path={path!r}"
+        ) from e
+    if not isinstance(arrays, np.lib.npyio.NpzFile):
+        raise ValueError(
+            f"{path!r} holds a single array (a .npy file), not a .npz "
+            "archive of named arrays. Save it with "
+            f"`np.savez(path, {key}=images)`. Received: path={path!r}"
+        )
+    with arrays:
+        x = _read_npz_array(arrays, key, "key", path)
+        y = (
+            None
+            if labels_key is None
+            else _read_npz_array(arrays, labels_key, "labels_key", path)
+        )
+
+    x = _check_npz_images(x, key, path)
+    if value_range is None:
+        if np.issubdtype(x.dtype, np.integer):
+            value_range = (0.0, 255.0)
+        else:
+            value_range = (-1.0, 1.0)
+    _check_npz_range(x, key, path, value_range, inferred)
+    if inferred and np.issubdtype(x.dtype, np.floating) and x.min() >= 0:
+        warnings.warn(
+            f"The float array {key!r} in {path!r} has no negative value: it "
+            "is taken to be in [-1, 1] already. If it is in [0, 1], pass "
+            "`value_range=(0, 1)` to rescale it.",
+            stacklevel=2,
+        )
+    if y is not None:
+        y = _check_npz_labels(y, x.shape[0], labels_key, path)
+    x = _to_unit_range(x, *value_range)
+    if size is not None:
+        x = _resize_images(x, size, resample)
+    return x, y
