@@ -1,0 +1,79 @@
+"""Argument checks shared by the architecture factories.
+
+Each check raises a ValueError in Keras style (what was expected, then
+`Received: name=value`) before any layer is built, so a bad recipe fails
+with the argument at fault named rather than deep inside a layer.
+"""
+
+import numbers
+
+
+def _is_positive_int(value):
+    return (
+        isinstance(value, numbers.Integral)
+        and not isinstance(value, bool)
+        and value >= 1
+    )
+
+
+def positive_int(name, value):
+    """Returns `value` as an int, or raises if it is not an integer >= 1."""
+    if not _is_positive_int(value):
+        raise ValueError(
+            f"`{name}` must be a positive integer. Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+def num_classes(value, architecture, required=False):
+    """Returns `value` (None or an int >= 1); raises when it is missing."""
+    if value is None:
+        if required:
+            raise ValueError(
+                f"`{architecture}` is conditional and needs `num_classes`, "
+                "the number of label values (labels are 0 ... "
+                "num_classes - 1). Received: num_classes=None"
+            )
+        return None
+    return positive_int("num_classes", value)
+
+
+def sample_shape(value, ranks):
+    """Returns `value` as a tuple of positive ints of one of the `ranks`."""
+    try:
+        shape = tuple(value)
+    except TypeError:
+        shape = None
+    if shape is None or len(shape) not in ranks or not all(
+        _is_positive_int(size) for size in shape
+    ):
+        raise ValueError(
+            "`sample_shape` must be a tuple of positive integers without the "
+            f"batch dimension, of length {' or '.join(map(str, ranks))}. "
+            f"Received: sample_shape={value!r}"
+        )
+    return tuple(int(size) for size in shape)
+
+
+def image_shape(value, architecture, sizes, channels=(1, 3)):
+    """Returns `value` as an `(H, W, C)` tuple the architecture supports.
+
+    Args:
+        value: the `sample_shape` argument.
+        architecture: the factory's name, for the message.
+        sizes: the supported square sizes H = W.
+        channels: the supported channel counts C.
+
+    Raises:
+        ValueError: listing the supported shapes.
+    """
+    shape = sample_shape(value, ranks=(3,))
+    rows, columns, depth = shape
+    if rows != columns or rows not in sizes or depth not in channels:
+        supported = ", ".join(f"({s}, {s}, C)" for s in sizes)
+        raise ValueError(
+            f"`{architecture}` supports sample_shape {supported} with C in "
+            f"{set(channels)} (channels last). "
+            f"Received: sample_shape={value!r}"
+        )
+    return shape

@@ -1,0 +1,167 @@
+"""DCGAN (Radford et al. 2016): all-convolutional G and D for small images.
+
+Reference: [Unsupervised Representation Learning with Deep Convolutional
+Generative Adversarial Networks](https://arxiv.org/abs/1511.06434).
+"""
+
+import math
+
+import keras
+
+from keras_gans.architectures import _checks
+
+SIZES = (28, 32, 64)
+
+# Keras' default BatchNormalization momentum (0.99) averages over ~100
+# steps. `GAN.generate()` runs G in inference mode on these moving averages,
+# so they follow the fast-changing early generator better at 0.9 (the
+# momentum PyTorch's DCGAN reference uses).
+BATCH_NORM_MOMENTUM = 0.9
+
+
+def dcgan(latent_dim, sample_shape, num_classes=None, width=64):
+    """Builds a DCGAN generator and discriminator.
+
+    G projects z with a Dense layer to a 4x4 map (7x7 for 28x28 images) of
+    `width * 2**(n - 1)` channels, then n stride-2 `Conv2DTranspose` blocks
+    double the size and halve the channels (BatchNorm + ReLU), the last one
+    giving the image with tanh. D mirrors it: n stride-2 `Conv2D` blocks with
+    LeakyReLU(0.2), BatchNorm on all but the first, then Flatten and a Dense
+    logit. Weights start from N(0, 0.02) as in the paper.
+
+    Args:
+        latent_dim: size of z.
+        sample_shape: `(H, W, C)` with H = W in 28, 32 or 64 and C 1 or 3.
+        num_classes: must be None; `cdcgan` is the conditional version.
+        width: channels of G's last hidden block and D's first block; the
+            paper's 64x64 model is width=128.
+
+    Returns:
+        `(generator, discriminator)`: G maps z to tanh images of
+        `sample_shape`, D maps images to logits of shape `(batch, 1)`.
+
+    Raises:
+        ValueError: for an unsupported `sample_shape`, a `num_classes`, or
+            another argument of the wrong type or value.
+    """
+    latent_dim = _checks.positive_int("latent_dim", latent_dim)
+    shape = _checks.image_shape(sample_shape, "dcgan", SIZES)
+    if num_classes is not None:
+        raise ValueError(
+            "`dcgan` is unconditional. For class-conditional images use the "
+            "`cdcgan` architecture. Received: num_classes="
+            f"{num_classes!r}"
+        )
+    width = _checks.positive_int("width", width)
+
+    z = keras.Input((latent_dim,), name="z")
+    images = generator_body(z, shape, width)
+    generator = keras.Model(z, images, name="dcgan_generator")
+
+    x = keras.Input(shape, name="x")
+    features = discriminator_body(x, width)
+    logits = keras.layers.Dense(
+        1, kernel_initializer=weights_initializer(), name="logits"
+    )(features)
+    discriminator = keras.Model(x, logits, name="dcgan_discriminator")
+    return generator, discriminator
+
+
+def generator_body(inputs, sample_shape, width):
+    """DCGAN's generator from a `(batch, features)` tensor to tanh images.
+
+    Args:
+        inputs: symbolic tensor of shape `(batch, features)` (z, or z joined
+            with a label embedding).
+        sample_shape: a supported `(H, W, C)`.
+        width: channels of the last hidden block.
+
+    Returns:
+        The symbolic image tensor of shape `(batch, H, W, C)`.
+    """
+    height, _, channels_out = sample_shape
+    start = 7 if height == 28 else 4
+    upsamplings = int(math.log2(height // start))
+    channels = width * 2 ** (upsamplings - 1)
+
+    x = keras.layers.Dense(
+        start * start * channels,
+        use_bias=False,
+        kernel_initializer=weights_initializer(),
+        name="project",
+    )(inputs)
+    x = keras.layers.Reshape((start, start, channels), name="feature_map")(x)
+    x = _batch_norm_relu(x, "project")
+    for index in range(upsamplings - 1):
+        channels //= 2
+        x = keras.layers.Conv2DTranspose(
+            channels,
+            4,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=weights_initializer(),
+            name=f"up_{index}_conv",
+        )(x)
+        x = _batch_norm_relu(x, f"up_{index}")
+    return keras.layers.Conv2DTranspose(
+        channels_out,
+        4,
+        strides=2,
+        padding="same",
+        activation="tanh",
+        kernel_initializer=weights_initializer(),
+        name="images",
+    )(x)
+
+
+def discriminator_body(images, width):
+    """DCGAN's discriminator up to its flattened features (no logit).
+
+    Halves the image down to 4x4 (7x7 for 28x28) with stride-2 4x4 convs,
+    doubling the channels from `width`.
+
+    Args:
+        images: symbolic tensor of shape `(batch, H, W, C)`.
+        width: channels of the first block.
+
+    Returns:
+        The symbolic feature tensor of shape `(batch, features)`.
+    """
+    height = images.shape[1]
+    downsamplings = int(math.log2(height // (7 if height == 28 else 4)))
+    x = images
+    channels = width
+    for index in range(downsamplings):
+        first = index == 0
+        x = keras.layers.Conv2D(
+            channels,
+            4,
+            strides=2,
+            padding="same",
+            # BatchNorm's offset replaces the bias, except on the first
+            # block: BatchNorm on D's input layer destabilised the paper's
+            # training, so it has none.
+            use_bias=first,
+            kernel_initializer=weights_initializer(),
+            name=f"down_{index}_conv",
+        )(x)
+        if not first:
+            x = keras.layers.BatchNormalization(
+                momentum=BATCH_NORM_MOMENTUM, name=f"down_{index}_batch_norm"
+            )(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"down_{index}_leaky_relu")(x)
+        channels *= 2
+    return keras.layers.Flatten(name="features")(x)
+
+
+def weights_initializer():
+    """A fresh N(0, 0.02) initializer (one per layer, so each draws anew)."""
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def _batch_norm_relu(x, prefix):
+    x = keras.layers.BatchNormalization(
+        momentum=BATCH_NORM_MOMENTUM, name=f"{prefix}_batch_norm"
+    )(x)
+    return keras.layers.ReLU(name=f"{prefix}_relu")(x)
