@@ -6,6 +6,7 @@ command line can still choose the backend after it starts.
 """
 
 import importlib
+import sys
 
 from keras_gans.hookspecs import hookimpl
 
@@ -17,6 +18,7 @@ _ATTRIBUTES = {
     "get_loss": "keras_gans.catalogue_api",
     "get_penalty": "keras_gans.catalogue_api",
     "load_dataset": "keras_gans.catalogue_api",
+    "load_model": "keras_gans.catalogue_api",
     "registered": "keras_gans.catalogue_api",
 }
 _SUBMODULES = (
@@ -45,3 +47,9 @@ def __getattr__(name):
 
 def __dir__():
     return __all__
+
+
+if "keras" in sys.modules:
+    # Keras is loaded, so its backend is already fixed: register the GAN,
+    # losses and penalties now, so that `keras.models.load_model` finds them.
+    importlib.import_module("keras_gans.gan")

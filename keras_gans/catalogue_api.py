@@ -55,3 +55,17 @@ def registered(kind=None):
     if kind is not None:
         return catalogue.listing(kind)
     return {k: catalogue.listing(k) for k in plugins.KINDS}
+
+
+def load_model(path, **kwargs):
+    """Loads a saved `GAN` (or generator) that may use plugin classes.
+
+    Same as `keras.models.load_model`, after making sure keras-gans' own
+    classes and every plugin's are registered with Keras.
+    """
+    import keras
+
+    import keras_gans.gan  # noqa: F401  (registers GAN, losses, penalties)
+
+    plugins.catalogue()  # imports plugins, registering their classes
+    return keras.models.load_model(path, **kwargs)

@@ -279,6 +279,7 @@ class GAN(keras.Model):
         }
 
     def compile_from_config(self, config):
+        _load_plugins()
         deserialize = keras.saving.deserialize_keras_object
         config = dict(config)
         for key in ("g_optimizer", "d_optimizer", "loss", "penalty"):
@@ -555,10 +556,18 @@ class GAN(keras.Model):
 
     @classmethod
     def from_config(cls, config):
+        _load_plugins()
         config = dict(config)
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def _load_plugins():
+    """Imports the plugins, so classes they define deserialize."""
+    from keras_gans import plugins
+
+    plugins.catalogue()
 
 
 def _is_positive_int(value):

@@ -119,9 +119,13 @@ class Catalogue:
             owners.append(plugin)
             message = self._duplicate_message(kind, name)
             for owner in owners:
+                # One message per (kind, name), naming every owner so far.
                 conflicts = self.plugins[owner].conflicts
-                if message not in conflicts:
-                    conflicts.append(message)
+                conflicts[:] = [
+                    c for c in conflicts
+                    if not c.startswith(f"The {KINDS[kind]} {name!r} ")
+                ]
+                conflicts.append(message)
             return
         self.entries[kind][name] = Entry(
             kind, name, factory, description.strip(), plugin
@@ -185,11 +189,13 @@ class Catalogue:
         return self.get(kind, name, argument).factory(**params)
 
     def _duplicate_message(self, kind, name):
-        owners = " and ".join(repr(o) for o in self.duplicates[kind][name])
+        owners = self.duplicates[kind][name]
+        listed = ", ".join(repr(o) for o in owners[:-1])
+        listed += f" and {owners[-1]!r}"
         return (
-            f"The {KINDS[kind]} {name!r} is registered by two plugins, "
-            f"{owners}; neither is used. Uninstall one, or choose the "
-            f"plugins to load with {LOAD_PLUGINS_ENV}."
+            f"The {KINDS[kind]} {name!r} is registered by {len(owners)} "
+            f"plugins, {listed}; none of them is used. Uninstall all but "
+            f"one, or choose the plugins to load with {LOAD_PLUGINS_ENV}."
         )
 
     def listing(self, kind):
@@ -227,6 +233,18 @@ def _version_of(entry_point):
     return getattr(dist, "version", None)
 
 
+def _check_hook_names(manager, plugin):
+    """Refuses a plugin implementing a hook that does not exist (a typo)."""
+    known = sorted(f"register_{kind}" for kind in KINDS)
+    for caller in manager.get_hookcallers(manager.get_plugin(plugin)) or []:
+        if not caller.has_spec():
+            manager.unregister(name=plugin)
+            raise CatalogueError(
+                f"Unknown hook {caller.name!r}. Known hooks: "
+                f"{', '.join(known)}."
+            )
+
+
 def load_catalogue():
     """Loads the built-ins and the selected plugins into a new `Catalogue`."""
     from keras_gans import __version__
@@ -250,6 +268,7 @@ def load_catalogue():
         catalogue.add_plugin(info)
         try:
             manager.register(entry_point.load(), info.name)
+            _check_hook_names(manager, info.name)
         except Exception as error:  # a plugin must never take us down
             catalogue.mark_broken(info.name, error)
             failed_imports.add(info.name)
