@@ -298,9 +298,18 @@ class GAN(keras.Model):
         return trackers + [self.d_real_tracker, self.d_fake_tracker]
 
     @property
+    def ema_weights(self):
+        """The moving averages of the generator's trainable weights.
+
+        Variables in the order of `generator.trainable_variables`; empty
+        when `ema` is not set.
+        """
+        return list(self._ema_weights)
+
+    @property
     def steps(self):
         """Generator updates made so far (restored with the model)."""
-        return int(ops.convert_to_numpy(self.g_optimizer.iterations))
+        return int(ops.convert_to_numpy(self.g_optimizer.iterations.value))
 
     def fit(self, *args, **kwargs):
         """Keras' `fit()`; a failure never leaves the model without weights."""

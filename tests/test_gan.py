@@ -80,7 +80,7 @@ def test_save_load_restores_everything_and_training_continues(tmp_path):
         assert len(saved) == len(restored) > 2
         for a, b in zip(saved, restored):
             np.testing.assert_array_equal(a, b)
-    for a, b in zip(gan._ema_weights, loaded._ema_weights):
+    for a, b in zip(gan.ema_weights, loaded.ema_weights):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     np.testing.assert_array_equal(
         np.asarray(loaded.seed_generator.state),
@@ -148,7 +148,7 @@ def test_ema_follows_its_closed_form():
     gan.fit(x, batch_size=64, epochs=1, verbose=0)
 
     for average, start, variable in zip(
-        gan._ema_weights, initial, gan.generator.trainable_variables
+        gan.ema_weights, initial, gan.generator.trainable_variables
     ):
         expected = 0.75 * start + 0.25 * np.asarray(variable)
         np.testing.assert_allclose(np.asarray(average), expected, atol=1e-6)

@@ -1,0 +1,165 @@
+"""`keras_gans.scaffold`: a new plugin package whose own tests pass."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
+
+from keras_gans import scaffold
+from keras_gans.scaffold import scaffold_plugin
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_scaffold_writes_the_package_and_its_tests_pass(tmp_path):
+    path = scaffold_plugin("my-losses", tmp_path)
+
+    assert path == tmp_path / "keras-gans-my-losses"
+    files = sorted(
+        str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()
+    )
+    assert files == [
+        "README.md",
+        "pyproject.toml",
+        "src/keras_gans_my_losses/__init__.py",
+        "src/keras_gans_my_losses/plugin.py",
+        "tests/test_plugin.py",
+    ]
+    # Nothing is left next to it (no staging directory).
+    assert [p.name for p in tmp_path.iterdir()] == ["keras-gans-my-losses"]
+    for file in path.rglob("*"):
+        if file.is_file():
+            assert "{{" not in file.read_text(), file
+
+    project = tomllib.loads((path / "pyproject.toml").read_text())
+    assert project["project"]["name"] == "keras-gans-my-losses"
+    assert project["project"]["entry-points"]["keras_gans"] == {
+        "my_losses": "keras_gans_my_losses.plugin"
+    }
+    assert any(d.startswith("keras-gans") for d in project["project"]["dependencies"])
+    assert "my_losses_hinge" in (path / "README.md").read_text()
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(path / "src"), str(REPO), env.get("PYTHONPATH", "")]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "tests"],
+        cwd=path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 passed" in result.stdout, result.stdout
+
+
+def test_generated_hook_registers_its_loss_in_the_catalogue(tmp_path, monkeypatch):
+    """The generated plugin, found through a fake installed entry point."""
+    import importlib
+
+    from keras_gans import plugins
+
+    path = scaffold_plugin("margins", tmp_path)
+    site = path / "src"
+    info = site / "keras_gans_margins-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: keras-gans-margins\nVersion: 0.1.0\n"
+    )
+    project = tomllib.loads((path / "pyproject.toml").read_text())
+    lines = [f"{k} = {v}" for k, v in project["project"]["entry-points"]
+             ["keras_gans"].items()]
+    (info / "entry_points.txt").write_text("[keras_gans]\n" + "\n".join(lines))
+
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv(plugins.LOAD_PLUGINS_ENV, "margins")
+    importlib.invalidate_caches()
+    try:
+        catalogue = plugins.load_catalogue()
+        assert catalogue.plugins["margins"].status == "ok"
+        assert catalogue.plugins["margins"].version == "0.1.0"
+        entry = catalogue.get("losses", "margins_hinge")
+        assert entry.plugin == "margins"
+        assert entry.factory(margin=2.0).margin == 2.0
+    finally:
+        sys.modules.pop("keras_gans_margins.plugin", None)
+        sys.modules.pop("keras_gans_margins", None)
+        plugins._catalogue = None
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("my-losses", ("keras-gans-my-losses", "keras_gans_my_losses", "my_losses")),
+        ("my_losses", ("keras-gans-my-losses", "keras_gans_my_losses", "my_losses")),
+        ("keras-gans-wgan", ("keras-gans-wgan", "keras_gans_wgan", "wgan")),
+        ("gan2", ("keras-gans-gan2", "keras_gans_gan2", "gan2")),
+    ],
+)
+def test_plugin_names(name, expected):
+    names = scaffold.plugin_names(name)
+    assert (names["distribution"], names["package"], names["entry_point"]) == expected
+
+
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("", "it is empty"),
+        ("keras-gans-", "it is empty"),
+        ("MyLosses", "use 'mylosses'"),
+        ("2fast", "starts with a digit"),
+        ("my losses", "contains ' '"),
+        ("my.losses", "contains '.'"),
+        ("ré", "contains 'é'"),
+        ("my--losses", "between letters or digits"),
+        ("losses-", "between letters or digits"),
+        ("_private", "between letters or digits"),
+        (None, "must be a string"),
+    ],
+)
+def test_invalid_names_are_refused(tmp_path, name, why):
+    with pytest.raises(ValueError, match="Received: name=") as info:
+        scaffold_plugin(name, tmp_path)
+    assert why in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_directory_is_not_overwritten(tmp_path):
+    existing = tmp_path / "keras-gans-mine"
+    existing.mkdir()
+    (existing / "keep.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="already exists"):
+        scaffold_plugin("mine", tmp_path)
+    assert [p.name for p in existing.iterdir()] == ["keep.txt"]
+    assert (existing / "keep.txt").read_text() == "mine"
+    assert [p.name for p in tmp_path.iterdir()] == ["keras-gans-mine"]
+
+
+def test_destination_is_created_but_must_not_be_a_file(tmp_path):
+    assert scaffold_plugin("deep", tmp_path / "a" / "b").is_dir()
+    file = tmp_path / "file"
+    file.write_text("")
+    with pytest.raises(FileExistsError, match="is a file"):
+        scaffold_plugin("x", file)
+
+
+def test_templates_are_shipped_as_package_data():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    patterns = project["tool"]["setuptools"]["package-data"]["keras_gans"]
+    template = REPO / "keras_gans" / "templates" / "plugin"
+    shipped = {
+        p for pattern in patterns for p in (REPO / "keras_gans").glob(pattern)
+        if p.is_file()
+    }
+    files = {p for p in template.rglob("*.tmpl")}
+    assert files and files <= shipped
