@@ -93,6 +93,51 @@ def test_broken_plugin_is_listed_while_another_recipe_runs(
     assert not (tmp_path / "never").exists()
 
 
+def _add_plugin(site, name, body):
+    info = site / f"keras_gans_{name}-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: keras-gans-{name}\nVersion: 0.1\n"
+    )
+    (info / "entry_points.txt").write_text(
+        f"[keras_gans]\n{name} = keras_gans_{name}_plugin\n"
+    )
+    (site / f"keras_gans_{name}_plugin.py").write_text(textwrap.dedent(body))
+
+
+DUPLICATE_LOSS = """
+    import keras_gans
+    from keras_gans.losses import Hinge
+
+    @keras_gans.hookimpl
+    def register_losses(register):
+        register("shared_hinge", Hinge, description="the same name twice")
+    """
+
+
+def test_duplicate_name_is_rejected_naming_both_plugins(tmp_path):
+    site = tmp_path / "site"
+    _add_plugin(site, "alpha", DUPLICATE_LOSS)
+    _add_plugin(site, "beta", DUPLICATE_LOSS)
+
+    listed = keras_gans_command("plugins", "--json", extra_path=site)
+    assert listed.returncode == 0, listed.stderr
+    plugins = {p["name"]: p for p in json.loads(listed.stdout)}
+    for name in ("alpha", "beta"):
+        (conflict,) = plugins[name]["conflicts"]
+        assert "'alpha'" in conflict and "'beta'" in conflict
+
+    ran = keras_gans_command(
+        "run", RING8, *SHORT_RING, "--set", "train.loss=shared_hinge",
+        "--output", tmp_path / "never", extra_path=site,
+    )
+    assert ran.returncode == 2
+    output = ran.stderr + ran.stdout
+    assert "train.loss" in output
+    assert "'alpha'" in output and "'beta'" in output
+    assert not (tmp_path / "never").exists()
+
+
 def _example_installed():
     return any(
         ep.name == "example"
