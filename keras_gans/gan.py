@@ -210,17 +210,11 @@ class GAN(keras.Model):
                 "`ema` must be None or a decay in [0, 1), such as 0.999. "
                 f"Received: ema={ema!r}"
             )
+        gradients = backend.current()
         if jit_compile == "auto":
-            jit_compile = keras.backend.backend() != "torch"
-        if jit_compile and penalty is not None and (
-            keras.backend.backend() == "torch"
-        ):
-            raise ValueError(
-                "torch.compile cannot differentiate twice, which a gradient "
-                "penalty needs (pytorch#91469). Use jit_compile=False (the "
-                "default on PyTorch). Received: jit_compile=True, "
-                f"penalty={penalty!r}"
-            )
+            jit_compile = gradients.COMPILED_BY_DEFAULT
+        if jit_compile and penalty is not None:
+            gradients.check_compiled_penalty(penalty)
         if self._uses_float16():
             g_optimizer = _loss_scaled(g_optimizer)
             d_optimizer = _loss_scaled(d_optimizer)

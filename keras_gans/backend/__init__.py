@@ -19,6 +19,9 @@ module per backend. Each module exposes the same functions:
   (JAX's `fit()` keeps them in its own state between steps).
 - `keep_variables_on_error(model)`: a context around `fit()` that keeps the
   model's weights if training fails before its first step (JAX empties them).
+- `COMPILED_BY_DEFAULT` and `check_compiled_penalty(penalty)`: whether the
+  training step is compiled by default, and a refusal where a compiled step
+  cannot take a penalty's second-order gradient.
 - `replica_loss_scale()`: the factor that turns a per-replica mean loss into
   the share the backend's gradient all-reduce expects (1 without replicas).
 """

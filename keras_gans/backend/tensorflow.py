@@ -5,6 +5,9 @@ import contextlib
 import tensorflow as tf
 from keras import ops
 
+# XLA, also on a CPU where Keras' "auto" would not use it.
+COMPILED_BY_DEFAULT = True
+
 
 def value_and_grad(fn, variables):
     with tf.GradientTape() as tape:
@@ -49,3 +52,8 @@ def apply_gradients(optimizer, grads, variables):
 def keep_variables_on_error(model):
     # Variables are updated in place and never emptied on this backend.
     return contextlib.nullcontext()
+
+
+def check_compiled_penalty(penalty):
+    # Second-order gradients compile on this backend.
+    return None

@@ -4,6 +4,9 @@ import contextlib
 
 import torch
 
+# Eager: torch.compile gains little here and cannot do double backward.
+COMPILED_BY_DEFAULT = False
+
 
 def value_and_grad(fn, variables):
     loss, aux = fn()
@@ -44,3 +47,13 @@ def apply_gradients(optimizer, grads, variables):
 def keep_variables_on_error(model):
     # Variables are updated in place and never emptied on this backend.
     return contextlib.nullcontext()
+
+
+def check_compiled_penalty(penalty):
+    """torch.compile cannot differentiate twice (pytorch#91469)."""
+    raise ValueError(
+        "torch.compile cannot differentiate twice, which a gradient "
+        "penalty needs (pytorch#91469). Use jit_compile=False (the "
+        "default on PyTorch). Received: jit_compile=True, "
+        f"penalty={penalty!r}"
+    )
