@@ -58,6 +58,7 @@ def _write_back(written, new_values):
     for key, value in new_values.items():
         written[key].assign(value)
 
+
 # jit, as Keras does.
 COMPILED_BY_DEFAULT = True
 
