@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_gans import backend
+from keras_gans.arguments import is_positive_int
 from keras_gans import losses as losses_module
 from keras_gans import penalties as penalties_module
 from keras_gans.optimizer_pair import OptimizerPair
@@ -63,7 +64,7 @@ class GAN(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not _is_positive_int(latent_dim):
+        if not is_positive_int(latent_dim):
             raise ValueError(
                 "`latent_dim` must be a positive integer. "
                 f"Received: latent_dim={latent_dim!r}"
@@ -196,7 +197,7 @@ class GAN(keras.Model):
             )
         gan_loss = losses_module.get(loss)
         penalty = penalties_module.get(penalty)
-        if not _is_positive_int(d_steps):
+        if not is_positive_int(d_steps):
             raise ValueError(
                 "`d_steps` must be a positive integer. "
                 f"Received: d_steps={d_steps!r}"
@@ -462,7 +463,7 @@ class GAN(keras.Model):
         Returns:
             A numpy array of shape `(n, *sample_shape)`.
         """
-        if not _is_positive_int(n):
+        if not is_positive_int(n):
             raise ValueError(
                 f"`n` must be a positive integer. Received: n={n!r}"
             )
@@ -571,14 +572,6 @@ def _load_plugins():
     from keras_gans import plugins
 
     plugins.catalogue()
-
-
-def _is_positive_int(value):
-    return (
-        isinstance(value, (int, np.integer))
-        and not isinstance(value, bool)
-        and value >= 1
-    )
 
 
 def _number_of_inputs(model):

@@ -5,24 +5,9 @@ Each check raises a ValueError in Keras style (what was expected, then
 with the argument at fault named rather than deep inside a layer.
 """
 
-import numbers
 
-
-def _is_positive_int(value):
-    return (
-        isinstance(value, numbers.Integral)
-        and not isinstance(value, bool)
-        and value >= 1
-    )
-
-
-def positive_int(name, value):
-    """Returns `value` as an int, or raises if it is not an integer >= 1."""
-    if not _is_positive_int(value):
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    return int(value)
+from keras_gans.arguments import is_positive_int
+from keras_gans.arguments import positive_int  # noqa: F401 (re-exported)
 
 
 def num_classes(value, architecture, required=False):
@@ -45,7 +30,7 @@ def sample_shape(value, ranks):
     except TypeError:
         shape = None
     if shape is None or len(shape) not in ranks or not all(
-        _is_positive_int(size) for size in shape
+        is_positive_int(size) for size in shape
     ):
         raise ValueError(
             "`sample_shape` must be a tuple of positive integers without the "

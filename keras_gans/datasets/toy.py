@@ -6,39 +6,13 @@ can be used to generate data (and reference mode centers for
 """
 
 import itertools
-import math
-import numbers
 
 import numpy as np
 
+from keras_gans.arguments import positive_float
+from keras_gans.arguments import positive_int
+
 __all__ = ["ring_centers", "grid_centers", "ring", "grid"]
-
-
-def _check_positive_int(name, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value <= 0
-    ):
-        raise ValueError(
-            f"Argument `{name}` must be a positive integer. "
-            f"Received: {name}={value!r}"
-        )
-    return int(value)
-
-
-def _check_positive_float(name, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(
-            f"Argument `{name}` must be a finite number > 0. "
-            f"Received: {name}={value!r}"
-        )
-    return float(value)
 
 
 def ring_centers(num_modes=8, radius=2.0):
@@ -60,8 +34,8 @@ def ring_centers(num_modes=8, radius=2.0):
     >>> centers.shape
     (4, 2)
     """
-    num_modes = _check_positive_int("num_modes", num_modes)
-    radius = _check_positive_float("radius", radius)
+    num_modes = positive_int("num_modes", num_modes)
+    radius = positive_float("radius", radius)
     angles = 2.0 * np.pi * np.arange(num_modes, dtype=np.float64) / num_modes
     centers = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     return centers.astype(np.float32)
@@ -142,8 +116,8 @@ def ring(num_samples=10_000, std=0.02, seed=None, num_modes=8, radius=2.0):
     >>> x.shape, x.dtype, y.shape, y.dtype
     ((1000, 2), dtype('float32'), (1000,), dtype('int32'))
     """
-    num_samples = _check_positive_int("num_samples", num_samples)
-    std = _check_positive_float("std", std)
+    num_samples = positive_int("num_samples", num_samples)
+    std = positive_float("std", std)
     centers = ring_centers(num_modes=num_modes, radius=radius)
     return _sample_mixture(centers, num_samples, std, seed)
 
@@ -173,6 +147,6 @@ def grid(num_samples=10_000, std=0.05, seed=None):
     >>> x.shape, int(y.max()) < 25
     ((1000, 2), True)
     """
-    num_samples = _check_positive_int("num_samples", num_samples)
-    std = _check_positive_float("std", std)
+    num_samples = positive_int("num_samples", num_samples)
+    std = positive_float("std", std)
     return _sample_mixture(grid_centers(), num_samples, std, seed)

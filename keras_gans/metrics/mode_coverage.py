@@ -11,10 +11,10 @@ This module is pure NumPy: it imports neither Keras nor any backend.
 """
 
 import dataclasses
-import math
-import numbers
 
 import numpy as np
+
+from keras_gans.arguments import positive_float
 
 __all__ = ["ModeCoverage", "mode_coverage"]
 
@@ -79,20 +79,6 @@ def _as_real_2d(name, x):
             f"(num_{name}, dim). Received: {name}.shape={arr.shape}"
         )
     return arr.astype(np.float64, copy=False)
-
-
-def _check_positive_float(name, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(
-            f"Argument `{name}` must be a finite number > 0. "
-            f"Received: {name}={value!r}"
-        )
-    return float(value)
 
 
 def _nearest_centers(samples, centers):
@@ -169,8 +155,8 @@ def mode_coverage(samples, centers, std, threshold=3.0):
             "Argument `centers` must only contain finite values. "
             f"Received: centers={centers!r}"
         )
-    std = _check_positive_float("std", std)
-    threshold = _check_positive_float("threshold", threshold)
+    std = positive_float("std", std)
+    threshold = positive_float("threshold", threshold)
 
     num_samples = samples.shape[0]
     num_modes = centers.shape[0]
