@@ -1,25 +1,24 @@
-"""The callbacks `keras-gans run` trains with.
+"""The callbacks `keras-gans run` trains with, in one namespace.
 
 - `SampleGrid`: a PNG of samples from a fixed latent batch after each epoch.
-- `TensorBoardScalars`: the epoch's losses as TensorBoard scalars, written
-  with the `tensorboard` package's record format (no TensorFlow import).
-- `Checkpoint`: the full GAN every N epochs, written atomically, keeping the
-  last K.
+- `TensorBoardScalars` (from `keras_gans.tensorboard`): the epoch's losses
+  as TensorBoard scalars, written without importing TensorFlow.
+- `Checkpoint` (from `keras_gans.checkpoints`): the full GAN every N
+  epochs, written atomically, keeping the last K.
 - `StopAtStep`: ends training after a number of generator updates.
-
-`atomic_save` and `ScalarWriter` are usable on their own.
 """
 
-import itertools
 import os
-import re
-import socket
-import time
 
 import keras
-import numpy as np
 
 from keras_gans import images as images_module
+from keras_gans.checkpoints import Checkpoint
+from keras_gans.checkpoints import atomic_save
+from keras_gans.checkpoints import checkpoint_path
+from keras_gans.checkpoints import list_checkpoints
+from keras_gans.tensorboard import ScalarWriter
+from keras_gans.tensorboard import TensorBoardScalars
 
 __all__ = [
     "Checkpoint",
@@ -31,97 +30,6 @@ __all__ = [
     "checkpoint_path",
     "list_checkpoints",
 ]
-
-CHECKPOINT_PATTERN = re.compile(r"^epoch_(\d+)\.keras$")
-
-
-def atomic_save(model, path):
-    """Saves a Keras model so that `path` is never left half written.
-
-    The model is saved to a temporary name in the same directory, flushed to
-    disk with fsync, then renamed over `path` with `os.replace` (atomic on
-    POSIX and Windows). A crash leaves either the old file or the new one.
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    # Keras requires the `.keras` suffix; the leading dot hides the file.
-    temporary = os.path.join(
-        directory, f".tmp-{os.getpid()}-{os.path.basename(path)}"
-    )
-    try:
-        model.save(temporary)
-        with open(temporary, "rb+") as file:
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    _fsync_directory(directory)
-    return path
-
-
-def _fsync_directory(directory):
-    """Makes a rename durable (POSIX); a no-op where directories can't open."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
-def checkpoint_path(directory, epoch):
-    """`<directory>/epoch_0003.keras` for epoch 3 (counted from 1)."""
-    return os.path.join(directory, f"epoch_{epoch:04d}.keras")
-
-
-def list_checkpoints(directory):
-    """`[(epoch, path), ...]` of the checkpoints in `directory`, oldest first."""
-    if not os.path.isdir(directory):
-        return []
-    found = []
-    for name in os.listdir(directory):
-        match = CHECKPOINT_PATTERN.match(name)
-        if match:
-            found.append((int(match.group(1)), os.path.join(directory, name)))
-    return sorted(found)
-
-
-class Checkpoint(keras.callbacks.Callback):
-    """Saves the full GAN every `every` epochs and after the last one.
-
-    Args:
-        directory: where `epoch_0001.keras`, ... go.
-        every: save after epochs `every`, `2 * every`, ...
-        keep: how many of the newest checkpoints to keep.
-        last_epoch: the run's final epoch (always saved).
-    """
-
-    def __init__(self, directory, every=1, keep=3, last_epoch=None):
-        super().__init__()
-        self.directory = os.fspath(directory)
-        self.every = int(every)
-        self.keep = int(keep)
-        self.last_epoch = last_epoch
-        self.saved = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        number = epoch + 1
-        if number % self.every and number != self.last_epoch:
-            return
-        self.save(number)
-
-    def save(self, number):
-        path = atomic_save(self.model, checkpoint_path(self.directory, number))
-        self.saved.append(number)
-        for _, old in list_checkpoints(self.directory)[: -self.keep]:
-            os.remove(old)
-        return path
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -168,98 +76,6 @@ class SampleGrid(keras.callbacks.Callback):
         path = os.path.join(self.directory, f"epoch_{number:04d}.png")
         images_module.save_png(image, path)
         self.written.append(path)
-
-
-class ScalarWriter:
-    """Appends scalar summaries to a TensorBoard event file.
-
-    Uses the `tensorboard` package's record writer and protocol buffers
-    only: `tensorboard.summary.writer.EventFileWriter` would import
-    TensorFlow when it is installed (its `tf.io.gfile` calls), so the file
-    is opened with plain Python here.
-
-    Args:
-        logdir: the directory TensorBoard is pointed at.
-    """
-
-    def __init__(self, logdir):
-        from tensorboard.compat.proto import event_pb2
-        from tensorboard.summary.writer.record_writer import RecordWriter
-
-        self._event_pb2 = event_pb2
-        os.makedirs(logdir, exist_ok=True)
-        # A new file per writer, never truncating one: a resumed run in the
-        # same second and process (tests) gets the next sequence number.
-        stamp = f"{int(time.time()):010d}"
-        for sequence in itertools.count(1):
-            self.path = os.path.join(
-                logdir,
-                f"events.out.tfevents.{stamp}.{socket.gethostname()}."
-                f"{os.getpid()}.{sequence:03d}.keras_gans",
-            )
-            try:
-                file = open(self.path, "xb")
-            except FileExistsError:
-                continue
-            break
-        self._writer = RecordWriter(file)
-        self._write(
-            event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2")
-        )
-
-    def _write(self, event):
-        self._writer.write(event.SerializeToString())
-        self._writer.flush()
-
-    def scalars(self, step, values):
-        """Writes `{tag: number}` at `step` (an int)."""
-        from tensorboard.compat.proto import summary_pb2
-
-        summary = summary_pb2.Summary(
-            value=[
-                summary_pb2.Summary.Value(tag=tag, simple_value=float(value))
-                for tag, value in values.items()
-            ]
-        )
-        self._write(
-            self._event_pb2.Event(
-                wall_time=time.time(), step=int(step), summary=summary
-            )
-        )
-
-    def close(self):
-        if not self._writer.closed:
-            self._writer.close()
-
-
-class TensorBoardScalars(keras.callbacks.Callback):
-    """Writes the epoch's logs (d_loss, g_loss, penalty, d_real, d_fake, ...)
-    as TensorBoard scalars at step = epoch number (counted from 1)."""
-
-    def __init__(self, logdir):
-        super().__init__()
-        self.logdir = os.fspath(logdir)
-        self.writer = None
-
-    def on_train_begin(self, logs=None):
-        if self.writer is None:
-            self.writer = ScalarWriter(self.logdir)
-
-    def on_epoch_end(self, epoch, logs=None):
-        values = {}
-        for key, value in (logs or {}).items():
-            try:
-                values[key] = float(np.asarray(value))
-            except (TypeError, ValueError):
-                continue
-        if self.writer is None:
-            self.on_train_begin()
-        self.writer.scalars(epoch + 1, values)
-
-    def on_train_end(self, logs=None):
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
 
 
 class StopAtStep(keras.callbacks.Callback):
