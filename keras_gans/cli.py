@@ -224,8 +224,9 @@ def run(ctx, recipe_path, overrides, output, resume, backend):
     recipe.toml (resolved), checkpoints/, samples/, logs/ (TensorBoard),
     generator.keras, gan.keras and metrics.json.
     """
-    setup_backend(_backend_of(ctx, backend))
+    chosen = setup_backend(_backend_of(ctx, backend))
     from keras_gans import recipe as recipe_module
+    from keras_gans import resume as resume_module
     from keras_gans import run as run_module
 
     try:
@@ -244,15 +245,34 @@ def run(ctx, recipe_path, overrides, output, resume, backend):
         # Keras' bar in a terminal; one line per epoch in a log file.
         verbose = 1 if sys.stdout.isatty() else 2
         result = run_module.run(prepared, echo=click.echo, verbose=verbose)
-    except KeyboardInterrupt:
-        click.echo(
-            f"\nInterrupted. Continue with:\n  keras-gans run {recipe_path} "
-            f"--output {prepared.directory} --resume"
-            + "".join(f" --set {o}" for o in overrides),
-            err=True,
-        )
+    except resume_module.Interrupted as stop:
+        saved = (f"wrote the checkpoint {stop.path}" if stop.path else
+                 "wrote no checkpoint (training had diverged)")
+        click.echo(f"\nInterrupted after step {stop.step}; {saved}. "
+                   "Continue with:\n  "
+                   + _resume_command(recipe_path, prepared, overrides, chosen),
+                   err=True)
         ctx.exit(130)
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted. Continue from the newest checkpoint "
+                   "with:\n  "
+                   + _resume_command(recipe_path, prepared, overrides, chosen),
+                   err=True)
+        ctx.exit(130)
+    except run_module.RunError as error:
+        raise click.ClickException(str(error)) from None
     _report_run(result)
+
+
+def _resume_command(recipe_path, prepared, overrides, backend):
+    """The command line that continues an interrupted run."""
+    import shlex
+
+    words = ["keras-gans", "run", recipe_path, "--backend", backend,
+             "--output", prepared.directory, "--resume"]
+    for override in overrides:
+        words += ["--set", override]
+    return shlex.join(str(word) for word in words)
 
 
 def _report_run(result):

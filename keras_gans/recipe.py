@@ -27,12 +27,17 @@ ema = 0.999                        # false: no moving average
 seed = 0
 g_optimizer = {name = "adam", learning_rate = 2e-4, beta_1 = 0.5}
 d_optimizer = {name = "adam", learning_rate = 2e-4, beta_1 = 0.5}
+check_finite_every = 10            # steps between NaN/Inf checks of the losses
+on_divergence = "stop"             # or "rollback": reload the last good
+rollback_lr_factor = 0.5           #   checkpoint with both learning rates
+max_rollbacks = 3                  #   multiplied by this, up to N times
 # learning_rate may be a keras.optimizers.schedules table instead:
 # {name = "polynomial_decay", initial_learning_rate = 1e-3, decay_steps = ...}
 
 [output]
 dir = "runs"                       # parent of the run directory
-checkpoint_every = 1               # epochs
+checkpoint_every = 1               # epochs; 0: only after the last one
+checkpoint_every_steps = 0         # also every N generator steps; 0: off
 keep_checkpoints = 3
 sample_every = 1                   # epochs; 0: no per-epoch samples
 samples = 64
@@ -405,8 +410,12 @@ MODEL_KEYS = ("architecture", "latent_dim", "conditional", "num_classes",
               "params")
 DATA_KEYS = ("dataset", "batch_size", "drop_remainder", "params")
 TRAIN_KEYS = ("loss", "penalty", "d_steps", "epochs", "steps", "ema", "seed",
-              "jit_compile", "g_optimizer", "d_optimizer", "callbacks")
-OUTPUT_KEYS = ("dir", "checkpoint_every", "keep_checkpoints", "sample_every",
+              "jit_compile", "g_optimizer", "d_optimizer", "callbacks",
+              "check_finite_every", "on_divergence", "rollback_lr_factor",
+              "max_rollbacks")
+ON_DIVERGENCE = ("stop", "rollback")
+OUTPUT_KEYS = ("dir", "checkpoint_every", "checkpoint_every_steps",
+               "keep_checkpoints", "sample_every",
                "samples", "sample_seed")
 OPTIMIZER_KEYS = ("name", "learning_rate", "beta_1", "beta_2")
 
@@ -515,13 +524,17 @@ def check_structure(raw, default_name="recipe"):
     for key in ("g_optimizer", "d_optimizer"):
         resolved_train[key] = _optimizer(c, train.get(key), f"train.{key}")
     resolved_train["callbacks"] = _callbacks(c, train.get("callbacks", []))
+    resolved_train.update(_divergence_keys(c, train))
     out["train"] = resolved_train
 
     output = c.table(raw.get("output"), "output", OUTPUT_KEYS) or {}
     out["output"] = {
         "dir": c.string(output, "dir", "output", "runs") or "runs",
         "checkpoint_every": c.integer(output, "checkpoint_every", "output",
-                                      1, 1),
+                                      1, 0),
+        "checkpoint_every_steps": c.integer(
+            output, "checkpoint_every_steps", "output", 0, 0
+        ),
         "keep_checkpoints": c.integer(output, "keep_checkpoints", "output",
                                       3, 1),
         "sample_every": c.integer(output, "sample_every", "output", 1, 0),
@@ -529,6 +542,23 @@ def check_structure(raw, default_name="recipe"):
         "sample_seed": c.integer(output, "sample_seed", "output", 0, 0),
     }
     return out, c.problems
+
+
+def _divergence_keys(c, train):
+    """The divergence guard's settings (see `keras_gans.guards`)."""
+    action = train.get("on_divergence", "stop")
+    if action not in ON_DIVERGENCE:
+        c.problem("train.on_divergence",
+                  f'expected "stop" or "rollback", got {_describe(action)}')
+        action = "stop"
+    return {
+        "check_finite_every": c.integer(train, "check_finite_every", "train",
+                                        10, 0),
+        "on_divergence": action,
+        "rollback_lr_factor": c.number(train, "rollback_lr_factor", "train",
+                                       0.5, 0.0, 1.0, True, True),
+        "max_rollbacks": c.integer(train, "max_rollbacks", "train", 3, 1),
+    }
 
 
 def _section(c, raw, section, known, required):

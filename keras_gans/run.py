@@ -3,10 +3,14 @@
 A run directory holds:
 
 - `recipe.toml`: the resolved recipe (overrides and defaults applied).
-- `checkpoints/epoch_0005.keras`: the full GAN (both networks, optimizers,
-  EMA weights, step counter, random stream) every `output.checkpoint_every`
-  epochs and after the last one, written atomically; the newest
-  `output.keep_checkpoints` are kept. `--resume` continues from the newest.
+- `checkpoints/step_00001200.keras`: the full GAN (both networks,
+  optimizers, EMA weights, step counter, random stream) and the data
+  position, every `output.checkpoint_every_steps` steps, every
+  `output.checkpoint_every` epochs and after the last one, written
+  atomically; the newest `output.keep_checkpoints` are kept. `--resume`
+  continues from the newest complete one, exactly (`keras_gans.resume`).
+  None is written once a loss or weight is NaN or infinite
+  (`keras_gans.guards`); Ctrl-C writes one and stops.
 - `samples/epoch_0001.png`: samples from one fixed latent batch per epoch
   (an image grid, or a scatter plot over the real data for 2-D data).
 - `logs/`: TensorBoard scalars per epoch (`tensorboard --logdir <run>/logs`).
@@ -31,6 +35,7 @@ import time
 import numpy as np
 
 from keras_gans import images as images_module
+from keras_gans.recipe import _for_toml
 from keras_gans.recipe import RecipeError
 from keras_gans.recipe import name_and_params
 
@@ -56,14 +61,6 @@ class Data:
     steps_per_epoch: int | None
     num_classes: int | None = None
     is_array: bool = True
-
-    def fit_arguments(self, batch_size):
-        if not self.is_array:
-            return {"x": self.x}
-        arguments = {"x": self.x, "batch_size": batch_size}
-        if self.y is not None:
-            arguments["y"] = self.y
-        return arguments
 
 
 @dataclasses.dataclass
@@ -349,6 +346,7 @@ class Prepared:
     initial_epoch: int = 0
     checkpoint: str | None = None
     notes: list = dataclasses.field(default_factory=list)
+    batch: int = 0  # the first batch of `initial_epoch` still to train
 
 
 def new_run_directory(recipe, now=None):
@@ -401,82 +399,106 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
         gan = build_gan(recipe, data, catalogue)
         return Prepared(recipe, data, gan, epochs, directory)
 
-    from keras_gans.callbacks import list_checkpoints
-
-    checkpoints = list_checkpoints(os.path.join(directory, "checkpoints"))
-    if not checkpoints:
-        raise RunError(
-            f"No checkpoint to resume from in {directory}/checkpoints "
-            "(expected files like epoch_0001.keras)."
-        )
-    initial_epoch, path = checkpoints[-1]
-    gan = load_model(path)
+    checkpoint, info, notes = _newest_checkpoint(directory)
+    _check_same_model(recipe, info, directory, checkpoint)
+    gan = load_model(checkpoint)
     if tuple(gan.sample_shape) != data.sample_shape:
         raise RunError(
-            f"The checkpoint {path} makes samples of shape {gan.sample_shape},"
-            f" but the recipe's data has shape {data.sample_shape}."
+            f"The checkpoint {checkpoint} makes samples of shape "
+            f"{gan.sample_shape}, but the recipe's data has shape "
+            f"{data.sample_shape}."
         )
     if gan.conditional != conditional:
         raise RunError(
-            f"The checkpoint {path} is "
+            f"The checkpoint {checkpoint} is "
             f"{'' if gan.conditional else 'un'}conditional but the recipe "
             f"sets model.conditional = {str(conditional).lower()}."
         )
-    notes = _frozen_changes(recipe, os.path.join(directory, "recipe.toml"))
-    return Prepared(recipe, data, gan, epochs, directory, initial_epoch, path,
-                    notes)
+    from keras_gans import resume as resume_module
+
+    epoch, batch = resume_module.resume_position(
+        gan.steps, info, data.steps_per_epoch
+    )
+    saved = _saved_recipe(directory)
+    if saved is not None:
+        from keras_gans.recipe import _for_toml
+
+        notes += resume_module.recipe_notes(saved, _for_toml(recipe.data))
+    note = resume_module.position_note(data, batch)
+    if note:
+        notes.append(note)
+    return Prepared(recipe, data, gan, epochs, directory, epoch, checkpoint,
+                    notes, batch)
 
 
-# What a checkpoint fixes: changing these in the recipe has no effect on a
-# resumed run.
-FROZEN = (
-    ("model",),
-    ("train", "loss"),
-    ("train", "penalty"),
-    ("train", "d_steps"),
-    ("train", "ema"),
-    ("train", "g_optimizer"),
-    ("train", "d_optimizer"),
-)
+def _newest_checkpoint(directory):
+    """`(path, position record, notes)` of the run's newest complete
+    checkpoint; damaged ones and unfinished writes are named in the notes
+    (and the unfinished writes removed)."""
+    from keras_gans import checkpoints
+
+    folder = os.path.join(directory, "checkpoints")
+    notes = []
+    for leftover in checkpoints.leftover_temporaries(folder):
+        os.remove(leftover)
+        notes.append(f"Removed {leftover}, a checkpoint whose writing was "
+                     "cut off.")
+    path, skipped = checkpoints.latest_checkpoint(folder)
+    for damaged, reason in skipped:
+        notes.append(f"Skipping the damaged checkpoint {damaged} ({reason}); "
+                     "using the one before it.")
+    if path is None:
+        found = "; damaged: " + ", ".join(p for p, _ in skipped) if (
+            skipped) else ""
+        raise RunError(
+            f"No checkpoint to resume from in {folder} (expected files like "
+            f"step_00001000.keras{found})."
+        )
+    return path, checkpoints.read_position(path), notes
 
 
-def _frozen_changes(recipe, saved_path):
-    """Notes on recipe values a resumed run takes from its checkpoint."""
-    from keras_gans.recipe import _for_toml
+def _saved_recipe(directory):
+    """The run's recipe.toml as a dict, or None."""
     from keras_gans.recipe import tomllib
 
     try:
-        with open(saved_path, "rb") as file:
-            saved = tomllib.load(file)
+        with open(os.path.join(directory, "recipe.toml"), "rb") as file:
+            return tomllib.load(file)
     except (OSError, ValueError):
-        return []
-    current = _for_toml(recipe.data)  # as it would be saved
-    changed = []
-    for path in FROZEN:
-        old, new = saved, current
-        for key in path:
-            old = old.get(key) if isinstance(old, dict) else None
-            new = new.get(key) if isinstance(new, dict) else None
-        if old is not None and old != new:
-            changed.append(".".join(path))
-    if not changed:
-        return []
-    verb = "differs" if len(changed) == 1 else "differ"
-    return [
-        f"Note: {', '.join(changed)} {verb} from the run's recipe.toml; the "
-        "checkpoint's model, loss and optimizers are used."
-    ]
+        return None
+
+
+def _check_same_model(recipe, info, directory, checkpoint):
+    """Refuses a recipe whose model section differs from the checkpoint's.
+
+    The checkpoint records its model section (older ones: the run's
+    recipe.toml is used).
+    """
+    from keras_gans import resume as resume_module
+    from keras_gans.recipe import _for_toml
+
+    saved = info.get("model")
+    if saved is None:
+        saved = (_saved_recipe(directory) or {}).get("model")
+    if saved is None:
+        return
+    lines = resume_module.model_differences(
+        saved, _for_toml(recipe.data)["model"]
+    )
+    if lines:
+        raise RunError(
+            f"The recipe's model differs from the one in the checkpoint "
+            f"{checkpoint}:\n" + "\n".join(lines) + "\nResume with the "
+            f"recipe the run was started with ({directory}/recipe.toml), or "
+            "start a new run (without --resume)."
+        )
 
 
 def load_model(path):
     """Loads a saved GAN or generator, with the plugins' classes registered."""
-    import keras
+    from keras_gans.catalogue_api import load_model as load
 
-    from keras_gans import plugins
-    import keras_gans.gan  # noqa: F401 - registers the GAN class
-
-    plugins.catalogue()  # imports plugins, registering their serializables
-    return keras.models.load_model(path)
+    return load(path)
 
 
 def run(prepared, echo=print, verbose="auto"):
@@ -494,6 +516,7 @@ def run(prepared, echo=print, verbose="auto"):
 
     from keras_gans import callbacks as callbacks_module
     from keras_gans import plugins
+    from keras_gans.guards import DivergenceGuard
 
     started = time.time()
     recipe, data, gan = prepared.recipe, prepared.data, prepared.gan
@@ -509,15 +532,13 @@ def run(prepared, echo=print, verbose="auto"):
     os.makedirs(directory, exist_ok=True)
     _write_text(os.path.join(directory, "recipe.toml"), recipe.to_toml())
     if prepared.checkpoint:
-        echo(f"Resuming from {prepared.checkpoint} (epoch {initial_epoch}, "
-             f"{steps_done} steps).")
+        echo(f"Resuming from {prepared.checkpoint} (step {steps_done}: "
+             f"epoch {initial_epoch + 1}, batch {prepared.batch}).")
     for note in prepared.notes:
         echo(note)
     if complete:
-        echo(f"The run is already complete ({initial_epoch} of {epochs} "
+        echo(f"The run is already complete ({epochs} of {epochs} "
              "epochs); writing the final outputs again.")
-    else:
-        keras.utils.set_random_seed(train["seed"] + initial_epoch)
 
     labels = None
     if gan.conditional:
@@ -534,13 +555,21 @@ def run(prepared, echo=print, verbose="auto"):
             last_epoch=epochs,
             picture_kwargs=picture_kwargs,
         ),
-        callbacks_module.Checkpoint(
-            os.path.join(directory, "checkpoints"),
-            every=output["checkpoint_every"],
-            keep=output["keep_checkpoints"],
-            last_epoch=epochs,
-        ),
     ]
+    guard = DivergenceGuard(every_steps=train["check_finite_every"])
+    checkpoint = callbacks_module.Checkpoint(
+        os.path.join(directory, "checkpoints"),
+        every_steps=output["checkpoint_every_steps"],
+        every_epochs=output["checkpoint_every"],
+        keep=output["keep_checkpoints"],
+        last_epoch=epochs,
+        steps_per_epoch=data.steps_per_epoch,
+        guard=guard,
+        extra={"model": _for_toml(recipe.data)["model"],
+               "data_seed": train["seed"]},
+    )
+    # The guard first: it stops training before anything saves or draws.
+    callbacks = [guard, checkpoint] + callbacks
     if total_steps is not None:
         callbacks.append(callbacks_module.StopAtStep(total_steps, steps_done))
     catalogue = plugins.catalogue()
@@ -559,19 +588,10 @@ def run(prepared, echo=print, verbose="auto"):
             f"{epochs} on {keras.backend.backend()}; outputs in {directory}"
         )
         fit_started = time.time()
-        history = gan.fit(
-            **data.fit_arguments(recipe["data"]["batch_size"]),
-            epochs=epochs,
-            initial_epoch=initial_epoch,
-            callbacks=callbacks,
-            verbose=verbose,
-        )
+        final_logs = _train(prepared, callbacks, checkpoint, guard, echo,
+                            verbose)
         fit_seconds = time.time() - fit_started
-        final_logs = {
-            key: float(values[-1]) for key, values in history.history.items()
-            if values
-        }
-    completed = epochs if not complete else initial_epoch
+    completed = epochs
 
     callbacks_module.atomic_save(gan, os.path.join(directory, "gan.keras"))
     _save_generator(gan, os.path.join(directory, "generator.keras"))
@@ -587,6 +607,7 @@ def run(prepared, echo=print, verbose="auto"):
     }
     if prepared.checkpoint:
         metrics["resumed_from_epoch"] = initial_epoch
+        metrics["resumed_from_step"] = steps_done
     modes = _toy_modes(recipe, catalogue)
     if modes is not None and tuple(gan.sample_shape) == (2,):
         from keras_gans.metrics import mode_coverage
@@ -611,6 +632,118 @@ def run(prepared, echo=print, verbose="auto"):
         completed,
         resumed_from=initial_epoch if prepared.checkpoint else None,
         already_complete=complete,
+    )
+
+
+def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
+    """Runs the `fit()` calls from the prepared position to the end.
+
+    Returns:
+        The last epoch's logs.
+
+    Raises:
+        resume.Interrupted: after Ctrl-C (a checkpoint was written).
+        RunError: when training diverged and no rollback is left.
+    """
+    from keras_gans import resume as resume_module
+
+    train = prepared.recipe["train"]
+    epoch, batch = prepared.initial_epoch, prepared.batch
+    rollbacks = 0
+    while True:
+        logs = {}
+        plan = resume_module.segments(
+            prepared.data, prepared.recipe["data"]["batch_size"],
+            train["seed"], epoch, batch, prepared.epochs,
+        )
+        with resume_module.checkpoint_on_interrupt(checkpoint, echo):
+            for segment in plan:
+                history = prepared.gan.fit(
+                    **segment.fit_arguments(), callbacks=callbacks,
+                    verbose=verbose,
+                )
+                logs = {key: float(values[-1]) for key, values in
+                        history.history.items() if values}
+                if prepared.gan.stop_training:
+                    break
+        if checkpoint.interrupted_at is not None and guard.divergence is None:
+            path = checkpoint.saved[-1][1] if checkpoint.saved else None
+            raise resume_module.Interrupted(checkpoint.interrupted_at, path)
+        if guard.divergence is None:
+            return logs
+        if train["on_divergence"] != "rollback" or (
+            rollbacks >= train["max_rollbacks"]
+        ):
+            raise RunError(_divergence_message(guard.divergence, checkpoint,
+                                               rollbacks))
+        rollbacks += 1
+        epoch, batch = _roll_back(prepared, callbacks, checkpoint, guard,
+                                  echo, train["rollback_lr_factor"])
+
+
+def _roll_back(prepared, callbacks, checkpoint, guard, echo, factor):
+    """Reloads the newest good checkpoint into the GAN with both learning
+    rates multiplied by `factor`; returns the position to continue at."""
+    from keras_gans import checkpoints
+    from keras_gans import resume as resume_module
+    from keras_gans.callbacks import StopAtStep
+
+    divergence = guard.divergence
+    try:
+        restored = checkpoints.restore(checkpoint.directory, prepared.gan)
+    except checkpoints.CheckpointError:
+        raise RunError(
+            f"{divergence} There is no checkpoint to roll back to yet; lower "
+            "the learning rates and start again."
+        ) from None
+    rates = _lower_learning_rates(prepared.gan, factor, divergence)
+    for callback in callbacks:
+        if isinstance(callback, StopAtStep):
+            callback.done = restored.step
+    echo(f"{divergence} Rolling back to {restored.path} (step "
+         f"{restored.step}) with learning rates G {rates[0]:.3g}, "
+         f"D {rates[1]:.3g}.")
+    guard.divergence = None
+    return resume_module.resume_position(
+        restored.step, restored.info, prepared.data.steps_per_epoch
+    )
+
+
+def _lower_learning_rates(gan, factor, divergence):
+    """Multiplies both constant learning rates by `factor`; returns them."""
+    import keras
+
+    rates = []
+    for optimizer in (gan.g_optimizer, gan.d_optimizer):
+        inner = getattr(optimizer, "inner_optimizer", optimizer)
+        if isinstance(getattr(inner, "_learning_rate", None),
+                      keras.optimizers.schedules.LearningRateSchedule):
+            raise RunError(
+                f"{divergence} A learning-rate schedule cannot be lowered "
+                'for a rollback; set train.on_divergence = "stop" or use a '
+                "constant learning rate."
+            )
+        rate = float(keras.ops.convert_to_numpy(inner.learning_rate)) * factor
+        inner.learning_rate = rate
+        rates.append(rate)
+    return rates
+
+
+def _divergence_message(divergence, checkpoint, rollbacks):
+    """What diverged, what was kept, and what to try."""
+    from keras_gans import checkpoints
+
+    kept, _ = checkpoints.latest_checkpoint(checkpoint.directory)
+    where = (f"The last good checkpoint is kept: {kept} (no checkpoint was "
+             "written after the divergence)." if kept else
+             "No checkpoint had been written yet.")
+    tried = f" after {rollbacks} rollback(s)" if rollbacks else ""
+    return (
+        f"{divergence} Training stopped{tried}. {where} Lower the learning "
+        "rates (train.g_optimizer.learning_rate, "
+        "train.d_optimizer.learning_rate), add a penalty, check the data "
+        'for NaN, or set train.on_divergence = "rollback"; then continue '
+        "with --resume."
     )
 
 

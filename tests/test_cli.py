@@ -119,7 +119,10 @@ def test_first_run_stops_at_the_recipe_steps(ring_run):
 def test_resume_continues_to_the_recipe_total(ring_run):
     assert "Resuming from" in ring_run.resumed.output
     metrics = json.loads((ring_run.directory / "metrics.json").read_text())
-    assert metrics["resumed_from_epoch"] == 2
+    # The first run stopped 4 batches into epoch 2: the resumed run
+    # finishes that epoch, then trains epoch 3.
+    assert metrics["resumed_from_epoch"] == 1
+    assert metrics["resumed_from_step"] == FIRST_STEPS
     assert metrics["epochs"] == 3
     assert metrics["steps"] == TOTAL_STEPS
     assert metrics["wall_time_s"] > 0
@@ -127,10 +130,11 @@ def test_resume_continues_to_the_recipe_total(ring_run):
 
 def test_checkpoints_keep_the_last_ones_and_load_back(ring_run):
     checkpoints = ring_run.directory / "checkpoints"
+    # Named by step: the ends of epochs 2 (step 16) and 3 (step 20).
     assert sorted(os.listdir(checkpoints)) == [
-        "epoch_0002.keras", "epoch_0003.keras"
+        "step_00000016.keras", "step_00000020.keras"
     ]
-    gan = keras.models.load_model(checkpoints / "epoch_0003.keras")
+    gan = keras.models.load_model(checkpoints / "step_00000020.keras")
     assert gan.steps == TOTAL_STEPS
     samples = gan.generate(10, seed=3)
     assert samples.shape == (10, 2) and np.all(np.isfinite(samples))
@@ -471,17 +475,28 @@ def test_set_completion_offers_recipe_keys():
     assert [item.value for item in items] == ["train.penalty=wgan_gp"]
 
 
-def test_resume_notes_recipe_changes_the_checkpoint_overrides(ring_run,
-                                                              tmp_path):
+def test_resume_refuses_a_model_change_and_notes_a_training_change(
+    ring_run, tmp_path
+):
     # ring_run resumed with the same model: no note.
     assert "from the run's recipe.toml" not in ring_run.resumed.output
     copy = tmp_path / "run"
     shutil.copytree(ring_run.directory, copy)
-    result = invoke("run", RING8, *SMALL_RING,
-                    "--set", f"train.steps={TOTAL_STEPS}",
-                    "--set", "model.params.width=64",
-                    "--output", copy, "--resume")
-    assert result.exit_code == 0, result.output
-    assert "The run is already complete (3 of 3 epochs)" in result.output
-    assert ("Note: model differs from the run's recipe.toml; the "
-            "checkpoint's model, loss and optimizers are used.") in result.output
+    refused = invoke("run", RING8, *SMALL_RING,
+                     "--set", f"train.steps={TOTAL_STEPS}",
+                     "--set", "model.params.width=64",
+                     "--output", copy, "--resume")
+    assert refused.exit_code == 1, refused.output
+    assert "The recipe's model differs from the one in the checkpoint" in (
+        refused.output)
+    assert ("model.params.width: 32 in the checkpoint, 64 in the recipe"
+            in refused.output)
+    noted = invoke("run", RING8, *SMALL_RING,
+                   "--set", f"train.steps={TOTAL_STEPS}",
+                   "--set", "train.g_optimizer.learning_rate=0.01",
+                   "--output", copy, "--resume")
+    assert noted.exit_code == 0, noted.output
+    assert "The run is already complete (3 of 3 epochs)" in noted.output
+    assert ("Note: train.g_optimizer differs from the run's recipe.toml; the "
+            "checkpoint's loss, penalty, EMA and optimizers (with their "
+            "learning rates) are used.") in noted.output
