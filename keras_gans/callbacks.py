@@ -1,8 +1,9 @@
 """The callbacks `keras-gans run` trains with, in one namespace.
 
 - `SampleGrid`: a PNG of samples from a fixed latent batch after each epoch.
-- `TensorBoardScalars` (from `keras_gans.tensorboard`): the epoch's losses
-  as TensorBoard scalars, written without importing TensorFlow.
+- `TensorBoard` (from `keras_gans.tensorboard`): losses, D's outputs,
+  learning rates and speed every N steps and per epoch, sample pictures
+  and the recipe, written without importing TensorFlow.
 - `Checkpoint` (from `keras_gans.checkpoints`): the full GAN every N
   epochs, written atomically, keeping the last K.
 - `StopAtStep`: ends training after a number of generator updates.
@@ -17,15 +18,17 @@ from keras_gans.checkpoints import Checkpoint
 from keras_gans.checkpoints import atomic_save
 from keras_gans.checkpoints import checkpoint_path
 from keras_gans.checkpoints import list_checkpoints
+from keras_gans.tensorboard import EventWriter
 from keras_gans.tensorboard import ScalarWriter
-from keras_gans.tensorboard import TensorBoardScalars
+from keras_gans.tensorboard import TensorBoard
 
 __all__ = [
     "Checkpoint",
+    "EventWriter",
     "SampleGrid",
     "ScalarWriter",
     "StopAtStep",
-    "TensorBoardScalars",
+    "TensorBoard",
     "atomic_save",
     "checkpoint_path",
     "list_checkpoints",

@@ -241,6 +241,8 @@ def run(ctx, recipe_path, overrides, output, resume, backend):
     except OSError as error:
         raise click.ClickException(f"{recipe_path}: {error}") from None
 
+    logs = os.path.join(prepared.directory, "logs")
+    click.echo(f"Watch training with:\n  tensorboard --logdir {logs}")
     try:
         # Keras' bar in a terminal; one line per epoch in a log file.
         verbose = 1 if sys.stdout.isatty() else 2

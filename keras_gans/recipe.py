@@ -42,6 +42,8 @@ keep_checkpoints = 3
 sample_every = 1                   # epochs; 0: no per-epoch samples
 samples = 64
 sample_seed = 0
+log_every = 50                     # generator steps between TensorBoard scalars
+log_images_every = 500             # steps between TensorBoard sample pictures
 ```
 
 The whole recipe is validated before any work (`resolve`): every problem
@@ -416,7 +418,7 @@ TRAIN_KEYS = ("loss", "penalty", "d_steps", "epochs", "steps", "ema", "seed",
 ON_DIVERGENCE = ("stop", "rollback")
 OUTPUT_KEYS = ("dir", "checkpoint_every", "checkpoint_every_steps",
                "keep_checkpoints", "sample_every",
-               "samples", "sample_seed")
+               "samples", "sample_seed", "log_every", "log_images_every")
 OPTIMIZER_KEYS = ("name", "learning_rate", "beta_1", "beta_2")
 
 
@@ -540,6 +542,9 @@ def check_structure(raw, default_name="recipe"):
         "sample_every": c.integer(output, "sample_every", "output", 1, 0),
         "samples": c.integer(output, "samples", "output", 64, 1),
         "sample_seed": c.integer(output, "sample_seed", "output", 0, 0),
+        "log_every": c.integer(output, "log_every", "output", 50, 0),
+        "log_images_every": c.integer(output, "log_images_every", "output",
+                                      500, 0),
     }
     return out, c.problems
 

@@ -13,7 +13,8 @@ A run directory holds:
   (`keras_gans.guards`); Ctrl-C writes one and stops.
 - `samples/epoch_0001.png`: samples from one fixed latent batch per epoch
   (an image grid, or a scatter plot over the real data for 2-D data).
-- `logs/`: TensorBoard scalars per epoch (`tensorboard --logdir <run>/logs`).
+- `logs/`: TensorBoard scalars every `output.log_every` steps and per
+  epoch, sample pictures, the recipe (`tensorboard --logdir <run>/logs`).
 - `generator.keras`: the final generator, with the EMA weights when the
   recipe uses an EMA (the weights `GAN.generate()` samples with).
 - `gan.keras`: the final full GAN, for `keras-gans sample` and resuming.
@@ -545,7 +546,16 @@ def run(prepared, echo=print, verbose="auto"):
         labels = np.arange(output["samples"]) % data.num_classes
     picture_kwargs = _picture_kwargs(recipe, data, plugins.catalogue())
     callbacks = [
-        callbacks_module.TensorBoardScalars(os.path.join(directory, "logs")),
+        callbacks_module.TensorBoard(
+            os.path.join(directory, "logs"),
+            every=output["log_every"],
+            images_every=output["log_images_every"],
+            samples=output["samples"],
+            seed=output["sample_seed"],
+            labels=labels,
+            picture_kwargs=picture_kwargs,
+            recipe=recipe,
+        ),
         callbacks_module.SampleGrid(
             os.path.join(directory, "samples"),
             n=output["samples"],

@@ -1,10 +1,16 @@
-"""TensorBoard event files written without TensorFlow.
+"""TensorBoard logging without TensorFlow, on every backend.
 
-`ScalarWriter` appends summaries with the `tensorboard` package's record
-writer; `TensorBoardScalars` is the callback `keras-gans run` logs with.
+`EventWriter` appends scalars, images, text and hparams summaries to an
+event file with the `tensorboard` package's record writer and protocol
+buffers only. `TensorBoard` is the callback that `keras-gans run` trains
+with: losses, D's outputs, learning rates and speed every N steps and per
+epoch, sample grids from a fixed latent batch, and the recipe.
 """
 
+import hashlib
+import io
 import itertools
+import json
 import os
 import socket
 import time
@@ -12,11 +18,36 @@ import time
 import keras
 import numpy as np
 
-__all__ = ["ScalarWriter", "TensorBoardScalars"]
+from keras_gans import backend
+from keras_gans import images as images_module
+
+__all__ = ["EventWriter", "ScalarWriter", "TensorBoard", "flatten", "tag_for"]
+
+# Tags that group well in TensorBoard: one chart section per prefix.
+TAGS = {
+    "d_loss": "loss/d",
+    "g_loss": "loss/g",
+    "d_real": "d/real",
+    "d_fake": "d/fake",
+}
+EPOCH_PREFIX = "epoch/"
 
 
-class ScalarWriter:
-    """Appends scalar summaries to a TensorBoard event file.
+def tag_for(key):
+    """The TensorBoard tag of a `fit()` log key (`d_loss` -> `loss/d`).
+
+    Penalty terms go beside the losses (`penalty` -> `loss/penalty`);
+    other keys (a metric such as `fid`) keep their name.
+    """
+    if key in TAGS:
+        return TAGS[key]
+    if key.startswith("penalty"):
+        return f"loss/{key}"
+    return key
+
+
+class EventWriter:
+    """Appends summaries to a new TensorBoard event file in `logdir`.
 
     Uses the `tensorboard` package's record writer and protocol buffers
     only: `tensorboard.summary.writer.EventFileWriter` would import
@@ -56,52 +87,448 @@ class ScalarWriter:
         self._writer.write(event.SerializeToString())
         self._writer.flush()
 
+    def _summary(self, step, values):
+        from tensorboard.compat.proto import summary_pb2
+
+        self._write(
+            self._event_pb2.Event(
+                wall_time=time.time(),
+                step=int(step),
+                summary=summary_pb2.Summary(value=values),
+            )
+        )
+
     def scalars(self, step, values):
         """Writes `{tag: number}` at `step` (an int)."""
         from tensorboard.compat.proto import summary_pb2
 
-        summary = summary_pb2.Summary(
-            value=[
-                summary_pb2.Summary.Value(tag=tag, simple_value=float(value))
-                for tag, value in values.items()
-            ]
-        )
-        self._write(
-            self._event_pb2.Event(
-                wall_time=time.time(), step=int(step), summary=summary
+        self._summary(step, [
+            summary_pb2.Summary.Value(tag=tag, simple_value=float(value))
+            for tag, value in values.items()
+        ])
+
+    def image(self, tag, step, image):
+        """Writes a `PIL.Image.Image` as a PNG image summary."""
+        from tensorboard.compat.proto import summary_pb2
+
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        channels = {"L": 1, "RGB": 3, "RGBA": 4}[image.mode]
+        self._summary(step, [
+            summary_pb2.Summary.Value(
+                tag=tag,
+                image=summary_pb2.Summary.Image(
+                    width=image.width,
+                    height=image.height,
+                    colorspace=channels,
+                    encoded_image_string=buffer.getvalue(),
+                ),
             )
+        ])
+
+    def text(self, tag, step, markdown, description=""):
+        """Writes Markdown text for TensorBoard's Text dashboard."""
+        from tensorboard.compat.proto import summary_pb2
+        from tensorboard.compat.proto import tensor_pb2
+        from tensorboard.compat.proto import types_pb2
+        from tensorboard.plugins.text import metadata
+
+        self._summary(step, [
+            summary_pb2.Summary.Value(
+                tag=tag,
+                metadata=metadata.create_summary_metadata(tag, description),
+                tensor=tensor_pb2.TensorProto(
+                    dtype=types_pb2.DT_STRING,
+                    string_val=[markdown.encode("utf-8")],
+                ),
+            )
+        ])
+
+    def hparams_session_start(self, hparams, step=0):
+        """Records one training session's hyperparameters.
+
+        Args:
+            hparams: `{name: bool, number or str}`, e.g. from `flatten`.
+            step: the step the session starts at.
+        """
+        from tensorboard.plugins.hparams import plugin_data_pb2
+
+        group = hashlib.sha256(
+            json.dumps(hparams, sort_keys=True).encode("utf-8")
+        ).hexdigest()
+        info = plugin_data_pb2.SessionStartInfo(
+            group_name=group, start_time_secs=time.time()
         )
+        for name, value in sorted(hparams.items()):
+            info.hparams[name].CopyFrom(_hparam_value(value))
+        self._hparams(step, "session_start_info",
+                      plugin_data_pb2.HParamsPluginData(
+                          session_start_info=info))
+
+    def hparams_experiment(self, hparams, metric_tags, step=0):
+        """Declares the hyperparameters and the metrics (scalar tags) that
+        TensorBoard's HParams dashboard shows side by side."""
+        from tensorboard.plugins.hparams import api_pb2
+        from tensorboard.plugins.hparams import plugin_data_pb2
+
+        types = {bool: api_pb2.DATA_TYPE_BOOL, str: api_pb2.DATA_TYPE_STRING}
+        experiment = api_pb2.Experiment(
+            time_created_secs=time.time(),
+            hparam_infos=[
+                api_pb2.HParamInfo(
+                    name=name,
+                    type=types.get(type(value), api_pb2.DATA_TYPE_FLOAT64),
+                )
+                for name, value in sorted(hparams.items())
+            ],
+            metric_infos=[
+                api_pb2.MetricInfo(name=api_pb2.MetricName(tag=tag))
+                for tag in metric_tags
+            ],
+        )
+        self._hparams(step, "experiment",
+                      plugin_data_pb2.HParamsPluginData(experiment=experiment))
+
+    def hparams_session_end(self, step, status="success"):
+        """Marks the session finished (`status`: success or failure)."""
+        from tensorboard.plugins.hparams import api_pb2
+        from tensorboard.plugins.hparams import plugin_data_pb2
+
+        code = {"success": api_pb2.STATUS_SUCCESS,
+                "failure": api_pb2.STATUS_FAILURE}[status]
+        info = plugin_data_pb2.SessionEndInfo(
+            status=code, end_time_secs=time.time()
+        )
+        self._hparams(step, "session_end_info",
+                      plugin_data_pb2.HParamsPluginData(session_end_info=info))
+
+    def _hparams(self, step, kind, plugin_data):
+        from tensorboard.compat.proto import summary_pb2
+        from tensorboard.plugins.hparams import metadata
+
+        self._summary(step, [
+            summary_pb2.Summary.Value(
+                tag=f"_hparams_/{kind}",
+                metadata=metadata.create_summary_metadata(plugin_data),
+                tensor=metadata.NULL_TENSOR,
+            )
+        ])
 
     def close(self):
         if not self._writer.closed:
             self._writer.close()
 
 
-class TensorBoardScalars(keras.callbacks.Callback):
-    """Writes the epoch's logs (d_loss, g_loss, penalty, d_real, d_fake, ...)
-    as TensorBoard scalars at step = epoch number (counted from 1)."""
+# The name this writer had when it only wrote scalars.
+ScalarWriter = EventWriter
 
-    def __init__(self, logdir):
+
+def _hparam_value(value):
+    from google.protobuf import struct_pb2
+
+    if isinstance(value, bool):
+        return struct_pb2.Value(bool_value=value)
+    if isinstance(value, (int, float)):
+        return struct_pb2.Value(number_value=float(value))
+    return struct_pb2.Value(string_value=str(value))
+
+
+def flatten(mapping, prefix=""):
+    """`{"train": {"seed": 0}}` -> `{"train.seed": 0}`, for hparams.
+
+    Booleans, numbers and strings stay as they are; lists become JSON
+    text; None values are left out.
+    """
+    flat = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        elif value is None:
+            continue
+        elif isinstance(value, (bool, int, float, str)):
+            flat[name] = value
+        else:
+            flat[name] = json.dumps(value, default=str)
+    return flat
+
+
+def _number(value):
+    """A log value as a Python float, or None when it is not a number."""
+    try:
+        return float(np.asarray(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _crossed(interval, before, after):
+    """Whether a multiple of `interval` lies in `(before, after]` (several
+    steps pass at once with `steps_per_execution`)."""
+    return bool(interval) and after // interval > before // interval
+
+
+def _check_steps(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+            or value < 0:
+        raise ValueError(
+            f"`{name}` must be a number of generator steps (an int >= 0; "
+            f"0 turns it off). Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+class TensorBoard(keras.callbacks.Callback):
+    """Logs a GAN's training to TensorBoard, without TensorFlow.
+
+    Every `every` generator steps, at step = generator updates so far:
+
+    - `loss/d`, `loss/g`, `loss/penalty` (with a penalty), `d/real` and
+      `d/fake` (mean D logits on real and generated batches): each the
+      mean over the steps since the previous point, so no step is skipped
+      or counted twice;
+    - `lr/g`, `lr/d`: the learning rates the next update uses (schedules
+      evaluated at each optimizer's own step count);
+    - `perf/steps_per_sec`: generator steps per second of training since
+      the previous point, leaving out the time this callback spends.
+
+    After each epoch, at the step it ends at (so that epoch and step charts
+    share their x-axis, and an epoch cut short by a step limit or Ctrl-C
+    then finished by a resumed run gives two points, not one step twice):
+    the same under `epoch/` (`epoch/loss/d`, ...) from the epoch's logs,
+    plus every other numeric epoch log, such as a quality metric written
+    by a callback placed before this one (`fid` -> `epoch/fid`).
+
+    Every `images_every` steps and when training ends: a picture of
+    `samples` samples from one fixed latent batch (`seed`, and fixed
+    `labels` for a conditional GAN), so frames compare across time: an
+    image grid, or for 2-D data a scatter plot (`picture_kwargs`: the real
+    data and mode centers, see `keras_gans.images.scatter_plot`). Tags:
+    `samples/raw` (the generator's weights) and, when the GAN keeps an
+    EMA, `samples/ema` (the averaged weights `generate()` uses).
+
+    When training starts: `recipe` as text (tag `recipe`) and as hparams
+    (flattened keys such as `train.g_optimizer.learning_rate`); the
+    HParams dashboard lists the `epoch/` scalars as metrics.
+
+    Log values become host numbers only on the steps that are written.
+
+    Args:
+        log_dir: the directory to point `tensorboard --logdir` at.
+        every: steps between scalar points; 0 writes per-epoch scalars
+            only.
+        images_every: steps between sample pictures; 0 writes none.
+        samples: samples per picture.
+        seed: seed of the fixed latent batch.
+        labels: class labels for a conditional GAN: an int or `samples`
+            ints (e.g. `np.arange(samples) % num_classes`).
+        picture_kwargs: passed to `keras_gans.images.picture`.
+        recipe: a resolved `keras_gans.recipe.Recipe`, or a nested dict of
+            settings, to record as text and hparams; None records none.
+
+    Example:
+
+    ```python
+    gan.fit(x, epochs=10, callbacks=[
+        keras_gans.callbacks.TensorBoard("logs", every=50, images_every=500)
+    ])
+    # tensorboard --logdir logs
+    ```
+    """
+
+    def __init__(self, log_dir, every=50, images_every=500, samples=64,
+                 seed=0, labels=None, picture_kwargs=None, recipe=None):
         super().__init__()
-        self.logdir = os.fspath(logdir)
+        self.log_dir = os.fspath(log_dir)
+        self.every = _check_steps("every", every)
+        self.images_every = _check_steps("images_every", images_every)
+        if isinstance(samples, bool) or not isinstance(
+                samples, (int, np.integer)) or samples < 1:
+            raise ValueError(
+                "`samples` must be a positive int (samples per picture). "
+                f"Received: samples={samples!r}"
+            )
+        self.samples = int(samples)
+        self.seed = int(seed)
+        if labels is not None:
+            labels = np.asarray(labels)
+            if labels.ndim == 0:
+                labels = np.full((self.samples,), labels)
+            if labels.shape != (self.samples,) or not np.issubdtype(
+                    labels.dtype, np.integer):
+                raise ValueError(
+                    f"`labels` must be an int or {self.samples} ints (one per "
+                    f"sample). Received: labels with shape {labels.shape} "
+                    f"and dtype {labels.dtype}"
+                )
+        self.labels = labels
+        self.picture_kwargs = dict(picture_kwargs or {})
+        self.recipe = recipe
         self.writer = None
+        self._epoch_tags = []
+
+    # ------------------------------------------------------------------
+    # Keras hooks
 
     def on_train_begin(self, logs=None):
-        if self.writer is None:
-            self.writer = ScalarWriter(self.logdir)
+        gan = self.model
+        if gan.conditional and self.labels is None:
+            raise ValueError(
+                "This GAN is conditional: pass `labels` to TensorBoard (one "
+                "class per sample, e.g. np.arange(samples) % num_classes) so "
+                "that every sample picture uses the same ones. "
+                "Received: labels=None"
+            )
+        if not gan.conditional and self.labels is not None:
+            raise ValueError(
+                "This GAN is unconditional and takes no labels. "
+                "Received: labels for TensorBoard"
+            )
+        backend.current().sync_variables(gan)
+        self._step = gan.steps
+        self._images_step = None
+        self._averaged = {
+            metric.name for metric in gan.metrics
+            if isinstance(metric, keras.metrics.Mean)
+        }
+        self._carry, self._carry_count = {}, 0
+        self._clock = None
+        self.writer = EventWriter(self.log_dir)
+        if self.recipe is not None:
+            self._write_recipe()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start_step = self._step
+        self._epoch_started = time.perf_counter()
+        # Running means at the last point written in this epoch.
+        self._totals, self._count = {}, 0
+        self._last_logs, self._last_count = None, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        # Only bookkeeping on most steps: no host numbers, no sync.
+        before = self._step
+        self._step = self._epoch_start_step + batch + 1
+        self._last_logs, self._last_count = logs, batch + 1
+        if self._clock is None:  # speed leaves out the first (compiling) step
+            self._clock = (self._step, time.perf_counter())
+        wrote = False
+        if _crossed(self.every, before, self._step):
+            self._write_step_scalars()
+            wrote = True
+        if _crossed(self.images_every, before, self._step):
+            self._write_images()
+            wrote = True
+        if wrote:
+            self._clock = (self._step, time.perf_counter())
 
     def on_epoch_end(self, epoch, logs=None):
+        self._carry_over_epoch()
+        seconds = time.perf_counter() - self._epoch_started
         values = {}
         for key, value in (logs or {}).items():
-            try:
-                values[key] = float(np.asarray(value))
-            except (TypeError, ValueError):
-                continue
-        if self.writer is None:
-            self.on_train_begin()
-        self.writer.scalars(epoch + 1, values)
+            number = _number(value)
+            if number is not None:
+                values[EPOCH_PREFIX + tag_for(key)] = number
+        values.update(self._learning_rates(EPOCH_PREFIX))
+        steps = self._step - self._epoch_start_step
+        if seconds > 0 and steps:
+            values[EPOCH_PREFIX + "perf/steps_per_sec"] = steps / seconds
+        self.writer.scalars(self._step, values)
+        for tag in values:
+            if tag not in self._epoch_tags:
+                self._epoch_tags.append(tag)
 
     def on_train_end(self, logs=None):
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
+        if self.writer is None:
+            return
+        if self.images_every and self._images_step != self._step:
+            self._write_images()
+        if self.recipe is not None:
+            # Declared at the end, when every epoch metric is known (a
+            # quality metric may appear after the first epoch).
+            hparams = self._hparams()
+            self.writer.hparams_experiment(hparams, self._epoch_tags,
+                                           self._step)
+            self.writer.hparams_session_end(self._step)
+        self.writer.close()
+        self.writer = None
+
+    # ------------------------------------------------------------------
+    # What is written
+
+    def _write_step_scalars(self):
+        """The logs averaged over the steps since the previous point."""
+        logs, count = self._last_logs or {}, self._last_count
+        values, totals = {}, {}
+        for key, value in logs.items():
+            number = _number(value)
+            if number is None:
+                continue
+            if key in self._averaged:
+                # Keras' running mean over `count` steps of this epoch.
+                totals[key] = number * count
+                window = (totals[key] - self._totals.get(key, 0.0)
+                          + self._carry.get(key, 0.0))
+                number = window / (count - self._count + self._carry_count)
+            values[tag_for(key)] = number
+        self._totals, self._count = totals, count
+        self._carry, self._carry_count = {}, 0
+        values.update(self._learning_rates())
+        clock_step, clock_time = self._clock
+        seconds = time.perf_counter() - clock_time
+        if seconds > 0 and self._step > clock_step:
+            values["perf/steps_per_sec"] = (self._step - clock_step) / seconds
+        self.writer.scalars(self._step, values)
+
+    def _carry_over_epoch(self):
+        """Steps after an epoch's last point join the next point."""
+        if not self._last_logs or self._last_count == self._count:
+            return
+        for key in self._averaged:
+            number = _number(self._last_logs.get(key))
+            if number is not None:
+                self._carry[key] = (
+                    self._carry.get(key, 0.0)
+                    + number * self._last_count - self._totals.get(key, 0.0)
+                )
+        self._carry_count += self._last_count - self._count
+
+    def _learning_rates(self, prefix=""):
+        backend.current().sync_variables(self.model)
+        rates = {}
+        for name, optimizer in (("g", self.model.g_optimizer),
+                                ("d", self.model.d_optimizer)):
+            rate = _number(keras.ops.convert_to_numpy(optimizer.learning_rate))
+            if rate is not None:
+                rates[f"{prefix}lr/{name}"] = rate
+        return rates
+
+    def _write_images(self):
+        gan = self.model
+        versions = [("samples/raw", False)]
+        if gan.ema is not None:
+            versions.append(("samples/ema", True))
+        for tag, use_ema in versions:
+            samples = gan.generate(self.samples, seed=self.seed,
+                                   labels=self.labels, use_ema=use_ema)
+            picture = images_module.picture(samples, **self.picture_kwargs)
+            if picture is None:  # neither images nor 2-D points
+                return
+            self.writer.image(tag, self._step, picture)
+        self._images_step = self._step
+
+    def _hparams(self):
+        data = getattr(self.recipe, "data", self.recipe)
+        return flatten(data)
+
+    def _write_recipe(self):
+        if hasattr(self.recipe, "to_toml"):
+            text = self.recipe.to_toml()
+        else:
+            from keras_gans.recipe import dump
+
+            text = dump(self.recipe)
+        # Indented: a Markdown code block, shown as written.
+        markdown = "".join(f"    {line}\n" for line in text.splitlines())
+        self.writer.text("recipe", self._step, markdown,
+                         "The resolved recipe of this run.")
+        self.writer.hparams_session_start(self._hparams(), self._step)

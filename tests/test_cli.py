@@ -173,9 +173,13 @@ def test_tensorboard_logs_hold_the_losses_per_epoch(ring_run):
     )
     accumulator.Reload()
     tags = set(accumulator.Tags()["scalars"])
-    assert {"d_loss", "g_loss", "penalty", "d_real", "d_fake"} <= tags
-    events = accumulator.Scalars("d_loss")
-    assert [e.step for e in events] == [1, 2, 3]
+    assert {"epoch/loss/d", "epoch/loss/g", "epoch/loss/penalty",
+            "epoch/d/real", "epoch/d/fake"} <= tags
+    events = accumulator.Scalars("epoch/loss/d")
+    # At the step each epoch ends at: 8 steps per epoch, to the total.
+    steps = [e.step for e in events]
+    assert steps[0] == 8 and steps[-1] == TOTAL_STEPS
+    assert steps == sorted(set(steps))
     assert all(np.isfinite(e.value) for e in events)
 
 
