@@ -345,7 +345,7 @@ def test_writing_events_does_not_import_tensorflow(tmp_path):
         "from keras_gans.callbacks import TensorBoard\n"
         "from toy_models import mlp\n"
         "gan = keras_gans.GAN(mlp(2, 2, 8), mlp(2, 1, 8), latent_dim=2)\n"
-        "gan.compile(ema=0.9)\n"
+        "gan.compile(g_optimizer='adam', d_optimizer='adam', ema=0.9)\n"
         "gan.fit(np.zeros((8, 2), 'float32'), batch_size=4, verbose=0,\n"
         f"        callbacks=[TensorBoard({str(tmp_path)!r}, every=1,\n"
         "                               images_every=1, recipe={'a': 1})])\n"
