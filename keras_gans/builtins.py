@@ -53,6 +53,24 @@ def register_datasets(register):
 
 @hookimpl
 def register_metrics(register):
-    from keras_gans.metrics import mode_coverage
+    from keras_gans import metrics
 
-    register("mode_coverage", mode_coverage, description=_summary(mode_coverage))
+    register("mode_coverage", metrics.mode_coverage,
+             description=_summary(metrics.mode_coverage))
+    for name, cls in (
+        ("fid", metrics.FID),
+        ("kid", metrics.KID),
+        ("precision_recall", metrics.PrecisionRecall),
+        ("density_coverage", metrics.DensityCoverage),
+        ("memorization", metrics.Memorization),
+    ):
+        register(name, cls, description=_summary(cls))
+
+
+@hookimpl
+def register_features(register):
+    from keras_gans import features
+
+    for name in ("inception_v3", "domain_classifier", "pixels"):
+        factory = getattr(features, name)
+        register(name, factory, description=_summary(factory))

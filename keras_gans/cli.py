@@ -4,6 +4,8 @@
 keras-gans run RECIPE.toml [--backend B] [--set key.path=value ...]
                            [--output DIR] [--resume]
 keras-gans sample RUN_DIR_OR_MODEL -n 64 -o grid.png [--seed S] [--labels ...]
+keras-gans evaluate RUN_DIR_OR_MODEL [--metrics fid,kid,pr,dc,memorization]
+                    [--features NAME] [-n N]
 keras-gans list architectures|losses|penalties|datasets|metrics|callbacks
 keras-gans plugins [--json]
 keras-gans new-plugin NAME [--directory D]
@@ -32,7 +34,7 @@ from keras_gans import __version__
 
 BACKENDS = ("tensorflow", "jax", "torch")
 KINDS = ("architectures", "losses", "penalties", "datasets", "metrics",
-         "callbacks")
+         "features", "callbacks")
 NAME_FIELDS = {
     "model.architecture": "architectures",
     "data.dataset": "datasets",
@@ -588,6 +590,12 @@ def new_plugin(name, directory):
     click.echo(f"  pip install -e {path}")
     click.echo(f"  pytest {path}")
     click.echo("  keras-gans plugins")
+
+
+# `keras-gans evaluate` lives with the evaluation logic it drives.
+from keras_gans.evaluate import evaluate_command  # noqa: E402
+
+main.add_command(evaluate_command)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,17 @@ def register_metrics(register):
 
 
 @hookspec
+def register_features(register):
+    """Registers feature extractors for the evaluation metrics.
+
+    `factory(**params)` returns an extractor (see
+    `keras_gans.features.base`): `prepare(sample_shape)` readies it or
+    raises `FeatureError`, then `extractor(batch)` gives `(batch, dim)`
+    features and `protocol` says what the scores depend on.
+    """
+
+
+@hookspec
 def register_callbacks(register):
     """Registers training callbacks.
 

@@ -33,6 +33,7 @@ KINDS = {
     "penalties": "penalty",
     "datasets": "dataset",
     "metrics": "metric",
+    "features": "feature extractor",
     "callbacks": "callback",
 }
 

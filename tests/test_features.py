@@ -1,0 +1,155 @@
+"""Feature extractors: pixels, the offline InceptionV3 error, and the
+digits domain classifier's accuracy, cache and protocol."""
+
+import os
+
+import numpy as np
+import pytest
+
+from keras_gans import plugins
+from keras_gans.datasets import digits
+from keras_gans.features import FeatureError
+from keras_gans.features import domain_classifier
+from keras_gans.features import extract
+from keras_gans.features import inception
+from keras_gans.features import inception_v3
+from keras_gans.features import pixels
+
+
+def test_builtin_extractors_and_metrics_are_registered_through_the_hooks():
+    catalogue = plugins.catalogue()
+    assert {"inception_v3", "domain_classifier", "pixels"} <= set(
+        catalogue.names("features"))
+    for name in ("inception_v3", "domain_classifier", "pixels"):
+        assert catalogue.get("features", name).plugin == plugins.BUILTIN_PLUGIN
+    assert {"fid", "kid", "precision_recall", "density_coverage",
+            "memorization", "mode_coverage"} <= set(catalogue.names("metrics"))
+
+
+def test_pixels_are_the_flattened_samples():
+    extractor = pixels()
+    images = np.random.default_rng(0).uniform(-1, 1, (10, 8, 8, 1))
+    extractor.prepare(images.shape[1:])
+    assert extractor.dim == 64
+    features = extract(extractor, images, batch_size=3, verbose=0)
+    np.testing.assert_array_equal(features, images.reshape(10, 64).astype("f"))
+    assert extractor.protocol["extractor"] == "pixels"
+
+
+def test_pixels_refuse_large_images_and_mismatched_batches():
+    with pytest.raises(FeatureError, match="domain_classifier"):
+        pixels().prepare((128, 128, 3))
+    extractor = pixels()
+    extractor.prepare((2,))
+    with pytest.raises(FeatureError, match=r"shape \(2,\).*\(3,\)"):
+        extractor(np.zeros((4, 3)))
+
+
+def _offline_keras_home(monkeypatch, tmp_path):
+    # Keras' cache in an empty directory, and the URL a file that does not
+    # exist: the download fails as it does offline, with no network used.
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    missing = (tmp_path / "nowhere" / inception.WEIGHTS_FILE).as_uri()
+    monkeypatch.setattr(inception, "WEIGHTS_URL", missing)
+    return tmp_path / "models" / inception.WEIGHTS_FILE
+
+
+def test_inception_offline_error_names_the_file_and_where_to_put_it(
+    monkeypatch, tmp_path
+):
+    expected_path = _offline_keras_home(monkeypatch, tmp_path)
+    extractor = inception_v3()
+    with pytest.raises(FeatureError) as error:
+        extractor.prepare((28, 28, 1))
+    message = str(error.value)
+    assert inception.WEIGHTS_FILE in message
+    assert f"put it at {expected_path}" in message
+    assert inception.WEIGHTS_URL in message
+    assert "KERAS_HOME" in message
+    assert extractor.model is None  # failed before building anything
+    assert not expected_path.exists()
+
+
+def test_inception_refuses_a_corrupt_weights_file(monkeypatch, tmp_path):
+    expected_path = _offline_keras_home(monkeypatch, tmp_path)
+    os.makedirs(expected_path.parent)
+    expected_path.write_bytes(b"not an h5 file")
+    with pytest.raises(FeatureError, match="corrupt.*Delete it"):
+        inception_v3().prepare((32, 32, 3))
+
+
+def test_inception_refuses_non_images_before_looking_for_weights():
+    with pytest.raises(FeatureError, match="1 or 3 channels"):
+        inception_v3().prepare((2,))
+
+
+def test_inception_preprocessing_resizes_grey_images_to_299_rgb():
+    grey = np.full((2, 8, 8, 1), 0.5, dtype="float32")
+    grey[1] = -1.0
+    images = np.asarray(inception.preprocess(grey))
+    assert images.shape == (2, 299, 299, 3)
+    # A constant image stays constant under bilinear resizing, in [-1, 1].
+    np.testing.assert_allclose(images[0], 0.5, atol=1e-6)
+    np.testing.assert_allclose(images[1], -1.0, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def digits_classifier(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    extractor = domain_classifier("digits", {"image_size": 8}, epochs=20,
+                                  cache_dir=cache)
+    extractor.prepare((8, 8, 1))
+    return extractor, cache
+
+
+def test_domain_classifier_on_digits_is_accurate(digits_classifier):
+    extractor, _ = digits_classifier
+    accuracy = extractor.test_accuracy
+    print(f"domain_classifier test accuracy on digits (8x8): {accuracy:.4f}")
+    assert accuracy >= 0.95
+    test_x, test_y = digits(image_size=8, split="test")
+    assert extractor.record["num_test"] == len(test_y)
+    predicted = extractor.predict_classes(test_x)
+    assert np.mean(predicted == test_y) == pytest.approx(accuracy)
+
+
+def test_domain_classifier_features_and_protocol(digits_classifier):
+    extractor, _ = digits_classifier
+    x, _ = digits(image_size=8, split="test")
+    features = extract(extractor, x[:50], verbose=0)
+    assert features.shape == (50, 64) and extractor.dim == 64
+    assert features.min() >= 0 and features.max() > 0  # ReLU units
+    protocol = extractor.protocol
+    assert protocol["extractor"] == "domain_classifier"
+    assert protocol["test_accuracy"] == extractor.test_accuracy
+    assert len(protocol["weights_sha256"]) == 64
+    assert os.path.isfile(protocol["path"])
+
+
+def test_domain_classifier_is_loaded_from_the_cache(digits_classifier,
+                                                   monkeypatch):
+    extractor, cache = digits_classifier
+
+    def no_training(self, path):
+        raise AssertionError("trained again instead of using the cache")
+
+    monkeypatch.setattr(type(extractor), "train_and_save", no_training)
+    again = domain_classifier("digits", {"image_size": 8, "split": "all"},
+                              epochs=20, cache_dir=cache)
+    again.prepare((8, 8, 1))
+    assert again.protocol["weights_sha256"] == extractor.protocol[
+        "weights_sha256"]
+    x, _ = digits(image_size=8, split="test")
+    np.testing.assert_allclose(again(x[:20]), extractor(x[:20]), atol=1e-5)
+
+
+def test_domain_classifier_refuses_other_shapes_and_unlabelled_data(
+    digits_classifier,
+):
+    extractor, cache = digits_classifier
+    other = domain_classifier("digits", {"image_size": 8}, epochs=20,
+                              cache_dir=cache)
+    with pytest.raises(FeatureError, match=r"\(8, 8, 1\).*\(16, 16, 1\)"):
+        other.prepare((16, 16, 1))
+    with pytest.raises(FeatureError, match="takes no `split`"):
+        domain_classifier("ring", cache_dir=cache).prepare((2,))
