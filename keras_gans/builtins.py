@@ -74,3 +74,11 @@ def register_features(register):
     for name in ("inception_v3", "domain_classifier", "pixels"):
         factory = getattr(features, name)
         register(name, factory, description=_summary(factory))
+
+
+@hookimpl
+def register_callbacks(register):
+    from keras_gans.metrics.callback import evaluation_metrics
+
+    register("evaluation", evaluation_metrics,
+             description=_summary(evaluation_metrics))

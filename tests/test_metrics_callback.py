@@ -1,0 +1,68 @@
+"""The evaluation callback puts metrics into the epoch logs that the
+callbacks after it (TensorBoard) and fit()'s history receive."""
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gans
+from keras_gans import plugins
+from keras_gans.datasets import ring
+from keras_gans.metrics import fid
+from keras_gans.metrics import precision_recall
+from keras_gans.metrics.callback import EvaluationMetrics
+from toy_models import mlp
+
+
+class _Recorder(keras.callbacks.Callback):
+    """Stands in for TensorBoard: records the logs it is handed."""
+
+    def __init__(self):
+        super().__init__()
+        self.logs = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.logs.append(dict(logs))
+
+
+def _gan():
+    gan = keras_gans.GAN(mlp(4, 2, width=16), mlp(2, 1, width=16),
+                         latent_dim=4)
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-3),
+                d_optimizer=keras.optimizers.Adam(1e-3))
+    return gan
+
+
+def test_metrics_reach_the_logs_every_n_epochs():
+    x, _ = ring(num_samples=256, seed=0)
+    real, _ = ring(num_samples=300, seed=1)
+    gan = _gan()
+    evaluation = EvaluationMetrics(real, metrics="fid,pr", features="pixels",
+                                   every=2, num_samples=200, seed=7)
+    recorder = _Recorder()
+    history = gan.fit(x, batch_size=64, epochs=4, verbose=0,
+                      callbacks=[evaluation, recorder])
+
+    evaluated = ["fid" in logs for logs in recorder.logs]
+    assert evaluated == [False, True, False, True]
+    assert "precision" in recorder.logs[1] and "recall" in recorder.logs[3]
+    assert len(history.history["fid"]) == 2
+
+    # The last value is the metric of the final generator's samples.
+    fake = gan.generate(200, seed=7)
+    assert recorder.logs[3]["fid"] == pytest.approx(fid(real, fake), rel=1e-5)
+    assert (recorder.logs[3]["precision"], recorder.logs[3]["recall"]) == (
+        pytest.approx(precision_recall(real, fake)))
+
+
+def test_unknown_metric_is_refused_when_the_callback_is_made():
+    with pytest.raises(ValueError, match="Unknown metric 'fdi'"):
+        EvaluationMetrics(np.zeros((10, 2)), metrics="fdi")
+
+
+def test_the_callback_is_registered_for_recipes():
+    entry = plugins.catalogue().get("callbacks", "evaluation")
+    callback = entry.factory(dataset="ring", dataset_params={"seed": 0},
+                             metrics="fid", every=3)
+    assert isinstance(callback, EvaluationMetrics)
+    assert callback.every == 3 and callback.real.shape == (10_000, 2)
