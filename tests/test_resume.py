@@ -1,0 +1,182 @@
+"""`keras-gans run --resume` after SIGKILL, a damaged checkpoint and Ctrl-C.
+
+A small ring run (8 batches per epoch, a checkpoint every 10 steps) is
+killed as a real subprocess and resumed; its final weights must be those of
+the same recipe run without interruption.
+"""
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import keras_gans
+from keras_gans import checkpoints
+from keras_gans import cli
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RING8 = os.path.join(REPO, "recipes", "ring8.toml")
+BACKEND = keras.backend.backend()
+STEPS = 80
+PER_EPOCH = 8  # 512 samples, batches of 64
+EVERY = 10
+TOY = [
+    "--set", "data.params.num_samples=512",
+    "--set", "data.batch_size=64",
+    "--set", "model.params.width=16",
+    "--set", "model.latent_dim=4",
+    "--set", "output.samples=64",
+    "--set", "output.sample_every=0",
+    "--set", "output.checkpoint_every=0",
+    "--set", f"output.checkpoint_every_steps={EVERY}",
+    "--set", "output.keep_checkpoints=3",
+    "--set", f"train.steps={STEPS}",
+]
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli.main, [str(a) for a in args],
+                              catch_exceptions=False)
+
+
+def start(directory, log_path, *extra):
+    """`keras-gans run` of the toy recipe as a subprocess."""
+    root = os.path.dirname(os.path.dirname(keras_gans.__file__))
+    env = dict(os.environ, KERAS_BACKEND=BACKEND, TF_CPP_MIN_LOG_LEVEL="3",
+               PYTHONPATH=os.pathsep.join(
+                   [root, os.environ.get("PYTHONPATH", "")]))
+    log = open(log_path, "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "keras_gans.cli", "run", RING8, *TOY,
+         "--output", str(directory), *extra],
+        stdout=log, stderr=subprocess.STDOUT, env=env, text=True,
+    )
+    log.close()
+    return process
+
+
+def wait_for_checkpoints(process, directory, count, log_path):
+    """Waits until `count` checkpoints exist while the process runs."""
+    folder = os.path.join(directory, "checkpoints")
+    deadline = time.time() + 240
+    while len(checkpoints.list_checkpoints(folder)) < count:
+        if process.poll() is not None:
+            pytest.fail("the run ended before it could be interrupted:\n"
+                        + open(log_path).read())
+        if time.time() > deadline:
+            process.kill()
+            pytest.fail("no checkpoint after 240 s:\n"
+                        + open(log_path).read())
+        time.sleep(0.01)
+
+
+def final_weights(directory):
+    gan = keras.models.load_model(os.path.join(directory, "gan.keras"))
+    return gan.steps, [keras.ops.convert_to_numpy(v) for v in gan.weights]
+
+
+def assert_same_weights(actual, expected):
+    assert actual[0] == expected[0] == STEPS
+    assert len(actual[1]) == len(expected[1])
+    for a, b in zip(actual[1], expected[1]):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("uninterrupted") / "run"
+    result = invoke("run", RING8, *TOY, "--output", directory)
+    assert result.exit_code == 0, result.output
+    return final_weights(directory)
+
+
+def test_sigkill_then_resume_past_a_truncated_checkpoint_matches(
+    uninterrupted, tmp_path
+):
+    directory = tmp_path / "run"
+    log_path = tmp_path / "killed.log"
+    process = start(directory, log_path)
+    wait_for_checkpoints(process, directory, 2, log_path)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+
+    folder = directory / "checkpoints"
+    found = checkpoints.list_checkpoints(folder)
+    assert 2 <= len(found) <= 3 and found[-1][0] < STEPS
+    # The newest write was cut off halfway; a temporary file was left.
+    newest = found[-1][1]
+    data = open(newest, "rb").read()
+    with open(newest, "wb") as file:
+        file.write(data[: len(data) // 2])
+    leftover = folder / f".tmp-999-step_{found[-1][0] + EVERY:08d}.keras"
+    leftover.write_bytes(data[:1000])
+    previous_step = found[-2][0]
+    assert previous_step % PER_EPOCH, "expected a mid-epoch checkpoint"
+
+    log_path = tmp_path / "resumed.log"
+    resumed = start(directory, log_path, "--resume")
+    assert resumed.wait(timeout=300) == 0, open(log_path).read()
+    output = open(log_path).read()
+    assert f"Skipping the damaged checkpoint {newest}" in output
+    assert f"Removed {leftover}" in output
+    assert (f"Resuming from {found[-2][1]} (step {previous_step}: epoch "
+            f"{previous_step // PER_EPOCH + 1}, batch "
+            f"{previous_step % PER_EPOCH})") in output
+    assert_same_weights(final_weights(directory), uninterrupted)
+    metrics = json.loads((directory / "metrics.json").read_text())
+    assert metrics["steps"] == STEPS
+    assert metrics["resumed_from_step"] == previous_step
+
+
+def test_ctrl_c_writes_a_checkpoint_and_prints_the_resume_command(
+    uninterrupted, tmp_path
+):
+    directory = tmp_path / "run"
+    log_path = tmp_path / "interrupted.log"
+    process = start(directory, log_path)
+    wait_for_checkpoints(process, directory, 1, log_path)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=120) == 130, open(log_path).read()
+    output = open(log_path).read()
+
+    newest = checkpoints.list_checkpoints(directory / "checkpoints")[-1]
+    step, path = newest
+    assert f"Interrupted after step {step}; wrote the checkpoint {path}." in (
+        output)
+    assert not (directory / "gan.keras").exists()
+    assert checkpoints.read_position(path)["step"] == step
+    assert keras.models.load_model(path).steps == step
+
+    command = output.split("Continue with:\n")[1].strip().splitlines()[0]
+    words = shlex.split(command)
+    assert words[:2] == ["keras-gans", "run"] and "--resume" in words
+    assert words[words.index("--backend") + 1] == BACKEND
+    result = invoke(*words[1:])
+    assert result.exit_code == 0, result.output
+    assert_same_weights(final_weights(directory), uninterrupted)
+
+
+def test_resuming_with_another_latent_size_is_refused(tmp_path):
+    directory = tmp_path / "run"
+    first = invoke("run", RING8, *TOY, "--set", "train.steps=3",
+                   "--output", directory)
+    assert first.exit_code == 0, first.output
+    result = invoke("run", RING8, *TOY, "--set", "model.latent_dim=8",
+                    "--set", "model.params.depth=3", "--output", directory,
+                    "--resume")
+    assert result.exit_code == 1
+    assert "The recipe's model differs from the one in the checkpoint" in (
+        result.output)
+    assert "model.latent_dim: 4 in the checkpoint, 8 in the recipe" in (
+        result.output)
+    assert "model.params.depth: 2 in the checkpoint, 3 in the recipe" in (
+        result.output)
