@@ -180,7 +180,11 @@ class GAN(keras.Model):
             jit_compile: `"auto"` compiles with XLA on TensorFlow (also on a
                 CPU) and jit on JAX, and runs PyTorch eagerly. False runs
                 eagerly everywhere, for debugging.
-            steps_per_execution: training steps per compiled call.
+            steps_per_execution: training steps per call of the train
+                function, on every backend (Keras' PyTorch trainer alone
+                refuses more than 1; keras-gans runs them in a loop there).
+                Callbacks then see every k-th step, which saves their
+                per-step cost; the weights are the same as with 1.
             run_eagerly: run the step as plain Python (debugging).
 
         Raises:
@@ -201,6 +205,12 @@ class GAN(keras.Model):
             raise ValueError(
                 "`d_steps` must be a positive integer. "
                 f"Received: d_steps={d_steps!r}"
+            )
+        if not is_positive_int(steps_per_execution):
+            raise ValueError(
+                "`steps_per_execution` must be a positive integer: the "
+                "number of training steps each call of the train function "
+                f"runs. Received: steps_per_execution={steps_per_execution!r}"
             )
         if ema is not None and not (
             isinstance(ema, (int, float, np.floating))
@@ -223,7 +233,7 @@ class GAN(keras.Model):
         super().compile(
             optimizer=None,
             jit_compile=jit_compile,
-            steps_per_execution=steps_per_execution,
+            steps_per_execution=int(steps_per_execution),
             run_eagerly=run_eagerly,
         )
         self.g_optimizer = g_optimizer
@@ -310,6 +320,12 @@ class GAN(keras.Model):
         """Keras' `fit()`; a failure never leaves the model without weights."""
         with backend.current().keep_variables_on_error(self):
             return super().fit(*args, **kwargs)
+
+    def make_train_function(self, force=False):
+        """Keras' hook; the backend module may build its own train function."""
+        return backend.current().make_train_function(
+            self, super().make_train_function, force
+        )
 
     def train_step(self, *args):
         """Keras' hook, adapted per backend to `gan_step`."""

@@ -15,6 +15,9 @@ module per backend. Each module exposes the same functions:
 - `train_step(model, *args)`: adapts Keras' `train_step` convention for the
   backend (stateful on TensorFlow and PyTorch, `(state, data)` on JAX) to
   `model.gan_step(data)`.
+- `make_train_function(model, keras_make_train_function, force)`: builds
+  `model.train_function`; Keras' own except where Keras falls short (PyTorch
+  with `steps_per_execution > 1`).
 - `sync_variables(model)`: makes the model's variables hold the live values
   (JAX's `fit()` keeps them in its own state between steps).
 - `keep_variables_on_error(model)`: a context around `fit()` that keeps the

@@ -116,6 +116,11 @@ def train_step(model, state, data):
     return logs, new_state
 
 
+def make_train_function(model, keras_make_train_function, force):
+    # Keras' own trainer runs `steps_per_execution` steps per call here.
+    return keras_make_train_function(force)
+
+
 def replica_loss_scale():
     # keras.distribution shards the batch inside one jitted program, so a
     # mean over the global batch is already the right loss.

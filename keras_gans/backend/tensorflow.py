@@ -34,6 +34,11 @@ def train_step(model, data):
     return model.gan_step(data)
 
 
+def make_train_function(model, keras_make_train_function, force):
+    # Keras' own trainer runs `steps_per_execution` steps per call here.
+    return keras_make_train_function(force)
+
+
 def replica_loss_scale():
     # Under tf.distribute the optimizer sums gradients over replicas, so a
     # per-replica mean must be divided by the replica count.

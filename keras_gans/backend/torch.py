@@ -31,6 +31,32 @@ def train_step(model, data):
     return model.gan_step(data)
 
 
+def make_train_function(model, keras_make_train_function, force):
+    """Keras' train function, or one running `steps_per_execution` steps.
+
+    Keras' PyTorch trainer refuses `steps_per_execution > 1`, although its
+    epoch iterator already hands the train function a list of that many
+    batches (fewer at the end of an epoch). Running them in a loop gives the
+    same updates as one step per call while callbacks run once per call.
+    """
+    if model.steps_per_execution == 1:
+        return keras_make_train_function(force)
+    if model.train_function is not None and not force:
+        return model.train_function
+    step = model.train_step
+    if model._should_torch_compile():
+        step = torch.compile(step)
+
+    def multi_step_on_data(batches):
+        logs = None
+        for batch in batches:
+            logs = step(batch)
+        return logs
+
+    model.train_function = multi_step_on_data
+    return multi_step_on_data
+
+
 def replica_loss_scale():
     return 1.0
 

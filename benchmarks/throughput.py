@@ -1,0 +1,585 @@
+"""Training throughput of keras-gans' `GAN.fit` against hand-written loops.
+
+For the active Keras backend (`KERAS_BACKEND`, or `--backend`), each model and
+loss is run in a fresh subprocess that builds one generator and one
+discriminator, copies their weights into every contender, warms each up, and
+then times them in interleaved blocks (ABC, CBA, ABC, ...), so that load on
+the machine hits all of them alike. Contenders:
+
+- `keras-gans fit`: `GAN.fit` on numpy arrays in memory (`verbose=0`);
+- `keras-gans fit spe=K`: the same with `steps_per_execution=K` (MLP only,
+  where per-step overhead matters);
+- `Keras hand-written`: the backend's loop from the Keras guides
+  (`reference_loops.py`);
+- `pure PyTorch` (torch backend): `nn.Module` + `torch.optim`
+  (`torch_models.py`).
+
+The ratio column is steps/s divided by the hand-written Keras loop's. The
+achieved GFLOP/s counts the model's multiply-adds analytically (see
+`step_flops`) and is shown as a share of a float32 matmul measured in the
+same run on the same backend. Peak memory is the process' RSS high-water
+mark (`ru_maxrss`); every configuration runs in its own process.
+
+    python benchmarks/throughput.py                 # KERAS_BACKEND's backend
+    python benchmarks/throughput.py --backend jax --models mlp --quick
+    python benchmarks/throughput.py --all           # three backends, one table
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+BACKENDS = ("tensorflow", "jax", "torch")
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# name: latent size, batch size, sample shape. dcgan64 uses batch 16 so that
+# the WGAN-GP configuration (six passes of a 64x64 DCGAN per step) fits the
+# time budget on a 2-core CPU.
+MODELS = {
+    "guide28": {"latent_dim": 128, "batch_size": 64, "shape": (28, 28, 1)},
+    "dcgan64": {"latent_dim": 100, "batch_size": 16, "shape": (64, 64, 3)},
+    "mlp": {"latent_dim": 16, "batch_size": 256, "shape": (2,)},
+}
+# name: (loss, gradient-penalty weight, d_steps)
+LOSSES = {
+    "ns": ("non_saturating", 0.0, 1),
+    "wgan_gp": ("wasserstein", 10.0, 5),
+}
+RESULT_PREFIX = "RESULT "
+
+
+# ----------------------------------------------------------------------
+# Command line
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=BACKENDS)
+    parser.add_argument(
+        "--all", action="store_true", help="run the three backends"
+    )
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--losses", default=",".join(LOSSES))
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="shorter blocks and two repeats: a rough table in a few minutes",
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="steps per timed block (default: sized to --block-seconds)",
+    )
+    parser.add_argument("--block-seconds", type=float, default=None)
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument(
+        "--spe", type=int, default=8, help="steps_per_execution of the spe row"
+    )
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.block_seconds is None:
+        args.block_seconds = 1.0 if args.quick else 2.5
+    if args.repeats is None:
+        args.repeats = 2 if args.quick else 3
+    for option, known in (("models", MODELS), ("losses", LOSSES)):
+        names = getattr(args, option).split(",")
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            parser.error(
+                f"--{option}: unknown {unknown}; choose from {list(known)}"
+            )
+        setattr(args, option, names)
+    if args.spe < 1 or (args.steps is not None and args.steps < 1):
+        parser.error("--spe and --steps must be positive integers")
+    return args
+
+
+def forwarded_options(args):
+    """The options a child process needs to repeat this run's settings."""
+    options = [
+        "--models", ",".join(args.models),
+        "--losses", ",".join(args.losses),
+        "--block-seconds", str(args.block_seconds),
+        "--repeats", str(args.repeats),
+        "--spe", str(args.spe),
+    ]
+    if args.steps is not None:
+        options += ["--steps", str(args.steps)]
+    return options
+
+
+def child_env(backend):
+    env = dict(os.environ, KERAS_BACKEND=backend)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (ROOT, HERE, env.get("PYTHONPATH")) if p
+    )
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.all:
+        results = [run_backend_process(b, args) for b in BACKENDS]
+    else:
+        backend = args.backend or os.environ.get("KERAS_BACKEND")
+        if backend not in BACKENDS:
+            sys.exit("Set KERAS_BACKEND or pass --backend (or --all).")
+        if args.worker:
+            worker(args)
+            return
+        if os.environ.get("KERAS_BACKEND") != backend:
+            results = [run_backend_process(backend, args)]
+        else:
+            results = [run_backend(backend, args)]
+    print(markdown_report(results, args))
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(results, file, indent=1)
+
+
+def run_backend_process(backend, args):
+    """Runs one backend's benchmark in a child process; returns its results."""
+    command = [sys.executable, os.path.abspath(__file__)]
+    command += forwarded_options(args)
+    print(f"== {backend}", file=sys.stderr, flush=True)
+    return _run_child(command, child_env(backend))
+
+
+def _run_child(command, env):
+    completed = subprocess.run(
+        command, env=env, stdout=subprocess.PIPE, text=True, check=False
+    )
+    for line in completed.stdout.splitlines():
+        if line.startswith(RESULT_PREFIX):
+            return json.loads(line[len(RESULT_PREFIX):])
+    raise RuntimeError(
+        f"{' '.join(command)} failed (exit {completed.returncode}); "
+        "its error is printed above"
+    )
+
+
+# ----------------------------------------------------------------------
+# One backend
+
+
+def run_backend(backend, args):
+    """Measures the matmul peak, then each configuration in a subprocess."""
+    peak = matmul_peak()
+    print(f"{backend}: float32 matmul peak {peak:.0f} GFLOP/s",
+          file=sys.stderr, flush=True)
+    configs = []
+    for model in args.models:
+        for loss in args.losses:
+            command = [sys.executable, os.path.abspath(__file__)]
+            command += forwarded_options(args)
+            command += ["--worker", f"{model}:{loss}"]
+            result = _run_child(command, child_env(backend))
+            configs.append(result)
+            for row in result["rows"]:
+                print(f"  {model:8s} {loss:8s} {row['loop']:24s} "
+                      f"{row['steps_per_s']:8.2f} steps/s",
+                      file=sys.stderr, flush=True)
+    result = {
+        "backend": backend,
+        "peak_gflops": peak,
+        "machine": machine(),
+        "configs": configs,
+    }
+    if not args.all and os.environ.get("KERAS_BACKEND") == backend:
+        print(RESULT_PREFIX + json.dumps(result), flush=True)
+    return result
+
+
+def matmul_peak(size=2048, repeats=5):
+    """Best float32 GFLOP/s of a `size` x `size` matmul on the backend."""
+    import numpy as np
+    import keras
+    from keras import ops
+
+    rng = np.random.default_rng(0)
+    a = ops.convert_to_tensor(rng.standard_normal((size, size), "float32"))
+    b = ops.convert_to_tensor(rng.standard_normal((size, size), "float32"))
+    best = float("inf")
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        product = ops.matmul(a, b)
+        ops.convert_to_numpy(product[0, 0])
+        best = min(best, time.perf_counter() - start)
+    del keras
+    return 2 * size**3 / best / 1e9
+
+
+def machine():
+    """CPU model, cores, load and library versions, for the table's header."""
+    import keras
+
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as file:
+        for line in file:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    versions = {"python": platform.python_version(), "keras": keras.__version__}
+    backend = keras.backend.backend()
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+    versions[backend] = __import__(module[backend]).__version__
+    if backend == "jax":
+        import jaxlib
+
+        versions["jaxlib"] = jaxlib.__version__
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "versions": versions,
+    }
+
+
+# ----------------------------------------------------------------------
+# One configuration (the worker process)
+
+
+def build_models(name):
+    """Builds the named generator and discriminator with Keras."""
+    from keras_gans.architectures.dcgan import dcgan
+    from keras_gans.architectures.mlp import mlp
+
+    spec = MODELS[name]
+    if name == "guide28":
+        return guide28(spec["latent_dim"])
+    if name == "dcgan64":
+        return dcgan(spec["latent_dim"], spec["shape"])
+    return mlp(spec["latent_dim"], spec["shape"])
+
+
+def guide28(latent_dim):
+    """The 28x28 GAN of Keras' "customizing what happens in fit()" guides."""
+    import keras
+    from keras import layers
+
+    discriminator = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(64, 3, strides=2, padding="same"),
+            layers.LeakyReLU(0.2),
+            layers.Conv2D(128, 3, strides=2, padding="same"),
+            layers.LeakyReLU(0.2),
+            layers.GlobalMaxPooling2D(),
+            layers.Dense(1),
+        ],
+        name="discriminator",
+    )
+    generator = keras.Sequential(
+        [
+            keras.Input((latent_dim,)),
+            layers.Dense(7 * 7 * 128),
+            layers.LeakyReLU(0.2),
+            layers.Reshape((7, 7, 128)),
+            layers.Conv2DTranspose(128, 4, strides=2, padding="same"),
+            layers.LeakyReLU(0.2),
+            layers.Conv2DTranspose(128, 4, strides=2, padding="same"),
+            layers.LeakyReLU(0.2),
+            layers.Conv2D(1, 7, padding="same", activation="tanh"),
+        ],
+        name="generator",
+    )
+    return generator, discriminator
+
+
+def training_data(name, num_samples, seed=0):
+    """Samples in memory: the ring for the MLP, uniform [-1, 1] images else."""
+    import numpy as np
+
+    if name == "mlp":
+        from keras_gans.datasets import ring
+
+        return ring(num_samples=num_samples, seed=seed)[0]
+    rng = np.random.default_rng(seed)
+    shape = (num_samples,) + MODELS[name]["shape"]
+    return rng.uniform(-1.0, 1.0, shape).astype("float32")
+
+
+def forward_flops(model):
+    """Floating-point operations of one sample's forward pass (2 per MAC).
+
+    Counts Dense, Conv2D and Conv2DTranspose layers, which hold nearly all
+    the work; activations, normalization and the optimizer are left out.
+    """
+    import math
+    from keras import layers
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Dense):
+            total += 2 * math.prod(layer.kernel.shape)
+        elif isinstance(layer, layers.Conv2DTranspose):
+            height, width = layer.input.shape[1:3]
+            total += 2 * height * width * math.prod(layer.kernel.shape)
+        elif isinstance(layer, layers.Conv2D):
+            height, width = layer.output.shape[1:3]
+            total += 2 * height * width * math.prod(layer.kernel.shape)
+    return total
+
+
+def step_flops(generator, discriminator, batch_size, gp_weight, d_steps):
+    """Analytic FLOPs of one training step (`d_steps` D updates + 1 G update).
+
+    A backward pass costs twice its forward pass (input and weight
+    gradients). D update: G forward + D forward/backward on the real and the
+    fake batch (1 G + 6 D); WGAN-GP adds D forward + input gradient on the
+    interpolates (2 D) and its double backward, counted as twice that (4 D).
+    G update: G forward/backward (3 G) + D forward and input gradient (2 D).
+    """
+    g, d = forward_flops(generator), forward_flops(discriminator)
+    per_d_update = g + 6 * d + (6 * d if gp_weight else 0)
+    per_sample = d_steps * per_d_update + 3 * g + 2 * d
+    return per_sample * batch_size
+
+
+def _max_rss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Contender:
+    """One way of training: warm-up, timed blocks, and its memory cost."""
+
+    def __init__(self, name, run_block):
+        self.name = name
+        self.run_block = run_block
+        self.times = []
+        self.rss_growth = 0.0
+
+    def warm_up(self, steps):
+        before = _max_rss_mib()
+        self.run_block(steps)
+        self.rss_growth = _max_rss_mib() - before
+
+    def time_block(self, steps):
+        start = time.perf_counter()
+        self.run_block(steps)
+        self.times.append(time.perf_counter() - start)
+        return self.times[-1]
+
+
+def make_contenders(name, loss_name, args, data_for):
+    """The contenders of one configuration, all from the same initial weights."""
+    import keras
+    import keras_gans
+    import reference_loops
+
+    spec = MODELS[name]
+    batch, latent = spec["batch_size"], spec["latent_dim"]
+    loss, gp_weight, d_steps = LOSSES[loss_name]
+    keras.utils.set_random_seed(0)
+    generator, discriminator = build_models(name)
+    weights = (generator.get_weights(), discriminator.get_weights())
+
+    def copies():
+        g = keras.models.clone_model(generator)
+        d = keras.models.clone_model(discriminator)
+        g.set_weights(weights[0])
+        d.set_weights(weights[1])
+        return g, d
+
+    def gan_block(gan):
+        def run(steps):
+            gan.fit(data_for(steps), batch_size=batch, epochs=1, verbose=0)
+            # Wait for queued work (JAX dispatches asynchronously).
+            keras.ops.convert_to_numpy(gan.generator.trainable_variables[-1])
+
+        return run
+
+    def compiled_gan(models, spe):
+        g, d = models
+        gan = keras_gans.GAN(g, d, latent_dim=latent, seed=1)
+        g_opt, d_opt = reference_loops.adam_pair()
+        gan.compile(
+            g_optimizer=g_opt,
+            d_optimizer=d_opt,
+            loss=loss,
+            penalty=keras_gans.penalties.WGANGP(gp_weight) if gp_weight else None,
+            d_steps=d_steps,
+            steps_per_execution=spe,
+        )
+        return gan
+
+    def loop_block(step, sync):
+        def run(steps):
+            data = data_for(steps)
+            order = _permutation(len(data))
+            for index in range(steps):
+                step(data[order[index * batch:(index + 1) * batch]])
+            sync()
+
+        return run
+
+    contenders = [
+        Contender("keras-gans fit", gan_block(compiled_gan((generator, discriminator), 1)))
+    ]
+    if name == "mlp" and args.spe > 1:
+        contenders.append(
+            Contender(
+                f"keras-gans fit spe={args.spe}",
+                gan_block(compiled_gan(copies(), args.spe)),
+            )
+        )
+    g, d = copies()
+    contenders.append(
+        Contender(
+            "Keras hand-written",
+            loop_block(
+                *reference_loops.make_loop(g, d, latent, loss, gp_weight, d_steps)
+            ),
+        )
+    )
+    if keras.backend.backend() == "torch":
+        import torch_models
+
+        contenders.append(
+            Contender(
+                "pure PyTorch",
+                loop_block(
+                    *torch_models.make_loop(name, latent, loss, gp_weight, d_steps)
+                ),
+            )
+        )
+    flops = step_flops(generator, discriminator, batch, gp_weight, d_steps)
+    return contenders, flops
+
+
+def _permutation(size):
+    import numpy as np
+
+    return np.random.default_rng(size).permutation(size)
+
+
+def worker(args):
+    """Times one `model:loss` configuration and prints its results as JSON."""
+    name, loss_name = args.worker.split(":")
+    batch = MODELS[name]["batch_size"]
+    cache = {}
+
+    def data_for(steps):
+        if steps not in cache:
+            cache[steps] = training_data(name, steps * batch)
+        return cache[steps]
+
+    rss_start = _max_rss_mib()
+    contenders, flops = make_contenders(name, loss_name, args, data_for)
+    rss_built = _max_rss_mib()
+    warm_steps = max(2, args.spe)
+    for contender in contenders:
+        contender.warm_up(warm_steps)
+    if args.steps is not None:
+        steps = args.steps
+    else:
+        # Size blocks by the slowest contender's one-step time.
+        slowest = max(c.time_block(1) for c in contenders)
+        for contender in contenders:
+            contender.times.clear()
+        steps = max(1, round(args.block_seconds / slowest))
+    for repeat in range(args.repeats):
+        order = contenders if repeat % 2 == 0 else contenders[::-1]
+        for contender in order:
+            contender.time_block(steps)
+    rows = []
+    for contender in contenders:
+        seconds = statistics.median(contender.times)
+        rows.append(
+            {
+                "loop": contender.name,
+                "steps_per_s": steps / seconds,
+                "block_times": contender.times,
+                "rss_warm_up_growth_mib": contender.rss_growth,
+            }
+        )
+    print(
+        RESULT_PREFIX
+        + json.dumps(
+            {
+                "model": name,
+                "loss": loss_name,
+                "batch_size": batch,
+                "steps_per_block": steps,
+                "repeats": args.repeats,
+                "flops_per_step": flops,
+                "rss_start_mib": rss_start,
+                "rss_built_mib": rss_built,
+                "rss_peak_mib": _max_rss_mib(),
+                "rows": rows,
+            }
+        ),
+        flush=True,
+    )
+
+
+# ----------------------------------------------------------------------
+# Report
+
+
+def markdown_report(results, args):
+    """A markdown table of every backend's rows, with the machine described."""
+    first = results[0]["machine"]
+    versions = {}
+    for result in results:
+        versions.update(result["machine"]["versions"])
+    lines = [
+        f"Machine: {first['cpu']}, {first['cores']} cores; load average at "
+        "start: "
+        + "; ".join(
+            f"{r['backend']} {r['machine']['load_average'][0]:.2f}"
+            for r in results
+        ),
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
+        f"Blocks: {args.repeats} interleaved repeats per contender, "
+        + (
+            f"{args.steps} steps each"
+            if args.steps
+            else f"each about {args.block_seconds} s"
+        )
+        + "; steps/s from the median block.",
+        "",
+        "| backend | model | loss | batch | loop | steps/s | images/s | "
+        "ratio vs Keras loop | GFLOP/s | % of matmul peak | peak RSS MiB "
+        "(+warm-up) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        peak = result["peak_gflops"]
+        for config in result["configs"]:
+            reference = next(
+                r for r in config["rows"] if r["loop"] == "Keras hand-written"
+            )
+            for row in config["rows"]:
+                rate = row["steps_per_s"]
+                gflops = rate * config["flops_per_step"] / 1e9
+                lines.append(
+                    f"| {result['backend']} | {config['model']} | "
+                    f"{config['loss']} | {config['batch_size']} | "
+                    f"{row['loop']} | {rate:.2f} | "
+                    f"{rate * config['batch_size']:.0f} | "
+                    f"{rate / reference['steps_per_s']:.2f} | "
+                    f"{gflops:.1f} | {100 * gflops / peak:.0f} % | "
+                    f"{config['rss_peak_mib']:.0f} "
+                    f"(+{row['rss_warm_up_growth_mib']:.0f}) |"
+                )
+    lines.append("")
+    lines.append(
+        "Matmul peak (float32 2048x2048, best of 5): "
+        + ", ".join(f"{r['backend']} {r['peak_gflops']:.0f} GFLOP/s" for r in results)
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
