@@ -20,9 +20,17 @@ from keras_gans.metrics.mode_coverage import _as_real_2d
 BLOCK_ELEMENTS = 2**23
 
 
-def as_features(name, x):
-    """`x` as a finite float64 array `(n, dim)`, or a ValueError naming it."""
-    features = _as_real_2d(name, x)
+def as_features(name, x, keep_float32=False):
+    """`x` as a finite float64 array `(n, dim)`, or a ValueError naming it.
+
+    `keep_float32=True` returns a float32 numpy array as it is, without a
+    float64 copy (for FID, which casts batch by batch).
+    """
+    if (keep_float32 and isinstance(x, np.ndarray) and x.dtype == np.float32
+            and x.ndim == 2 and x.size):
+        features = x
+    else:
+        features = _as_real_2d(name, x)
     if not np.all(np.isfinite(features)):
         bad = int(np.count_nonzero(~np.isfinite(features).all(axis=1)))
         raise ValueError(

@@ -158,8 +158,8 @@ def fid(real, fake):
     >>> round(fid(x, x + 1.0), 6)  # shifted by 1 in 4 dimensions
     4.0
     """
-    real = as_features("real", real)
-    fake = as_features("fake", fake)
+    real = as_features("real", real, keep_float32=True)
+    fake = as_features("fake", fake, keep_float32=True)
     same_dim("real", real, "fake", fake)
     _check_count("real", real)
     _check_count("fake", fake)
