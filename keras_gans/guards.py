@@ -98,14 +98,8 @@ class DivergenceGuard(StepCounting):
     def check_losses(self, logs):
         """True when every watched loss in `logs` is finite; else records
         the divergence and stops training."""
-        if self.divergence is not None:
+        if not self._finite(logs, None):
             return False
-        for name in self.watched:
-            if name not in (logs or {}):
-                continue
-            value = float(logs[name])
-            if not math.isfinite(value):
-                return self._diverged(name, value, "loss")
         self.last_good_step = self.step
         return True
 
@@ -113,9 +107,21 @@ class DivergenceGuard(StepCounting):
         """True when the losses and every weight of `model` are finite
         (checked now, at `step`)."""
         self.step = step
-        if not self.check_losses(logs):
+        if not self._finite(logs, model):
             return False
-        bad = non_finite_weight(model)
+        self.last_good_step = step
+        return True
+
+    def _finite(self, logs, model):
+        """Checks the losses, then (with a model) its weights."""
+        if self.divergence is not None:
+            return False
+        for name in self.watched:
+            if name in (logs or {}):
+                value = float(logs[name])
+                if not math.isfinite(value):
+                    return self._diverged(name, value, "loss")
+        bad = None if model is None else non_finite_weight(model)
         if bad is not None:
             return self._diverged(bad[0], bad[1], "weight")
         return True

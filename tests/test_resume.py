@@ -63,6 +63,16 @@ def start(directory, log_path, *extra):
     return process
 
 
+def interrupt(directory, log_path, count, signal_number):
+    """Starts the toy run and sends it a signal once it has written `count`
+    checkpoints; returns its exit code and output."""
+    process = start(directory, log_path)
+    wait_for_checkpoints(process, directory, count, log_path)
+    process.send_signal(signal_number)
+    code = process.wait(timeout=120)
+    return code, open(log_path).read()
+
+
 def wait_for_checkpoints(process, directory, count, log_path):
     """Waits until `count` checkpoints exist while the process runs."""
     folder = os.path.join(directory, "checkpoints")
@@ -102,12 +112,8 @@ def test_sigkill_then_resume_past_a_truncated_checkpoint_matches(
     uninterrupted, tmp_path
 ):
     directory = tmp_path / "run"
-    log_path = tmp_path / "killed.log"
-    process = start(directory, log_path)
-    wait_for_checkpoints(process, directory, 2, log_path)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=60)
-    assert process.returncode == -signal.SIGKILL
+    code, _ = interrupt(directory, tmp_path / "killed.log", 2, signal.SIGKILL)
+    assert code == -signal.SIGKILL
 
     folder = directory / "checkpoints"
     found = checkpoints.list_checkpoints(folder)
@@ -141,12 +147,9 @@ def test_ctrl_c_writes_a_checkpoint_and_prints_the_resume_command(
     uninterrupted, tmp_path
 ):
     directory = tmp_path / "run"
-    log_path = tmp_path / "interrupted.log"
-    process = start(directory, log_path)
-    wait_for_checkpoints(process, directory, 1, log_path)
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=120) == 130, open(log_path).read()
-    output = open(log_path).read()
+    code, output = interrupt(directory, tmp_path / "interrupted.log", 1,
+                             signal.SIGINT)
+    assert code == 130, output
 
     newest = checkpoints.list_checkpoints(directory / "checkpoints")[-1]
     step, path = newest
