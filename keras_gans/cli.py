@@ -412,14 +412,16 @@ def _model_path(source):
     """`(model file, run directory or None)` for `sample`'s argument."""
     if os.path.isfile(source):
         return source, None
-    from keras_gans.callbacks import list_checkpoints
+    from keras_gans.checkpoints import latest_checkpoint
 
     gan_path = os.path.join(source, "gan.keras")
     if os.path.isfile(gan_path):
         return gan_path, source
-    checkpoints = list_checkpoints(os.path.join(source, "checkpoints"))
-    if checkpoints:
-        return checkpoints[-1][1], source
+    checkpoint, _ = latest_checkpoint(os.path.join(source, "checkpoints"),
+                                      echo=lambda line: click.echo(line,
+                                                                   err=True))
+    if checkpoint:
+        return checkpoint, source
     generator_path = os.path.join(source, "generator.keras")
     if os.path.isfile(generator_path):
         return generator_path, source
