@@ -98,6 +98,19 @@ class EventWriter:
             )
         )
 
+    def session_start(self, step):
+        """Marks a (re)start at `step`: TensorBoard drops the points a
+        previous process wrote at `step` and later (after a crash, the
+        resumed run writes them again)."""
+        self._write(
+            self._event_pb2.Event(
+                wall_time=time.time(),
+                step=int(step),
+                session_log=self._event_pb2.SessionLog(
+                    status=self._event_pb2.SessionLog.START),
+            )
+        )
+
     def scalars(self, step, values):
         """Writes `{tag: number}` at `step` (an int)."""
         from tensorboard.compat.proto import summary_pb2
@@ -393,6 +406,8 @@ class TensorBoard(keras.callbacks.Callback):
         self._carry, self._carry_count = {}, 0
         self._clock = None
         self.writer = EventWriter(self.log_dir)
+        # A run resumed from a checkpoint at step s redoes steps s+1, ...
+        self.writer.session_start(self._step + 1)
         if self.recipe is not None:
             self._write_recipe()
 

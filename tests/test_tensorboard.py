@@ -207,6 +207,30 @@ def test_recipe_is_written_as_text_and_hparams(toy):
     assert end.status == api_pb2.STATUS_SUCCESS
 
 
+def test_a_resumed_run_replaces_the_points_after_its_checkpoint(tmp_path):
+    x = np.random.default_rng(1).normal(size=(128, 2)).astype("float32")
+    gan = keras_gans.GAN(mlp(2, 2, 8), mlp(2, 1, 8), latent_dim=2)
+    gan.compile(g_optimizer="adam", d_optimizer="adam")
+
+    def fit(epochs):
+        gan.fit(x, batch_size=16, epochs=epochs, verbose=0, callbacks=[
+            TensorBoard(tmp_path, every=4, images_every=0)])
+        return {tag: [(e.step, e.value) for e in read(tmp_path).Scalars(tag)]
+                for tag in ("loss/g", "epoch/loss/g")}
+
+    first = fit(epochs=2)  # steps 1..16
+    assert [step for step, _ in first["loss/g"]] == [4, 8, 12, 16]
+    # As if killed after step 16 and restored from a checkpoint at step 8:
+    # the second run's points replace those after step 8.
+    gan.g_optimizer.iterations.assign(8)
+    second = fit(epochs=1)  # steps 9..16
+    assert [step for step, _ in second["loss/g"]] == [4, 8, 12, 16]
+    assert second["loss/g"][:2] == first["loss/g"][:2]
+    assert second["loss/g"][2][1] != first["loss/g"][2][1]
+    assert [step for step, _ in second["epoch/loss/g"]] == [8, 16]
+    assert second["epoch/loss/g"][1] != first["epoch/loss/g"][1]
+
+
 # ----------------------------------------------------------------------
 # A tiny conditional image GAN: 8x8 gray images, 3 classes.
 
