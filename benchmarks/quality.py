@@ -12,8 +12,12 @@ the 359 held-out test digits:
 - mode coverage: the share of the 10 digit classes the classifier sees
   among the generated samples, and the KL divergence of that class
   histogram to the uniform one (0 when every digit is equally frequent),
+- memorization: the share of samples whose nearest training digit is
+  closer than a quarter of the median nearest-neighbour distance among
+  training digits (`keras_gans.metrics.memorization`, same features),
 - the floor: the same numbers for the real training digits against the
-  held-out ones (real vs real).
+  held-out ones (real vs real; its memorization is left out, the set
+  being the training set itself).
 
 Generated sets have as many samples as the training split, so the
 generated rows and the floor share one sample size (FID is biased by it).
@@ -67,20 +71,26 @@ def class_coverage(labels, num_classes):
     return int(np.count_nonzero(counts)), float(np.sum(p * np.log(p * num_classes)))
 
 
-def score(name, samples, real_features, classifier, seconds=None):
-    """One table row: FID, precision/recall and class coverage."""
+def score(name, samples, real_features, classifier, train_features=None,
+          seconds=None):
+    """One table row: FID, precision/recall, class coverage and, given the
+    training features, memorization."""
     from keras_gans.features import extract
     from keras_gans.metrics import fid
+    from keras_gans.metrics import memorization
     from keras_gans.metrics import precision_recall
 
     features = extract(classifier, samples, verbose=0)
     precision, recall = precision_recall(real_features, features, k=3)
     classes, kl = class_coverage(classifier.predict_classes(samples),
                                  classifier.record["num_classes"])
+    copied = None
+    if train_features is not None:
+        copied = memorization(train_features, features).share
     return {"name": name, "samples": len(samples),
             "fid": fid(real_features, features), "precision": precision,
             "recall": recall, "classes": classes, "kl_uniform": kl,
-            "train_s": seconds}
+            "memorization": copied, "train_s": seconds}
 
 
 def generate(run_dir, n, seed=0):
@@ -101,14 +111,17 @@ def print_table(rows, classifier):
           f", 64 features, test accuracy {record['test_accuracy']:.3f}, "
           f"sha256 {record['weights_sha256'][:12]}...)\n")
     print("| model | samples | FID | precision | recall | classes | "
-          "KL to uniform | train time |")
-    print("|---|---|---|---|---|---|---|---|")
+          "KL to uniform | memorization | train time |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         seconds = (f"{row['train_s'] / 60:.1f} min" if row["train_s"]
                    else "-")
+        copied = (f"{row['memorization']:.1%}"
+                  if row["memorization"] is not None else "-")
         print(f"| {row['name']} | {row['samples']} | {row['fid']:.2f} | "
               f"{row['precision']:.3f} | {row['recall']:.3f} | "
-              f"{row['classes']}/10 | {row['kl_uniform']:.3f} | {seconds} |")
+              f"{row['classes']}/10 | {row['kl_uniform']:.3f} | {copied} | "
+              f"{seconds} |")
 
 
 def main():
@@ -141,12 +154,13 @@ def main():
     train_x, _ = digits(image_size=IMAGE_SIZE, split="train")
     test_x, _ = digits(image_size=IMAGE_SIZE, split="test")
     held_out = extract(classifier, test_x, verbose=0)
+    train_features = extract(classifier, train_x, verbose=0)
 
     rows = [score("real train digits (floor)", train_x, held_out, classifier)]
     for recipe, (run_dir, seconds) in runs.items():
         samples = generate(run_dir, len(train_x))
         rows.append(score(f"{recipe}.toml", samples, held_out, classifier,
-                          seconds))
+                          train_features, seconds))
     print_table(rows, classifier)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as file:

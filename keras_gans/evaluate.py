@@ -107,17 +107,6 @@ def create_extractor(name, dataset=None, dataset_params=None, verbose=0):
                             if k in accepted and v is not None})
 
 
-def expected_dim(extractor, sample_shape):
-    """The feature dimension an extractor will give, before preparing it."""
-    name = getattr(extractor, "name", None)
-    if name == "pixels":
-        return int(np.prod(sample_shape))
-    if name == "inception_v3":
-        return 2048
-    return getattr(extractor, "feature_dim", None) or getattr(
-        extractor, "dim", None)
-
-
 def check_sample_counts(metrics, dim, counts):
     """Refuses sets too small for a metric at this feature dimension.
 
@@ -293,7 +282,8 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
     sample_shape = tuple(int(s) for s in train_x.shape[1:])
     counts = {"generated": num_samples, "held_out": len(held_x),
               "train": len(train_x)}
-    check_sample_counts(chosen, expected_dim(extractor, sample_shape), counts)
+    expected = getattr(extractor, "expected_dim", None)
+    check_sample_counts(chosen, expected and expected(sample_shape), counts)
 
     extractor.prepare(sample_shape)
     check_sample_counts(chosen, extractor.dim, counts)

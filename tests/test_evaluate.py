@@ -117,6 +117,9 @@ def test_evaluate_api_returns_what_it_writes(run_dir, tmp_path):
         (["--features", "inceptoin"], "inceptoin"),
         (["--features", "pixels", "-n", 50, "--metrics", "fid"],
          "fid needs at least 65 generated samples with 64 features"),
+        # Refused before looking for (or downloading) InceptionV3 weights.
+        (["--features", "inception_v3", "-n", 100, "--metrics", "kid,fid"],
+         "fid needs at least 2049 generated samples with 2048 features"),
     ],
 )
 def test_bad_arguments_exit_2_before_any_work(run_dir, tmp_path, args,
@@ -126,6 +129,32 @@ def test_bad_arguments_exit_2_before_any_work(run_dir, tmp_path, args,
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert not out.exists()
+
+
+def test_a_conditional_generator_cycles_through_the_classes(tmp_path):
+    z = keras.Input((LATENT,))
+    labels = keras.Input((), dtype="int32")
+    image = keras.layers.Add()([
+        keras.layers.Dense(64)(z), keras.layers.Embedding(10, 64)(labels)])
+    image = keras.layers.Reshape((8, 8, 1))(
+        keras.layers.Activation("tanh")(image))
+    generator = keras.Model([z, labels], image)
+    generator.save(tmp_path / "generator.keras")
+    (tmp_path / "recipe.toml").write_text(RECIPE)
+
+    result = invoke("evaluate", tmp_path, "--features", "pixels", "-n", 200,
+                    "--metrics", "fid")
+    assert result.exit_code == 0, result.output
+    written = json.loads((tmp_path / "metrics.json").read_text())
+    noise = np.random.default_rng(0).standard_normal((200, LATENT),
+                                                     dtype=np.float32)
+    cycled = np.arange(200, dtype="int32") % 10  # 0, 1, ..., 9, 0, 1, ...
+    fake = keras.ops.convert_to_numpy(generator([noise, cycled]))
+    test_x, _ = digits(image_size=8, split="test")
+    expected = metrics.fid(test_x.reshape(len(test_x), -1),
+                           fake.reshape(200, -1))
+    assert written["evaluation"]["metrics"]["fid"] == pytest.approx(
+        expected, rel=1e-5)
 
 
 def test_a_directory_without_a_model_exits_2(tmp_path):

@@ -9,7 +9,8 @@ object with:
   and gets its network ready (weights from the cache, a classifier
   trained once); every problem raises `FeatureError` here, before any
   sample is generated.
-- `dim`: the feature dimension (known after `prepare`).
+- `dim`: the feature dimension (known after `prepare`);
+  `expected_dim(sample_shape)` says it beforehand where it can.
 - `input_spec`: what it expects, e.g. `{"shape": "(h, w, 1 or 3)",
   "range": [-1, 1]}`.
 - `protocol`: what a score depends on, stored next to it in
@@ -47,6 +48,11 @@ class FeatureExtractor:
 
     def prepare(self, sample_shape):
         self.sample_shape = tuple(int(s) for s in sample_shape)
+
+    def expected_dim(self, sample_shape):
+        """The feature dimension before `prepare` (None when unknown), so
+        that sample counts can be checked before any work."""
+        return self.dim
 
     @property
     def protocol(self):

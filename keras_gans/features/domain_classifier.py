@@ -114,6 +114,9 @@ class DomainClassifier(FeatureExtractor):
         super().prepare(sample_shape)
         self.dim = self.feature_dim
 
+    def expected_dim(self, sample_shape):
+        return self.feature_dim
+
     def key(self):
         """A short hash of everything the trained network depends on."""
         description = json.dumps(

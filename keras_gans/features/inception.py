@@ -39,6 +39,7 @@ WEIGHTS_URL = (
 # The hash keras.applications.InceptionV3 checks the same file against.
 WEIGHTS_MD5 = "bcbd6486424b2319ff4ef7d526e38f63"
 IMAGE_SIZE = 299
+FEATURES = 2048
 RESIZE = "bilinear to 299x299 (keras.ops.image.resize, no antialias)"
 
 
@@ -89,6 +90,9 @@ class InceptionV3Features(FeatureExtractor):
         )
         super().prepare(sample_shape)
         self.dim = int(self.model.output.shape[-1])
+
+    def expected_dim(self, sample_shape):
+        return FEATURES
 
     def fetch_weights(self):
         """Path of the verified weights file; downloads it when missing.

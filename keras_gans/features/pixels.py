@@ -20,7 +20,7 @@ class Pixels(FeatureExtractor):
     input_spec = {"shape": "any, at most 4,096 values", "range": "any"}
 
     def prepare(self, sample_shape):
-        dim = math.prod(int(s) for s in sample_shape)
+        dim = self.expected_dim(sample_shape)
         if dim > MAX_DIM:
             raise FeatureError(
                 f"The 'pixels' extractor is for small samples (at most "
@@ -30,6 +30,9 @@ class Pixels(FeatureExtractor):
             )
         super().prepare(sample_shape)
         self.dim = dim
+
+    def expected_dim(self, sample_shape):
+        return math.prod(int(s) for s in sample_shape)
 
     @property
     def protocol(self):
