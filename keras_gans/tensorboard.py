@@ -323,7 +323,9 @@ class TensorBoard(keras.callbacks.Callback):
     (flattened keys such as `train.g_optimizer.learning_rate`); the
     HParams dashboard lists the `epoch/` scalars as metrics.
 
-    Log values become host numbers only on the steps that are written.
+    Between points a step costs a counter update: log values become host
+    numbers here only on the steps that are written, and the variables
+    are synced (JAX) only to read learning rates and draw samples.
 
     Args:
         log_dir: the directory to point `tensorboard --logdir` at.

@@ -1,5 +1,5 @@
-"""TensorBoard logging: event files written by `keras_gans.callbacks.TensorBoard`
-and `keras-gans run`, read back with TensorBoard's own EventAccumulator."""
+"""TensorBoard logging: event files written by `callbacks.TensorBoard` and
+`keras-gans run`, read back with TensorBoard's own EventAccumulator."""
 
 import io
 import os
