@@ -308,8 +308,9 @@ class TensorBoard(keras.callbacks.Callback):
     share their x-axis, and an epoch cut short by a step limit or Ctrl-C
     then finished by a resumed run gives two points, not one step twice):
     the same under `epoch/` (`epoch/loss/d`, ...) from the epoch's logs,
-    plus every other numeric epoch log, such as a quality metric written
-    by a callback placed before this one (`fid` -> `epoch/fid`).
+    plus every other numeric epoch log, such as a quality metric that
+    another callback puts in the logs, before or after this one in the
+    list (`fid` -> `epoch/fid`).
 
     Every `images_every` steps and when training ends: a picture of
     `samples` samples from one fixed latent batch (`seed`, and fixed
@@ -407,6 +408,7 @@ class TensorBoard(keras.callbacks.Callback):
         }
         self._carry, self._carry_count = {}, 0
         self._clock = None
+        self._pending_epoch = None
         self.writer = EventWriter(self.log_dir)
         # A run resumed from a checkpoint at step s redoes steps s+1, ...
         self.writer.session_start(self._step + 1)
@@ -414,6 +416,7 @@ class TensorBoard(keras.callbacks.Callback):
             self._write_recipe()
 
     def on_epoch_begin(self, epoch, logs=None):
+        self._write_epoch()
         self._epoch_start_step = self._step
         self._epoch_started = time.perf_counter()
         # Running means at the last point written in this epoch.
@@ -440,16 +443,25 @@ class TensorBoard(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self._carry_over_epoch()
         seconds = time.perf_counter() - self._epoch_started
-        values = {}
+        steps = self._step - self._epoch_start_step
+        values = self._learning_rates(EPOCH_PREFIX)
+        if seconds > 0 and steps:
+            values[EPOCH_PREFIX + "perf/steps_per_sec"] = steps / seconds
+        # Written when the next epoch begins or training ends: callbacks
+        # after this one may still add to the same `logs` (a quality
+        # metric), and Keras hands them all the same dict.
+        self._pending_epoch = (self._step, logs, values)
+
+    def _write_epoch(self):
+        if self._pending_epoch is None:
+            return
+        step, logs, values = self._pending_epoch
+        self._pending_epoch = None
         for key, value in (logs or {}).items():
             number = _number(value)
             if number is not None:
                 values[EPOCH_PREFIX + tag_for(key)] = number
-        values.update(self._learning_rates(EPOCH_PREFIX))
-        steps = self._step - self._epoch_start_step
-        if seconds > 0 and steps:
-            values[EPOCH_PREFIX + "perf/steps_per_sec"] = steps / seconds
-        self.writer.scalars(self._step, values)
+        self.writer.scalars(step, values)
         for tag in values:
             if tag not in self._epoch_tags:
                 self._epoch_tags.append(tag)
@@ -457,6 +469,7 @@ class TensorBoard(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.writer is None:
             return
+        self._write_epoch()
         if self.images_every and self._images_step != self._step:
             self._write_images()
         if self.recipe is not None:

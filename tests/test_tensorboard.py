@@ -63,10 +63,14 @@ def hparams_of(accumulator, kind):
 
 
 class AddMetric(keras.callbacks.Callback):
-    """Stands in for a quality-metric callback: adds `fid` to epoch logs."""
+    """Stands in for a quality-metric callback: adds `name` to epoch logs."""
+
+    def __init__(self, name="fid"):
+        super().__init__()
+        self.name = name
 
     def on_epoch_end(self, epoch, logs=None):
-        logs["fid"] = epoch + 0.5
+        logs[self.name] = epoch + 0.5
 
 
 # ----------------------------------------------------------------------
@@ -103,6 +107,7 @@ def toy(tmp_path_factory):
             TensorBoard(root / "every3", every=3, images_every=5, samples=16,
                         seed=7, picture_kwargs=picture_kwargs,
                         recipe=RECIPE),
+            AddMetric("kid"),  # after the writers: they see it too
         ],
     )
     return types.SimpleNamespace(
@@ -158,7 +163,9 @@ def test_epoch_scalars_hold_the_epoch_logs_and_other_metrics(toy):
         assert sorted(values) == [8, 16]  # the steps the epochs end at
         np.testing.assert_allclose([values[8], values[16]], toy.history[key],
                                    rtol=1e-6)
-    assert scalars(toy.every3, "epoch/fid") == {8: 0.5, 16: 1.5}
+    for writer in (toy.every1, toy.every3):
+        assert scalars(writer, "epoch/fid") == {8: 0.5, 16: 1.5}
+        assert scalars(writer, "epoch/kid") == {8: 0.5, 16: 1.5}
     assert sorted(scalars(toy.every3, "epoch/perf/steps_per_sec")) == [8, 16]
 
 
@@ -202,7 +209,7 @@ def test_recipe_is_written_as_text_and_hparams(toy):
     experiment = hparams_of(toy.every3, "experiment")
     assert {info.name for info in experiment.hparam_infos} == set(values)
     metrics = {info.name.tag for info in experiment.metric_infos}
-    assert {"epoch/loss/d", "epoch/loss/g", "epoch/fid"} <= metrics
+    assert {"epoch/loss/d", "epoch/loss/g", "epoch/fid", "epoch/kid"} <= metrics
     end = hparams_of(toy.every3, "session_end_info")
     assert end.status == api_pb2.STATUS_SUCCESS
 
