@@ -80,7 +80,8 @@ class EventWriter:
             break
         self._writer = RecordWriter(file)
         self._write(
-            event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2")
+            event_pb2.Event(wall_time=time.time(),
+                            file_version="brain.Event:2")
         )
 
     def _write(self, event):

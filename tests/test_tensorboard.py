@@ -209,7 +209,7 @@ def test_recipe_is_written_as_text_and_hparams(toy):
     experiment = hparams_of(toy.every3, "experiment")
     assert {info.name for info in experiment.hparam_infos} == set(values)
     metrics = {info.name.tag for info in experiment.metric_infos}
-    assert {"epoch/loss/d", "epoch/loss/g", "epoch/fid", "epoch/kid"} <= metrics
+    assert {"epoch/loss/d", "epoch/fid", "epoch/kid"} <= metrics
     end = hparams_of(toy.every3, "session_end_info")
     assert end.status == api_pb2.STATUS_SUCCESS
 
