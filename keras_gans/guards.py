@@ -88,8 +88,13 @@ class DivergenceGuard(StepCounting):
         self.last_good_step = self.step
 
     def on_train_batch_end(self, batch, logs=None):
+        before = self.step
         self.count_steps(batch)
-        if self.every_steps and self.step % self.every_steps == 0:
+        # Crossing a multiple: with steps_per_execution > 1 Keras calls
+        # this every k-th step only.
+        if self.every_steps and (
+            self.step // self.every_steps > before // self.every_steps
+        ):
             self.check_losses(logs)
 
     def on_epoch_end(self, epoch, logs=None):

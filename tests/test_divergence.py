@@ -9,12 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 import keras_gans
-from keras_gans import checkpoints
 from keras_gans import cli
-from keras_gans import plugins
 from keras_gans.batches import epoch_order
 from keras_gans.datasets import ring
 from keras_gans.guards import DivergenceGuard
+from plugin_catalogue import use_test_plugin
 from toy_models import mlp, optimizers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -65,13 +64,9 @@ class PoisonOnce(keras.callbacks.Callback):
 @pytest.fixture
 def test_plugin(monkeypatch):
     """The catalogue with this file's dataset and callback registered."""
-    catalogue = plugins.load_catalogue()
-    catalogue.add_plugin(plugins.PluginInfo(PLUGIN, __name__))
-    catalogue.register_function("datasets", PLUGIN)("ring_with_nan",
-                                                     ring_with_nan)
-    catalogue.register_function("callbacks", PLUGIN)("poison_once",
-                                                      PoisonOnce)
-    monkeypatch.setattr(plugins, "_catalogue", catalogue)
+    use_test_plugin(monkeypatch, PLUGIN, __name__,
+                    datasets={"ring_with_nan": ring_with_nan},
+                    callbacks={"poison_once": PoisonOnce})
     PoisonOnce.fired = False
 
 

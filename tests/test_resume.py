@@ -21,6 +21,8 @@ from click.testing import CliRunner
 import keras_gans
 from keras_gans import checkpoints
 from keras_gans import cli
+from keras_gans.datasets import ring
+from plugin_catalogue import use_test_plugin
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RING8 = os.path.join(REPO, "recipes", "ring8.toml")
@@ -47,7 +49,7 @@ def invoke(*args):
                               catch_exceptions=False)
 
 
-def start(directory, log_path, *extra):
+def start(directory, log_path):
     """`keras-gans run` of the toy recipe as a subprocess."""
     root = os.path.dirname(os.path.dirname(keras_gans.__file__))
     env = dict(os.environ, KERAS_BACKEND=BACKEND, TF_CPP_MIN_LOG_LEVEL="3",
@@ -56,7 +58,7 @@ def start(directory, log_path, *extra):
     log = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "keras_gans.cli", "run", RING8, *TOY,
-         "--output", str(directory), *extra],
+         "--output", str(directory)],
         stdout=log, stderr=subprocess.STDOUT, env=env, text=True,
     )
     log.close()
@@ -128,10 +130,10 @@ def test_sigkill_then_resume_past_a_truncated_checkpoint_matches(
     previous_step = found[-2][0]
     assert previous_step % PER_EPOCH, "expected a mid-epoch checkpoint"
 
-    log_path = tmp_path / "resumed.log"
-    resumed = start(directory, log_path, "--resume")
-    assert resumed.wait(timeout=300) == 0, open(log_path).read()
-    output = open(log_path).read()
+    # Resumed in this process (the killed one was a real subprocess).
+    resumed = invoke("run", RING8, *TOY, "--output", directory, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    output = resumed.output
     assert f"Skipping the damaged checkpoint {newest}" in output
     assert f"Removed {leftover}" in output
     assert (f"Resuming from {found[-2][1]} (step {previous_step}: epoch "
@@ -183,3 +185,40 @@ def test_resuming_with_another_latent_size_is_refused(tmp_path):
         result.output)
     assert "model.params.depth: 2 in the checkpoint, 3 in the recipe" in (
         result.output)
+
+
+class RingBatches(keras.utils.PyDataset):
+    """Ring data as a PyDataset (a dataset that is not an array): 8
+    batches of 64 in a fixed order."""
+
+    def __init__(self):
+        super().__init__()
+        self.x, _ = ring(512, std=0.02, seed=0)
+
+    def __len__(self):
+        return PER_EPOCH
+
+    def __getitem__(self, index):
+        return self.x[index * 64:(index + 1) * 64]
+
+
+def test_a_dataset_that_is_not_an_array_resumes_at_the_step(monkeypatch,
+                                                            tmp_path):
+    use_test_plugin(monkeypatch, "resume-tests", __name__,
+                    datasets={"ring_batches": RingBatches})
+    directory = tmp_path / "run"
+    batches = ["--set", "data.dataset=ring_batches", "--set", "data.params={}"]
+    first = invoke("run", RING8, *TOY, *batches, "--set", "train.steps=12",
+                   "--output", directory)
+    assert first.exit_code == 0, first.output
+    resumed = invoke("run", RING8, *TOY, *batches, "--set", "train.steps=20",
+                     "--output", directory, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert ("Note: the dataset is not an array, so it cannot start at batch "
+            "4 of the interrupted epoch") in resumed.output
+    steps, _ = final_weights(directory)
+    assert steps == 20
+    newest = checkpoints.list_checkpoints(directory / "checkpoints")[-1][1]
+    position = checkpoints.read_position(newest)
+    assert (position["step"], position["epoch"], position["batch"]) == (
+        20, 2, 4)
