@@ -3,6 +3,7 @@ digits domain classifier's accuracy, cache and protocol."""
 
 import os
 
+import keras
 import numpy as np
 import pytest
 
@@ -153,3 +154,44 @@ def test_domain_classifier_refuses_other_shapes_and_unlabelled_data(
         other.prepare((16, 16, 1))
     with pytest.raises(FeatureError, match="takes no `split`"):
         domain_classifier("ring", cache_dir=cache).prepare((2,))
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "jax",
+    reason="InceptionV3 at 299x299 takes about 2 minutes on JAX's CPU "
+           "convolutions (REFERENCES.md section 4); the extractor is "
+           "keras.ops only and this test runs on TensorFlow and PyTorch",
+)
+def test_inception_uses_a_cached_weights_file_and_records_its_sha256(
+    monkeypatch, tmp_path
+):
+    # Random InceptionV3 weights in Keras' h5 layout stand in for the real
+    # file (87 MB, not downloadable here); its md5 stands in for Keras'.
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    from keras_gans.features.base import file_digest
+
+    path = _offline_keras_home(monkeypatch, tmp_path)
+    os.makedirs(path.parent)
+    network = keras.applications.InceptionV3(
+        include_top=False, pooling="avg", weights=None,
+        input_shape=(299, 299, 3))
+    with h5py.File(path, "w") as file:
+        legacy_h5_format.save_weights_to_hdf5_group(file, network)
+    monkeypatch.setattr(inception, "WEIGHTS_MD5", file_digest(path, "md5"))
+
+    with pytest.raises(FeatureError, match="not the expected"):
+        inception_v3(weights_sha256="0" * 64).prepare((8, 8, 1))
+    grey = inception_v3(weights_sha256=file_digest(path))
+    grey.prepare((8, 8, 1))
+    assert grey.dim == 2048
+    assert grey.protocol["weights_sha256"] == file_digest(path)
+    assert grey.protocol["resize"] == inception.RESIZE
+    # The network is the one in the file: its features of the resized,
+    # channel-repeated image.
+    image = np.random.default_rng(0).uniform(-1, 1, (1, 8, 8, 1))
+    features = extract(grey, image, verbose=0)
+    expected = network(inception.preprocess(image.astype("float32")))
+    np.testing.assert_allclose(features, keras.ops.convert_to_numpy(expected),
+                               rtol=1e-4, atol=1e-5)
