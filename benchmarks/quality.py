@@ -165,7 +165,10 @@ def main():
     if args.json:
         with open(args.json, "w", encoding="utf-8") as file:
             json.dump({"backend": args.backend, "overrides": args.overrides,
-                       "classifier": classifier.protocol, "rows": rows},
+                       "classifier": {k: v for k, v in
+                                      classifier.protocol.items()
+                                      if k != "path"},
+                       "rows": rows},
                       file, indent=2)
 
 
