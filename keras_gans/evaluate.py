@@ -19,8 +19,9 @@ other entries are kept):
 Real data: the run's dataset with its recipe's parameters. Metrics whose
 `reference` is `"held_out"` (FID, KID, precision/recall, density/coverage)
 use the dataset's `test` split when the run trained on its `train` split,
-else the training data itself (the protocol says which); memorization
-always uses the training data.
+else the training data itself (the protocol says which), at most
+`max(num_samples, 10,000)` of them (a seeded draw); memorization always
+compares with the whole training set.
 
 Every argument is checked before any work (exit code 2 from the command
 line): metric and extractor names, the number of samples each metric
@@ -39,6 +40,8 @@ __all__ = ["EvaluationError", "METRIC_ALIASES", "evaluate", "resolve_metrics"]
 
 METRIC_ALIASES = {"pr": "precision_recall", "dc": "density_coverage"}
 DEFAULT_METRICS = "fid,kid,pr,dc,memorization"
+# The held-out reference holds at most max(num_samples, REAL_SAMPLES).
+REAL_SAMPLES = 10_000
 
 
 class EvaluationError(ValueError):
@@ -139,6 +142,16 @@ def check_sample_counts(metrics, dim, counts):
 # Real data
 
 
+def at_most(samples, count, seed):
+    """`samples`, or `count` of them drawn without replacement (seeded) when
+    there are more: a 512,000-sample toy set then costs no 512,000^2
+    distances in the k-NN metrics."""
+    if len(samples) <= count:
+        return samples
+    rng = np.random.default_rng(seed)
+    return samples[np.sort(rng.choice(len(samples), count, replace=False))]
+
+
 def load_splits(dataset, params):
     """Training data as the run saw it and held-out data, with notes.
 
@@ -232,7 +245,7 @@ def _versions():
 
 def evaluate(source, metrics=DEFAULT_METRICS, features=None,
              num_samples=10_000, seed=0, dataset=None, output=None,
-             verbose=1, echo=print):
+             max_real=None, verbose=1, echo=print):
     """Scores the GAN in a run directory (or a saved model) and writes
     `metrics.json`.
 
@@ -249,6 +262,8 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
             a recipe beside it.
         output: the JSON file to write (default: `metrics.json` in the run
             directory, or beside the model).
+        max_real: most held-out samples to compare with (a seeded draw;
+            default `max(num_samples, 10,000)`).
         verbose: 1 shows progress bars.
         echo: prints one line of progress.
 
@@ -279,6 +294,8 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
                                  verbose=verbose)
 
     train_x, held_x, reference = load_splits(dataset_name, dataset_params)
+    held_x = at_most(held_x, max_real or max(num_samples, REAL_SAMPLES), seed)
+    reference["held_out"]["num_used"] = len(held_x)
     sample_shape = tuple(int(s) for s in train_x.shape[1:])
     counts = {"generated": num_samples, "held_out": len(held_x),
               "train": len(train_x)}

@@ -77,6 +77,7 @@ def test_evaluate_writes_metrics_json_with_values_and_protocol(run_dir):
     assert protocol["resize"].startswith("none")
     held_out = protocol["reference"]["held_out"]
     assert held_out["params"] == {"image_size": 8, "split": "test"}
+    assert held_out["num_samples"] == held_out["num_used"] == 359
     assert protocol["reference"]["train"]["params"]["split"] == "train"
     versions = evaluation["versions"]
     assert versions["backend"] == keras.backend.backend()
@@ -104,10 +105,18 @@ def test_evaluate_writes_metrics_json_with_values_and_protocol(run_dir):
 def test_evaluate_api_returns_what_it_writes(run_dir, tmp_path):
     out = tmp_path / "scores.json"
     evaluation = evaluate(str(run_dir), metrics=["fid"], features="pixels",
-                          num_samples=100, output=str(out), verbose=0,
-                          echo=lambda line: None)
+                          num_samples=100, output=str(out), max_real=200,
+                          verbose=0, echo=lambda line: None)
     assert json.loads(out.read_text())["evaluation"]["metrics"] == (
         evaluation["metrics"])
+    # The held-out reference was a seeded draw of 200 of the 359 digits.
+    held_out = evaluation["protocol"]["reference"]["held_out"]
+    assert (held_out["num_samples"], held_out["num_used"]) == (359, 200)
+    test_x, _ = digits(image_size=8, split="test")
+    drawn = np.sort(np.random.default_rng(0).choice(359, 200, replace=False))
+    expected = metrics.fid(test_x[drawn].reshape(200, -1),
+                           _same_samples(run_dir, 100, seed=0))
+    assert evaluation["metrics"]["fid"] == pytest.approx(expected, rel=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -179,5 +188,6 @@ def test_a_model_without_recipe_needs_a_dataset(run_dir, tmp_path):
                     "digits", "-n", 100, "--metrics", "fid")
     assert result.exit_code == 0, result.output
     written = json.loads((tmp_path / "metrics.json").read_text())
-    assert written["evaluation"]["protocol"]["reference"]["held_out"][
-        "note"].startswith("the training data")
+    held_out = written["evaluation"]["protocol"]["reference"]["held_out"]
+    assert held_out["note"].startswith("the training data")
+    assert held_out["num_samples"] == held_out["num_used"] == 1797

@@ -62,7 +62,12 @@ def test_unknown_metric_is_refused_when_the_callback_is_made():
 
 def test_the_callback_is_registered_for_recipes():
     entry = plugins.catalogue().get("callbacks", "evaluation")
-    callback = entry.factory(dataset="ring", dataset_params={"seed": 0},
+    callback = entry.factory(dataset="ring",
+                             dataset_params={"seed": 0, "num_samples": 12_000},
                              metrics="fid", every=3)
     assert isinstance(callback, EvaluationMetrics)
-    assert callback.every == 3 and callback.real.shape == (10_000, 2)
+    assert callback.every == 3
+    # The reference: 10,000 of the 12,000 ring samples; memorization
+    # compares with all of them.
+    assert callback.real.shape == (10_000, 2)
+    assert callback.train.shape == (12_000, 2)

@@ -138,11 +138,15 @@ def evaluation_metrics(dataset, dataset_params=None, metrics="fid",
 
     Loads `dataset` with `dataset_params`: its `test` split when the
     params say `split = "train"` is what the run trains on (the held-out
-    reference), and the training data for memorization.
+    reference, at most `max(num_samples, 10,000)` of it), and the training
+    data for memorization.
     """
+    from keras_gans.evaluate import REAL_SAMPLES
+    from keras_gans.evaluate import at_most
     from keras_gans.evaluate import load_splits
 
     train_x, held_x, _ = load_splits(dataset, dataset_params)
+    held_x = at_most(held_x, max(num_samples, REAL_SAMPLES), seed)
     return EvaluationMetrics(
         held_x, metrics=metrics, features=features, every=every,
         num_samples=num_samples, seed=seed, train=train_x,
