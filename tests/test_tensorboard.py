@@ -368,6 +368,25 @@ def test_run_command_logs_to_tensorboard(tmp_path):
         saved["data"]["batch_size"])
 
 
+def test_conditional_run_logs_pictures_with_its_fixed_labels(tmp_path):
+    directory = tmp_path / "run"
+    result = CliRunner().invoke(cli.main, [
+        "run", os.path.join(REPO, "recipes", "ring8.toml"),
+        "--set", "data.params.num_samples=2048",
+        "--set", "model.params.width=16",
+        "--set", "model.conditional=true",
+        "--set", "train.steps=8",
+        "--set", "output.log_every=4",
+        "--set", "output.log_images_every=4",
+        "--output", str(directory),
+    ], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    accumulator = read(directory / "logs")
+    assert [e.step for e in accumulator.Images("samples/ema")] == [4, 8]
+    start = hparams_of(accumulator, "session_start_info")
+    assert start.hparams["model.conditional"].bool_value is True
+
+
 @pytest.mark.skipif(BACKEND == "tensorflow",
                     reason="TensorFlow is the selected backend here")
 def test_writing_events_does_not_import_tensorflow(tmp_path):
