@@ -331,19 +331,25 @@ def test_recipe_log_intervals_are_validated():
     assert "output.log_images_every" in str(error.value)
 
 
-def test_run_command_logs_to_tensorboard(tmp_path):
-    directory = tmp_path / "run"
+def run_ring8(directory, **settings):
+    """`keras-gans run recipes/ring8.toml`, cut down, with `--set`s."""
+    settings = {"data.params.num_samples": 2048, "model.params.width": 16,
+                **settings}
+    overrides = [part for key, value in settings.items()
+                 for part in ("--set", f"{key}={value}")]
     result = CliRunner().invoke(cli.main, [
-        "run", os.path.join(REPO, "recipes", "ring8.toml"),
-        "--set", "data.params.num_samples=2048",
-        "--set", "model.params.width=16",
-        "--set", "output.samples=100",
-        "--set", "train.steps=12",
-        "--set", "output.log_every=4",
-        "--set", "output.log_images_every=8",
+        "run", os.path.join(REPO, "recipes", "ring8.toml"), *overrides,
         "--output", str(directory),
     ], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    return result
+
+
+def test_run_command_logs_to_tensorboard(tmp_path):
+    directory = tmp_path / "run"
+    result = run_ring8(directory, **{
+        "output.samples": 100, "train.steps": 12, "output.log_every": 4,
+        "output.log_images_every": 8})
     logs = directory / "logs"
     # Said before training starts, and again at the end.
     first_line = f"tensorboard --logdir {logs}"
@@ -370,17 +376,9 @@ def test_run_command_logs_to_tensorboard(tmp_path):
 
 def test_conditional_run_logs_pictures_with_its_fixed_labels(tmp_path):
     directory = tmp_path / "run"
-    result = CliRunner().invoke(cli.main, [
-        "run", os.path.join(REPO, "recipes", "ring8.toml"),
-        "--set", "data.params.num_samples=2048",
-        "--set", "model.params.width=16",
-        "--set", "model.conditional=true",
-        "--set", "train.steps=8",
-        "--set", "output.log_every=4",
-        "--set", "output.log_images_every=4",
-        "--output", str(directory),
-    ], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    run_ring8(directory, **{
+        "model.conditional": "true", "train.steps": 8,
+        "output.log_every": 4, "output.log_images_every": 4})
     accumulator = read(directory / "logs")
     assert [e.step for e in accumulator.Images("samples/ema")] == [4, 8]
     start = hparams_of(accumulator, "session_start_info")
