@@ -25,6 +25,7 @@ _SUBMODULES = (
     "architectures",
     "backend",
     "datasets",
+    "layers",
     "losses",
     "metrics",
     "penalties",
@@ -51,5 +52,7 @@ def __dir__():
 
 if "keras" in sys.modules:
     # Keras is loaded, so its backend is already fixed: register the GAN,
-    # losses and penalties now, so that `keras.models.load_model` finds them.
+    # losses, penalties and layers now, so that `keras.models.load_model`
+    # finds them.
     importlib.import_module("keras_gans.gan")
+    importlib.import_module("keras_gans.layers")

@@ -9,6 +9,7 @@ import math
 import keras
 
 from keras_gans.architectures import _checks
+from keras_gans.layers import SubPixelConv2DTranspose
 
 SIZES = (28, 32, 64)
 
@@ -19,7 +20,12 @@ SIZES = (28, 32, 64)
 BATCH_NORM_MOMENTUM = 0.9
 
 
-def dcgan(latent_dim, sample_shape, num_classes=None, width=64):
+CONV_TRANSPOSE_CHOICES = ("auto", "native", "subpixel")
+
+
+def dcgan(
+    latent_dim, sample_shape, num_classes=None, width=64, conv_transpose="auto"
+):
     """Builds a DCGAN generator and discriminator.
 
     G projects z with a Dense layer to a 4x4 map (7x7 for 28x28 images) of
@@ -35,6 +41,13 @@ def dcgan(latent_dim, sample_shape, num_classes=None, width=64):
         num_classes: must be None; `cdcgan` is the conditional version.
         width: channels of G's last hidden block and D's first block; the
             paper's 64x64 model is width=128.
+        conv_transpose: how G's transposed convolutions are computed, with
+            the same weights and outputs either way: `"native"`
+            (`keras.layers.Conv2DTranspose`), `"subpixel"`
+            (`keras_gans.layers.SubPixelConv2DTranspose`, a stride-1
+            convolution and depth-to-space) or `"auto"`: subpixel on JAX,
+            where XLA's CPU kernel gradient of a transposed convolution is
+            very slow (benchmarks/RESULTS.md), native elsewhere.
 
     Returns:
         `(generator, discriminator)`: G maps z to tanh images of
@@ -55,7 +68,7 @@ def dcgan(latent_dim, sample_shape, num_classes=None, width=64):
     width = _checks.positive_int("width", width)
 
     z = keras.Input((latent_dim,), name="z")
-    images = generator_body(z, shape, width)
+    images = generator_body(z, shape, width, conv_transpose)
     generator = keras.Model(z, images, name="dcgan_generator")
 
     x = keras.Input(shape, name="x")
@@ -67,7 +80,7 @@ def dcgan(latent_dim, sample_shape, num_classes=None, width=64):
     return generator, discriminator
 
 
-def generator_body(inputs, sample_shape, width):
+def generator_body(inputs, sample_shape, width, conv_transpose="auto"):
     """DCGAN's generator from a `(batch, features)` tensor to tanh images.
 
     Args:
@@ -75,10 +88,12 @@ def generator_body(inputs, sample_shape, width):
             with a label embedding).
         sample_shape: a supported `(H, W, C)`.
         width: channels of the last hidden block.
+        conv_transpose: `"auto"`, `"native"` or `"subpixel"`; see `dcgan`.
 
     Returns:
         The symbolic image tensor of shape `(batch, H, W, C)`.
     """
+    transposed_conv = conv_transpose_class(conv_transpose)
     height, _, channels_out = sample_shape
     start = 7 if height == 28 else 4
     upsamplings = int(math.log2(height // start))
@@ -94,7 +109,7 @@ def generator_body(inputs, sample_shape, width):
     x = _batch_norm_relu(x, "project")
     for index in range(upsamplings - 1):
         channels //= 2
-        x = keras.layers.Conv2DTranspose(
+        x = transposed_conv(
             channels,
             4,
             strides=2,
@@ -104,7 +119,7 @@ def generator_body(inputs, sample_shape, width):
             name=f"up_{index}_conv",
         )(x)
         x = _batch_norm_relu(x, f"up_{index}")
-    return keras.layers.Conv2DTranspose(
+    return transposed_conv(
         channels_out,
         4,
         strides=2,
@@ -153,6 +168,22 @@ def discriminator_body(images, width):
         x = keras.layers.LeakyReLU(0.2, name=f"down_{index}_leaky_relu")(x)
         channels *= 2
     return keras.layers.Flatten(name="features")(x)
+
+
+def conv_transpose_class(conv_transpose):
+    """The transposed-convolution layer class for a `conv_transpose` choice."""
+    if conv_transpose not in CONV_TRANSPOSE_CHOICES:
+        raise ValueError(
+            "`conv_transpose` must be one of "
+            f"{', '.join(CONV_TRANSPOSE_CHOICES)}. "
+            f"Received: conv_transpose={conv_transpose!r}"
+        )
+    if conv_transpose == "auto":
+        native = keras.backend.backend() != "jax"
+        conv_transpose = "native" if native else "subpixel"
+    if conv_transpose == "native":
+        return keras.layers.Conv2DTranspose
+    return SubPixelConv2DTranspose
 
 
 def weights_initializer():
