@@ -71,3 +71,55 @@ def test_the_callback_is_registered_for_recipes():
     # compares with all of them.
     assert callback.real.shape == (10_000, 2)
     assert callback.train.shape == (12_000, 2)
+
+
+RECIPE = """name = "ring_evaluated"
+
+[model]
+architecture = "mlp"
+latent_dim = 4
+params = { width = 16 }
+
+[data]
+dataset = "ring"
+batch_size = 256
+params = { num_samples = 1024, seed = 0 }
+
+[train]
+epochs = 2
+seed = 0
+
+[[train.callbacks]]
+name = "evaluation"
+dataset = "ring"
+dataset_params = { num_samples = 1024, seed = 1 }
+metrics = "fid,pr"
+num_samples = 300
+every = 1
+
+[output]
+dir = "{runs}"
+sample_every = 0
+"""
+
+
+def test_a_recipe_callback_logs_fid_to_tensorboard_and_metrics_json(tmp_path):
+    from tensorboard.backend.event_processing import event_accumulator
+
+    from keras_gans import recipe as recipe_module
+    from keras_gans import run as run_module
+
+    path = tmp_path / "recipe.toml"
+    path.write_text(RECIPE.replace("{runs}", (tmp_path / "runs").as_posix()))
+    prepared = run_module.prepare(recipe_module.load(path),
+                                  output=tmp_path / "run")
+    result = run_module.run(prepared, echo=lambda *args: None, verbose=0)
+
+    assert result.metrics["final_epoch"]["fid"] > 0
+    assert 0 <= result.metrics["final_epoch"]["precision"] <= 1
+    accumulator = event_accumulator.EventAccumulator(
+        str(tmp_path / "run" / "logs"))
+    accumulator.Reload()
+    fids = accumulator.Scalars("epoch/fid")
+    assert len(fids) == 2  # one per evaluated epoch
+    assert fids[-1].value == pytest.approx(result.metrics["final_epoch"]["fid"])
