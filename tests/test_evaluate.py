@@ -30,6 +30,12 @@ split = "train"
 """
 
 
+@pytest.fixture(autouse=True)
+def private_cache(monkeypatch, tmp_path):
+    """Trained feature networks go to a temporary cache, never ~/.cache."""
+    monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "cache"))
+
+
 def invoke(*args):
     return CliRunner().invoke(cli.main, [str(a) for a in args])
 
