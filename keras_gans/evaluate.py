@@ -293,7 +293,14 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
     extractor = create_extractor(features, dataset_name, dataset_params,
                                  verbose=verbose)
 
-    train_x, held_x, reference = load_splits(dataset_name, dataset_params)
+    try:
+        train_x, held_x, reference = load_splits(dataset_name,
+                                                 dataset_params)
+    except (ValueError, TypeError) as error:
+        raise EvaluationError(
+            f"Dataset {dataset_name!r} rejected its parameters "
+            f"{dataset_params}: {error}"
+        ) from error
     held_x = at_most(held_x, max_real or max(num_samples, REAL_SAMPLES), seed)
     reference["held_out"]["num_used"] = len(held_x)
     sample_shape = tuple(int(s) for s in train_x.shape[1:])
@@ -307,7 +314,12 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
     from keras_gans import run as run_module
 
     echo(f"Generating {num_samples} samples from {model_path} (seed {seed}).")
-    model = run_module.load_model(model_path)
+    try:
+        model = run_module.load_model(model_path)
+    except Exception as error:
+        raise EvaluationError(
+            f"Could not load {model_path}: {type(error).__name__}: {error}"
+        ) from error
     fake = _generate(model, run_dir, num_samples, seed)
     if tuple(fake.shape[1:]) != sample_shape:
         raise EvaluationError(
@@ -445,7 +457,7 @@ def evaluate_command(ctx, source, metrics, features, n, seed, dataset,
     except (EvaluationError, CatalogueError) as error:
         click.echo(f"Error: {error}", err=True)
         ctx.exit(2)
-    except FeatureError as error:
+    except (FeatureError, OSError) as error:  # e.g. a failed download
         raise click.ClickException(str(error)) from None
     protocol = evaluation["protocol"]
     click.echo(f"\n{protocol['extractor']} features, {n} generated samples:")

@@ -197,3 +197,12 @@ def test_a_model_without_recipe_needs_a_dataset(run_dir, tmp_path):
     held_out = written["evaluation"]["protocol"]["reference"]["held_out"]
     assert held_out["note"].startswith("the training data")
     assert held_out["num_samples"] == held_out["num_used"] == 1797
+
+
+def test_a_broken_model_file_exits_2_naming_it(run_dir, tmp_path):
+    (tmp_path / "recipe.toml").write_text(RECIPE)
+    (tmp_path / "gan.keras").write_bytes(b"not a keras file")
+    result = invoke("evaluate", tmp_path, "--features", "pixels", "-n", 100,
+                    "--metrics", "kid")
+    assert result.exit_code == 2
+    assert f"Could not load {tmp_path / 'gan.keras'}" in result.output
