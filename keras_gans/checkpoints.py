@@ -241,7 +241,8 @@ def restore(directory, gan=None, echo=None):
         A `Restored`.
 
     Raises:
-        CheckpointError: when the directory holds no complete checkpoint.
+        CheckpointError: when the directory holds no complete checkpoint,
+            or `gan` does not match it.
     """
     path, skipped = latest_checkpoint(directory, echo=echo)
     if path is None:
@@ -256,11 +257,24 @@ def restore(directory, gan=None, echo=None):
 
         gan = load_model(path)
     else:
-        gan.load_weights(path)
+        _load_into(gan, path)
     info = read_position(path)
     step = gan.steps
     return Restored(gan, path, step, info.get("epoch"), info.get("batch"),
                     info, skipped)
+
+
+def _load_into(gan, path):
+    """Loads a checkpoint's state into `gan`, refusing one that differs."""
+    try:
+        gan.load_weights(path)
+    except ValueError as error:
+        reason = " ".join(str(error).split())
+        raise CheckpointError(
+            f"The checkpoint {path} does not fit this GAN (another "
+            "architecture, latent size or EMA setting): "
+            f"{reason[:400]} Pass gan=None to load the GAN it holds."
+        ) from error
 
 
 # ----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 and the data order a resumed run repeats."""
 
 import os
+import warnings
 import zipfile
 
 import keras
@@ -179,3 +180,17 @@ def test_batches_refuse_a_start_outside_the_epoch():
     x = np.zeros((SAMPLES, 2), dtype="float32")
     with pytest.raises(ValueError, match=r"\[0, 5\).*batch=5"):
         OrderedBatches(x, None, BATCH, seed=0, batch=5)
+
+
+def test_restore_refuses_a_gan_of_another_shape(trained):
+    _, directory, _ = trained
+    wider = keras_gans.GAN(mlp(LATENT, 2, width=16), mlp(2, 1, width=16),
+                           latent_dim=LATENT)
+    g_opt, d_opt = optimizers()
+    wider.compile(g_optimizer=g_opt, d_optimizer=d_opt, ema=0.9)
+    with warnings.catch_warnings(), pytest.raises(
+        checkpoints.CheckpointError,
+        match=r"step_00000009.keras does not fit this GAN .*shape",
+    ):
+        warnings.simplefilter("ignore")  # Keras' notes on skipped layers
+        checkpoints.restore(directory, gan=wider)
