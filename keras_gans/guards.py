@@ -111,6 +111,8 @@ class DivergenceGuard(StepCounting):
     def safe_to_save(self, model, logs, step):
         """True when the losses and every weight of `model` are finite
         (checked now, at `step`)."""
+        if self._model is None:  # a guard used only through `Checkpoint`
+            self.set_model(model)
         self.step = step
         if not self._finite(logs, model):
             return False

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import keras_gans
+from keras_gans import checkpoints
 from keras_gans import cli
 from keras_gans.batches import epoch_order
 from keras_gans.datasets import ring
@@ -161,3 +162,24 @@ def test_recipe_checks_the_divergence_settings(tmp_path):
     ):
         assert problem in result.output
     assert not (tmp_path / "run").exists()
+
+
+def test_fit_with_the_guard_stops_and_keeps_the_last_good_checkpoint(
+    tmp_path
+):
+    x = ring_with_nan(num_samples=8 * BATCH, nan_step=5)
+    # fit(shuffle=False) reads the rows in order: in the run's order of
+    # epoch 0, the NaN row is the first of batch 5.
+    x = x[epoch_order(0, 0, len(x))]
+    gan = keras_gans.GAN(mlp(4, 2, width=8), mlp(2, 1, width=8), latent_dim=4)
+    g_opt, d_opt = optimizers()
+    gan.compile(g_optimizer=g_opt, d_optimizer=d_opt)
+    guard = DivergenceGuard(every_steps=1)
+    saver = checkpoints.Checkpoint(tmp_path, every_steps=2, guard=guard)
+    gan.fit(x, batch_size=BATCH, epochs=3, shuffle=False, verbose=0,
+            callbacks=[guard, saver])
+    assert guard.divergence.step == 5 and guard.divergence.name == "d_loss"
+    assert guard.divergence.last_good_step == 4
+    assert gan.steps == 5  # stopped after the step that diverged
+    assert [step for step, _ in saver.saved] == [2, 4]
+    assert checkpoints.restore(tmp_path).step == 4
