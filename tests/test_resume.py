@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import keras
 import numpy as np
@@ -222,3 +223,26 @@ def test_a_dataset_that_is_not_an_array_resumes_at_the_step(monkeypatch,
     position = checkpoints.read_position(newest)
     assert (position["step"], position["epoch"], position["batch"]) == (
         20, 2, 4)
+
+
+def test_a_checkpoint_named_by_epoch_by_an_older_version_resumes(tmp_path):
+    directory = tmp_path / "run"
+    first = invoke("run", RING8, *TOY, "--set", "train.steps=12",
+                   "--output", directory)
+    assert first.exit_code == 0, first.output
+    folder = directory / "checkpoints"
+    # What older versions wrote: epoch_NNNN.keras, no keras_gans.json.
+    with zipfile.ZipFile(folder / "step_00000012.keras") as new, \
+            zipfile.ZipFile(folder / "epoch_0002.keras", "w") as old:
+        for name in new.namelist():
+            if name != checkpoints.POSITION_MEMBER:
+                old.writestr(name, new.read(name))
+    for name in os.listdir(folder):
+        if name.startswith("step_"):
+            os.remove(folder / name)
+    resumed = invoke("run", RING8, *TOY, "--set", "train.steps=20",
+                     "--output", directory, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert (f"Resuming from {folder / 'epoch_0002.keras'} (step 12: epoch 2, "
+            "batch 4)") in resumed.output
+    assert final_weights(directory)[0] == 20
