@@ -25,6 +25,7 @@ _SUBMODULES = (
     "architectures",
     "backend",
     "datasets",
+    "features",
     "layers",
     "losses",
     "metrics",
