@@ -1,4 +1,4 @@
-"""Image quality of the digits recipes: FID and mode coverage on held-out digits.
+"""Image quality of the digits recipes: FID and mode coverage, held-out digits.
 
 Trains `recipes/dcgan.toml` and `recipes/cgan.toml` on the *train* split of
 scikit-learn's digits (`--set data.params.split=train`, 1,438 images; the
@@ -68,7 +68,8 @@ def class_coverage(labels, num_classes):
 
     counts = np.bincount(labels, minlength=num_classes)
     p = counts[counts > 0] / counts.sum()
-    return int(np.count_nonzero(counts)), float(np.sum(p * np.log(p * num_classes)))
+    kl = float(np.sum(p * np.log(p * num_classes)))
+    return int(np.count_nonzero(counts)), kl
 
 
 def score(name, samples, real_features, classifier, train_features=None,
@@ -107,8 +108,9 @@ def generate(run_dir, n, seed=0):
 def print_table(rows, classifier):
     record = classifier.record
     print(f"\nHeld-out: {record['num_test']} test digits ({IMAGE_SIZE}x"
-          f"{IMAGE_SIZE}); features: domain_classifier ({record['architecture']}"
-          f", 64 features, test accuracy {record['test_accuracy']:.3f}, "
+          f"{IMAGE_SIZE}); features: domain_classifier "
+          f"({record['architecture']}, 64 features, test accuracy "
+          f"{record['test_accuracy']:.3f}, "
           f"sha256 {record['weights_sha256'][:12]}...)\n")
     print("| model | samples | FID | precision | recall | classes | "
           "KL to uniform | memorization | train time |")

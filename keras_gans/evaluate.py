@@ -82,7 +82,8 @@ def resolve_metrics(names):
     for name in names:
         canonical = METRIC_ALIASES.get(name, name)
         if canonical not in known:
-            aliases = ", ".join(f"{a} ({m})" for a, m in METRIC_ALIASES.items())
+            aliases = ", ".join(f"{alias} ({full})"
+                                for alias, full in METRIC_ALIASES.items())
             raise EvaluationError(
                 f"Unknown metric {name!r}. Known metrics: {', '.join(known)}; "
                 f"short names: {aliases}. Received: metrics={name!r}"

@@ -122,4 +122,5 @@ def test_a_recipe_callback_logs_fid_to_tensorboard_and_metrics_json(tmp_path):
     accumulator.Reload()
     fids = accumulator.Scalars("epoch/fid")
     assert len(fids) == 2  # one per evaluated epoch
-    assert fids[-1].value == pytest.approx(result.metrics["final_epoch"]["fid"])
+    final = result.metrics["final_epoch"]
+    assert fids[-1].value == pytest.approx(final["fid"])

@@ -98,7 +98,8 @@ def extract(extractor, samples, batch_size=None, verbose=1, label="features"):
     out = np.empty((len(samples), extractor.dim), dtype=np.float32)
     if verbose:
         print(f"{label}: {extractor.name} on {len(samples)} samples")
-    bar = keras.utils.Progbar(len(samples), verbose=verbose, unit_name="sample")
+    bar = keras.utils.Progbar(len(samples), verbose=verbose,
+                              unit_name="sample")
     for start in range(0, len(samples), batch_size):
         stop = min(start + batch_size, len(samples))
         out[start:stop] = extractor(samples[start:stop])

@@ -260,7 +260,8 @@ def build_classifier(sample_shape, num_classes, architecture, feature_dim,
                               kernel_initializer=seeded(index))(x)
     x = layers.Flatten()(x)
     if architecture == "mlp":
-        x = layers.Dense(256, activation="relu", kernel_initializer=seeded(2))(x)
+        x = layers.Dense(256, activation="relu",
+                         kernel_initializer=seeded(2))(x)
     x = layers.Dense(feature_dim, activation="relu", name="features",
                      kernel_initializer=seeded(3))(x)
     outputs = layers.Dense(num_classes, kernel_initializer=seeded(4))(x)

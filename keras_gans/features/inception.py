@@ -74,7 +74,8 @@ class InceptionV3Features(FeatureExtractor):
             )
         self.weights_path = self.fetch_weights()
         self.weights_sha256 = file_digest(self.weights_path)
-        if self.expected_sha256 and self.weights_sha256 != self.expected_sha256:
+        expected = self.expected_sha256
+        if expected and self.weights_sha256 != expected:
             raise FeatureError(
                 f"{self.weights_path} has sha256 {self.weights_sha256}, not "
                 f"the expected {self.expected_sha256}. Replace the file or "

@@ -126,8 +126,8 @@ class EvaluationMetrics(keras.callbacks.Callback):
             reference = (self._train_features
                          if getattr(metric, "reference", None) == "train"
                          else self._real_features)
-            values.update({k: float(v)
-                           for k, v in metric(reference, fake_features).items()})
+            result = metric(reference, fake_features)
+            values.update({k: float(v) for k, v in result.items()})
         return values
 
 

@@ -27,7 +27,8 @@ from keras_gans.metrics.base import FeatureMetric
 from keras_gans.metrics.distances import as_features
 from keras_gans.metrics.distances import same_dim
 
-__all__ = ["FID", "FewSamplesWarning", "GaussianStats", "fid", "frechet_distance"]
+__all__ = ["FID", "FewSamplesWarning", "GaussianStats", "fid",
+           "frechet_distance"]
 
 BATCH_ROWS = 4096
 
@@ -61,7 +62,8 @@ class GaussianStats:
         centred = batch - batch_mean
         batch_scatter = centred.T @ centred
         if self.count == 0:
-            self.count, self.mean, self.scatter = rows, batch_mean, batch_scatter
+            self.count, self.mean = rows, batch_mean
+            self.scatter = batch_scatter
             return self
         total = self.count + rows
         delta = batch_mean - self.mean
@@ -109,7 +111,8 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
         A float >= 0 (up to rounding: tiny negatives are clipped to 0).
     """
     mu1, mu2 = (np.asarray(m, dtype=np.float64) for m in (mu1, mu2))
-    sigma1, sigma2 = (np.asarray(s, dtype=np.float64) for s in (sigma1, sigma2))
+    sigma1, sigma2 = (np.asarray(s, dtype=np.float64)
+                      for s in (sigma1, sigma2))
     root1 = _sqrt_psd(sigma1)
     middle = root1 @ sigma2 @ root1
     middle = (middle + middle.T) / 2.0  # symmetric up to rounding
