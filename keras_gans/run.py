@@ -371,7 +371,8 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
     """Loads the data and builds (or, resuming, loads) the GAN.
 
     Nothing is written: a recipe whose values a factory rejects fails here,
-    before a run directory exists.
+    before a run directory exists. (Resuming removes the temporary files
+    of checkpoint writes a crash cut off.)
 
     Raises:
         RecipeError: for problems in the recipe's values.
@@ -422,8 +423,6 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
     )
     saved = _saved_recipe(directory)
     if saved is not None:
-        from keras_gans.recipe import _for_toml
-
         notes += resume_module.recipe_notes(saved, _for_toml(recipe.data))
     note = resume_module.position_note(data, batch)
     if note:
@@ -476,7 +475,6 @@ def _check_same_model(recipe, info, directory, checkpoint):
     recipe.toml is used).
     """
     from keras_gans import resume as resume_module
-    from keras_gans.recipe import _for_toml
 
     saved = info.get("model")
     if saved is None:
