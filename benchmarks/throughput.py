@@ -53,6 +53,7 @@ LOSSES = {
     "wgan_gp": ("wasserstein", 10.0, 5),
 }
 RESULT_PREFIX = "RESULT "
+REFERENCE = "Keras hand-written"
 
 
 # ----------------------------------------------------------------------
@@ -83,6 +84,13 @@ def parse_args(argv):
     parser.add_argument(
         "--spe", type=int, default=8, help="steps_per_execution of the spe row"
     )
+    parser.add_argument(
+        "--conv-transpose",
+        choices=("auto", "native", "subpixel"),
+        default="auto",
+        help="transposed convolutions of guide28 and dcgan64 (both sides "
+        "alike): auto = keras_gans' SubPixelConv2DTranspose on JAX only",
+    )
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -111,6 +119,7 @@ def forwarded_options(args):
         "--block-seconds", str(args.block_seconds),
         "--repeats", str(args.repeats),
         "--spe", str(args.spe),
+        "--conv-transpose", args.conv_transpose,
     ]
     if args.steps is not None:
         options += ["--steps", str(args.steps)]
@@ -249,24 +258,32 @@ def machine():
 # One configuration (the worker process)
 
 
-def build_models(name):
+def build_models(name, conv_transpose):
     """Builds the named generator and discriminator with Keras."""
     from keras_gans.architectures.dcgan import dcgan
     from keras_gans.architectures.mlp import mlp
 
     spec = MODELS[name]
     if name == "guide28":
-        return guide28(spec["latent_dim"])
+        return guide28(spec["latent_dim"], conv_transpose)
     if name == "dcgan64":
-        return dcgan(spec["latent_dim"], spec["shape"])
+        return dcgan(
+            spec["latent_dim"], spec["shape"], conv_transpose=conv_transpose
+        )
     return mlp(spec["latent_dim"], spec["shape"])
 
 
-def guide28(latent_dim):
-    """The 28x28 GAN of Keras' "customizing what happens in fit()" guides."""
+def guide28(latent_dim, conv_transpose="native"):
+    """The 28x28 GAN of Keras' "customizing what happens in fit()" guides.
+
+    `conv_transpose` picks the generator's transposed-convolution layer as
+    for keras_gans' `dcgan` (the same function either way).
+    """
     import keras
     from keras import layers
+    from keras_gans.architectures.dcgan import conv_transpose_class
 
+    transposed_conv = conv_transpose_class(conv_transpose)
     discriminator = keras.Sequential(
         [
             keras.Input((28, 28, 1)),
@@ -285,9 +302,9 @@ def guide28(latent_dim):
             layers.Dense(7 * 7 * 128),
             layers.LeakyReLU(0.2),
             layers.Reshape((7, 7, 128)),
-            layers.Conv2DTranspose(128, 4, strides=2, padding="same"),
+            transposed_conv(128, 4, strides=2, padding="same"),
             layers.LeakyReLU(0.2),
-            layers.Conv2DTranspose(128, 4, strides=2, padding="same"),
+            transposed_conv(128, 4, strides=2, padding="same"),
             layers.LeakyReLU(0.2),
             layers.Conv2D(1, 7, padding="same", activation="tanh"),
         ],
@@ -323,6 +340,7 @@ def forward_flops(model):
         if isinstance(layer, layers.Dense):
             total += 2 * math.prod(layer.kernel.shape)
         elif isinstance(layer, layers.Conv2DTranspose):
+            # SubPixelConv2DTranspose too: counted as the same function.
             height, width = layer.input.shape[1:3]
             total += 2 * height * width * math.prod(layer.kernel.shape)
         elif isinstance(layer, layers.Conv2D):
@@ -381,7 +399,7 @@ def make_contenders(name, loss_name, args, data_for):
     batch, latent = spec["batch_size"], spec["latent_dim"]
     loss, gp_weight, d_steps = LOSSES[loss_name]
     keras.utils.set_random_seed(0)
-    generator, discriminator = build_models(name)
+    generator, discriminator = build_models(name, args.conv_transpose)
     weights = (generator.get_weights(), discriminator.get_weights())
 
     def copies():
@@ -392,11 +410,17 @@ def make_contenders(name, loss_name, args, data_for):
         return g, d
 
     def gan_block(gan):
-        def run(steps):
-            gan.fit(data_for(steps), batch_size=batch, epochs=1, verbose=0)
-            # Wait for queued work (JAX dispatches asynchronously).
-            keras.ops.convert_to_numpy(gan.generator.trainable_variables[-1])
+        def run(steps, epochs=1, callbacks=()):
+            gan.fit(
+                data_for(steps),
+                batch_size=batch,
+                epochs=epochs,
+                verbose=0,
+                callbacks=list(callbacks),
+            )
+            sync_gan(gan)
 
+        run.gan = gan
         return run
 
     def compiled_gan(models, spe):
@@ -436,7 +460,7 @@ def make_contenders(name, loss_name, args, data_for):
     g, d = copies()
     contenders.append(
         Contender(
-            "Keras hand-written",
+            REFERENCE,
             loop_block(
                 *reference_loops.make_loop(g, d, latent, loss, gp_weight, d_steps)
             ),
@@ -455,6 +479,43 @@ def make_contenders(name, loss_name, args, data_for):
         )
     flops = step_flops(generator, discriminator, batch, gp_weight, d_steps)
     return contenders, flops
+
+
+def sync_gan(gan):
+    """Waits for queued work (JAX and TensorFlow dispatch asynchronously)."""
+    import keras
+
+    keras.ops.convert_to_numpy(gan.generator.trainable_variables[-1])
+
+
+def interleaved_in_one_fit(host, others, steps, repeats):
+    """Times `host` (a `GAN.fit` contender) epoch by epoch within one fit().
+
+    fit() has a fixed cost per call (data pipeline, callbacks, and on
+    TensorFlow a tf.data iterator) that a training run pays once, not per
+    block. So keras-gans runs one fit() of `repeats` epochs of `steps`
+    batches, timed from `on_epoch_begin` to `on_epoch_end` (after the
+    epoch's last step has finished), and the other contenders run their
+    blocks between its epochs, in alternating order. Epoch callbacks leave
+    Keras' per-batch callback dispatch as it is.
+    """
+    import keras
+
+    class Interleave(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch % 2:
+                for contender in reversed(others):
+                    contender.time_block(steps)
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            sync_gan(self.model)
+            host.times.append(time.perf_counter() - self.start)
+            if not epoch % 2:
+                for contender in others:
+                    contender.time_block(steps)
+
+    host.run_block(steps, epochs=repeats, callbacks=[Interleave()])
 
 
 def _permutation(size):
@@ -477,21 +538,21 @@ def worker(args):
     rss_start = _max_rss_mib()
     contenders, flops = make_contenders(name, loss_name, args, data_for)
     rss_built = _max_rss_mib()
+    # The hand-written loops warm up first: keras-gans' RSS growth then
+    # shows the memory it needs beyond theirs.
     warm_steps = max(2, args.spe)
-    for contender in contenders:
+    for contender in reversed(contenders):
         contender.warm_up(warm_steps)
     if args.steps is not None:
         steps = args.steps
     else:
-        # Size blocks by the slowest contender's one-step time.
-        slowest = max(c.time_block(1) for c in contenders)
-        for contender in contenders:
-            contender.times.clear()
-        steps = max(1, round(args.block_seconds / slowest))
-    for repeat in range(args.repeats):
-        order = contenders if repeat % 2 == 0 else contenders[::-1]
-        for contender in order:
-            contender.time_block(steps)
+        # Size blocks by the hand-written loop's time per step (fit() adds
+        # a fixed cost per call, which a one-step probe would inflate).
+        reference = next(c for c in contenders if c.name == REFERENCE)
+        per_step = reference.time_block(2) / 2
+        reference.times.clear()
+        steps = max(1, round(args.block_seconds / per_step))
+    interleaved_in_one_fit(contenders[0], contenders[1:], steps, args.repeats)
     rows = []
     for contender in contenders:
         seconds = statistics.median(contender.times)
@@ -547,7 +608,12 @@ def markdown_report(results, args):
             if args.steps
             else f"each about {args.block_seconds} s"
         )
-        + "; steps/s from the median block.",
+        + "; steps/s from the median block. `keras-gans fit` is one fit() "
+        "call whose epochs are the blocks (numpy arrays in memory); the other "
+        "contenders run between its epochs; a `spe` block is one fit() call.",
+        f"Transposed convolutions: {args.conv_transpose} (auto: keras_gans' "
+        "SubPixelConv2DTranspose on JAX, Keras' Conv2DTranspose elsewhere; "
+        "both sides of a comparison use the same layers).",
         "",
         "| backend | model | loss | batch | loop | steps/s | images/s | "
         "ratio vs Keras loop | GFLOP/s | % of matmul peak | peak RSS MiB "
@@ -558,7 +624,7 @@ def markdown_report(results, args):
         peak = result["peak_gflops"]
         for config in result["configs"]:
             reference = next(
-                r for r in config["rows"] if r["loop"] == "Keras hand-written"
+                r for r in config["rows"] if r["loop"] == REFERENCE
             )
             for row in config["rows"]:
                 rate = row["steps_per_s"]
