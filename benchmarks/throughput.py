@@ -91,6 +91,13 @@ def parse_args(argv):
         help="transposed convolutions of guide28 and dcgan64 (both sides "
         "alike): auto = keras_gans' SubPixelConv2DTranspose on JAX only",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="CPU threads per backend process (0: the backends' defaults); "
+        "1 keeps a busy machine from oversubscribing its cores",
+    )
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -120,14 +127,23 @@ def forwarded_options(args):
         "--repeats", str(args.repeats),
         "--spe", str(args.spe),
         "--conv-transpose", args.conv_transpose,
+        "--threads", str(args.threads),
     ]
     if args.steps is not None:
         options += ["--steps", str(args.steps)]
     return options
 
 
-def child_env(backend):
+def child_env(backend, threads=0):
     env = dict(os.environ, KERAS_BACKEND=backend)
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
+        env["TF_NUM_INTRAOP_THREADS"] = str(threads)
+        env["TF_NUM_INTEROP_THREADS"] = str(threads)
+        if threads == 1:
+            env["XLA_FLAGS"] = (
+                env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false"
+            ).strip()
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (ROOT, HERE, env.get("PYTHONPATH")) if p
     )
@@ -146,7 +162,10 @@ def main(argv=None):
         if args.worker:
             worker(args)
             return
-        if os.environ.get("KERAS_BACKEND") != backend:
+        threads_set = not args.threads or (
+            os.environ.get("OMP_NUM_THREADS") == str(args.threads)
+        )
+        if os.environ.get("KERAS_BACKEND") != backend or not threads_set:
             results = [run_backend_process(backend, args)]
         else:
             results = [run_backend(backend, args)]
@@ -161,7 +180,7 @@ def run_backend_process(backend, args):
     command = [sys.executable, os.path.abspath(__file__)]
     command += forwarded_options(args)
     print(f"== {backend}", file=sys.stderr, flush=True)
-    return _run_child(command, child_env(backend))
+    return _run_child(command, child_env(backend, args.threads))
 
 
 def _run_child(command, env):
@@ -192,7 +211,7 @@ def run_backend(backend, args):
             command = [sys.executable, os.path.abspath(__file__)]
             command += forwarded_options(args)
             command += ["--worker", f"{model}:{loss}"]
-            result = _run_child(command, child_env(backend))
+            result = _run_child(command, child_env(backend, args.threads))
             configs.append(result)
             for row in result["rows"]:
                 print(f"  {model:8s} {loss:8s} {row['loop']:24s} "
@@ -492,10 +511,10 @@ def interleaved_in_one_fit(host, others, steps, repeats):
     """Times `host` (a `GAN.fit` contender) epoch by epoch within one fit().
 
     fit() has a fixed cost per call (data pipeline, callbacks, and on
-    TensorFlow a tf.data iterator) that a training run pays once, not per
-    block. So keras-gans runs one fit() of `repeats` epochs of `steps`
-    batches, timed from `on_epoch_begin` to `on_epoch_end` (after the
-    epoch's last step has finished), and the other contenders run their
+    TensorFlow a tf.data iterator per epoch) that a training run pays once,
+    not per block. So keras-gans runs one fit() of `repeats` epochs of
+    `steps` batches, each timed from its first batch to `on_epoch_end`
+    (after its last step has finished), and the other contenders run their
     blocks between its epochs, in alternating order. Epoch callbacks leave
     Keras' per-batch callback dispatch as it is.
     """
@@ -506,7 +525,14 @@ def interleaved_in_one_fit(host, others, steps, repeats):
             if epoch % 2:
                 for contender in reversed(others):
                     contender.time_block(steps)
-            self.start = time.perf_counter()
+
+        def on_train_batch_begin(self, batch, logs=None):
+            # From the epoch's first batch: the per-epoch setup (a new data
+            # iterator) is paid once per epoch, which real epochs of
+            # hundreds of batches amortise. Keras checks only batch-end
+            # hooks before dispatching callbacks asynchronously.
+            if batch == 0:
+                self.start = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
             sync_gan(self.model)
@@ -609,8 +635,10 @@ def markdown_report(results, args):
             else f"each about {args.block_seconds} s"
         )
         + "; steps/s from the median block. `keras-gans fit` is one fit() "
-        "call whose epochs are the blocks (numpy arrays in memory); the other "
-        "contenders run between its epochs; a `spe` block is one fit() call.",
+        "call whose epochs are the blocks (numpy arrays in memory), each timed "
+        "from its first batch to its end; the other contenders run between its "
+        "epochs; a `spe` block is a whole fit() call (setup included).",
+        f"Threads per backend: {args.threads or 'backend defaults'}. "
         f"Transposed convolutions: {args.conv_transpose} (auto: keras_gans' "
         "SubPixelConv2DTranspose on JAX, Keras' Conv2DTranspose elsewhere; "
         "both sides of a comparison use the same layers).",

@@ -380,9 +380,11 @@ class GAN(keras.Model):
 
     def _discriminator_update(self, real, labels):
         batch_size = ops.shape(real)[0]
-        fake = self._run_generator(
-            self._sample_latent(batch_size), labels, training=True
-        )
+        # No gradient flows into G here: PyTorch need not record its graph.
+        with backend.current().without_gradients():
+            fake = self._run_generator(
+                self._sample_latent(batch_size), labels, training=True
+            )
         fake = ops.stop_gradient(ops.cast(fake, "float32"))
         optimizer = self.d_optimizer
 

@@ -18,6 +18,9 @@ module per backend. Each module exposes the same functions:
 - `make_train_function(model, keras_make_train_function, force)`: builds
   `model.train_function`; Keras' own except where Keras falls short (PyTorch
   with `steps_per_execution > 1`).
+- `without_gradients()`: a context for computations no gradient will flow
+  through (the fake batch of a discriminator update), so PyTorch records
+  no graph for them.
 - `sync_variables(model)`: makes the model's variables hold the live values
   (JAX's `fit()` keeps them in its own state between steps).
 - `keep_variables_on_error(model)`: a context around `fit()` that keeps the

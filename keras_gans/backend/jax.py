@@ -121,6 +121,11 @@ def make_train_function(model, keras_make_train_function, force):
     return keras_make_train_function(force)
 
 
+def without_gradients():
+    # Only what a traced function returns is differentiated.
+    return contextlib.nullcontext()
+
+
 def replica_loss_scale():
     # keras.distribution shards the batch inside one jitted program, so a
     # mean over the global batch is already the right loss.

@@ -39,6 +39,11 @@ def make_train_function(model, keras_make_train_function, force):
     return keras_make_train_function(force)
 
 
+def without_gradients():
+    # Nothing outside a tape is recorded.
+    return contextlib.nullcontext()
+
+
 def replica_loss_scale():
     # Under tf.distribute the optimizer sums gradients over replicas, so a
     # per-replica mean must be divided by the replica count.

@@ -57,6 +57,11 @@ def make_train_function(model, keras_make_train_function, force):
     return multi_step_on_data
 
 
+def without_gradients():
+    """Computes without recording an autograd graph (`torch.no_grad`)."""
+    return torch.no_grad()
+
+
 def replica_loss_scale():
     return 1.0
 
