@@ -155,7 +155,9 @@ class Segment:
     arguments: dict
 
     def fit_arguments(self):
-        arguments = dict(self.arguments, x=self.x)
+        # The data orders itself (OrderedBatches) or is a dataset Keras
+        # cannot shuffle; `shuffle=False` says so instead of a warning.
+        arguments = dict(self.arguments, x=self.x, shuffle=False)
         if self.y is not None:
             arguments["y"] = self.y
         return arguments
