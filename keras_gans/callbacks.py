@@ -15,6 +15,7 @@ import keras
 
 from keras_gans import images as images_module
 from keras_gans.checkpoints import Checkpoint
+from keras_gans.checkpoints import StepCounting
 from keras_gans.checkpoints import atomic_save
 from keras_gans.checkpoints import checkpoint_path
 from keras_gans.checkpoints import list_checkpoints
@@ -81,20 +82,23 @@ class SampleGrid(keras.callbacks.Callback):
         self.written.append(path)
 
 
-class StopAtStep(keras.callbacks.Callback):
+class StopAtStep(StepCounting):
     """Stops `fit()` once the generator has made `total` updates.
+
+    The count starts from the model's step counter when `fit()` begins
+    (so a resumed or rolled-back run needs nothing more) and follows the
+    batch indices Keras passes, which also holds with
+    `steps_per_execution > 1`, where Keras reports every k-th batch only.
 
     Args:
         total: the number of generator updates the run should end at.
-        done: updates made before this `fit()` (a resumed run).
     """
 
-    def __init__(self, total, done=0):
+    def __init__(self, total):
         super().__init__()
         self.total = int(total)
-        self.done = int(done)
 
     def on_train_batch_end(self, batch, logs=None):
-        self.done += 1
-        if self.done >= self.total:
+        self.count_steps(batch)
+        if self.step >= self.total:
             self.model.stop_training = True

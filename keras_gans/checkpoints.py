@@ -302,7 +302,20 @@ class StepCounting(keras.callbacks.Callback):
     def count_steps(self, batch):
         """Moves the step to the end of batch `batch` of this epoch (with
         `steps_per_execution`, Keras passes the last batch it ran)."""
-        self.step = self._epoch_start_step + batch + 1
+        self.step = self._epoch_start_step + batches_done(batch, self.params)
+
+
+def batches_done(batch, params):
+    """How many batches of the epoch have run when Keras reports `batch`.
+
+    With `steps_per_execution = k`, Keras reports the index of the k-th
+    batch of each call, also for an epoch's last call that runs fewer
+    (7 batches, k = 3: it reports 2, 5 and 8); the epoch length in the
+    callbacks' `params["steps"]` bounds it.
+    """
+    done = batch + 1
+    steps = (params or {}).get("steps")
+    return min(done, steps) if steps else done
 
 
 class Checkpoint(StepCounting):

@@ -579,7 +579,7 @@ def run(prepared, echo=print, verbose="auto"):
     # The guard first: it stops training before anything saves or draws.
     callbacks = [guard, checkpoint] + callbacks
     if total_steps is not None:
-        callbacks.append(callbacks_module.StopAtStep(total_steps, steps_done))
+        callbacks.append(callbacks_module.StopAtStep(total_steps))
     catalogue = plugins.catalogue()
     for item in train["callbacks"]:
         params = {k: v for k, v in item.items() if k != "name"}
@@ -694,8 +694,6 @@ def _roll_back(prepared, callbacks, checkpoint, guard, echo, factor):
     rates multiplied by `factor`; returns the position to continue at."""
     from keras_gans import checkpoints
     from keras_gans import resume as resume_module
-    from keras_gans.callbacks import StopAtStep
-
     divergence = guard.divergence
     try:
         restored = checkpoints.restore(checkpoint.directory, prepared.gan)
@@ -705,9 +703,6 @@ def _roll_back(prepared, callbacks, checkpoint, guard, echo, factor):
             "the learning rates and start again."
         ) from None
     rates = _lower_learning_rates(prepared.gan, factor, divergence)
-    for callback in callbacks:
-        if isinstance(callback, StopAtStep):
-            callback.done = restored.step
     echo(f"{divergence} Rolling back to {restored.path} (step "
          f"{restored.step}) with learning rates G {rates[0]:.3g}, "
          f"D {rates[1]:.3g}.")

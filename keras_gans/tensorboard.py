@@ -20,6 +20,7 @@ import numpy as np
 
 from keras_gans import backend
 from keras_gans import images as images_module
+from keras_gans.checkpoints import batches_done
 
 __all__ = ["EventWriter", "ScalarWriter", "TensorBoard", "flatten", "tag_for"]
 
@@ -427,8 +428,9 @@ class TensorBoard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         # Only bookkeeping on most steps: no host numbers, no sync.
         before = self._step
-        self._step = self._epoch_start_step + batch + 1
-        self._last_logs, self._last_count = logs, batch + 1
+        done = batches_done(batch, self.params)
+        self._step = self._epoch_start_step + done
+        self._last_logs, self._last_count = logs, done
         if self._clock is None:  # speed leaves out the first (compiling) step
             self._clock = (self._step, time.perf_counter())
         wrote = False

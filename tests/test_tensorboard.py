@@ -127,6 +127,24 @@ def test_step_scalars_are_written_every_n_steps(toy):
     assert all(np.isfinite(v) and v > 0 for v in speed.values())
 
 
+def test_steps_per_execution_points_at_the_steps_really_made(tmp_path):
+    """With 3 steps per call and 7 batches per epoch, calls end at steps
+    3, 6, 7 | 10, 13, 14 (Keras reports batch 8 for the epoch's short last
+    call): points go where a multiple of 3 is crossed, epochs end at 7
+    and 14."""
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(7 * 16, 2)).astype("float32")
+    gan = keras_gans.GAN(mlp(4, 2, 8), mlp(2, 1, 8), latent_dim=4)
+    gan.compile(g_optimizer="adam", d_optimizer="adam",
+                steps_per_execution=3)
+    gan.fit(x, batch_size=16, epochs=2, verbose=0, shuffle=False,
+            callbacks=[TensorBoard(tmp_path, every=3, images_every=0)])
+    assert gan.steps == 14
+    events = read(tmp_path)
+    assert sorted(scalars(events, "loss/d")) == [3, 6, 10, 13]
+    assert sorted(scalars(events, "epoch/loss/d")) == [7, 14]
+
+
 def test_a_point_is_the_mean_of_the_steps_since_the_previous_one(toy):
     for tag, key in HISTORY_KEYS.items():
         per_step = scalars(toy.every1, tag)
