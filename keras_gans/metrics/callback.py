@@ -59,7 +59,7 @@ class EvaluationMetrics(keras.callbacks.Callback):
     callbacks = [
         EvaluationMetrics(x_test, metrics="fid,pr", features="pixels",
                           every=5),
-        keras_gans.callbacks.TensorBoard("logs"),  # after: writes "fid"
+        keras_gans.callbacks.TensorBoard("logs"),  # writes epoch/fid
     ]
     gan.fit(x_train, epochs=50, callbacks=callbacks)
     ```
