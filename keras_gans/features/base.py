@@ -22,6 +22,7 @@ A plugin registers a factory with the `register_features` hook;
 `factory(**params)` returns such an object.
 """
 
+import abc
 import hashlib
 
 import numpy as np
@@ -33,7 +34,7 @@ class FeatureError(RuntimeError):
     """An extractor that cannot run: missing weights, unusable data, ..."""
 
 
-class FeatureExtractor:
+class FeatureExtractor(abc.ABC):
     """Base class: subclasses set `name` and implement `prepare`,
     `features` and `protocol`."""
 
@@ -59,8 +60,9 @@ class FeatureExtractor:
         return {"extractor": self.name, "weights_sha256": None,
                 "resize": None}
 
+    @abc.abstractmethod
     def features(self, batch):
-        raise NotImplementedError
+        """`(n, dim)` float features of one prepared batch of samples."""
 
     def __call__(self, batch):
         if self.sample_shape is None:

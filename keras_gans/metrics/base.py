@@ -13,8 +13,10 @@ returns an object like these (subclassing is optional):
 - `takes_features = True` marks the metric as one `evaluate` can run.
 """
 
+import abc
 
-class FeatureMetric:
+
+class FeatureMetric(abc.ABC):
     """Base of the metrics `keras-gans evaluate` runs on features."""
 
     takes_features = True
@@ -24,5 +26,6 @@ class FeatureMetric:
         """The fewest samples per set: 2 unless a metric needs more."""
         return 2
 
+    @abc.abstractmethod
     def __call__(self, real, fake):
-        raise NotImplementedError
+        """A dict of named floats for two `(n, dim)` feature arrays."""
