@@ -318,6 +318,12 @@ def batches_done(batch, params):
     return min(done, steps) if steps else done
 
 
+def crossed_multiple(interval, before, after):
+    """Whether a multiple of `interval` lies in `(before, after]` (several
+    steps pass at once with `steps_per_execution`); never for interval 0."""
+    return bool(interval) and after // interval > before // interval
+
+
 class Checkpoint(StepCounting):
     """Saves the full GAN every N steps and/or epochs, keeping the last K.
 
@@ -379,9 +385,7 @@ class Checkpoint(StepCounting):
             self.interrupted_at = self.step
             self.model.stop_training = True
             self.save(logs)
-        elif self.every_steps and (
-            self.step // self.every_steps > before // self.every_steps
-        ):
+        elif crossed_multiple(self.every_steps, before, self.step):
             self.save(logs)
 
     def on_epoch_end(self, epoch, logs=None):

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from keras_gans.checkpoints import StepCounting
+from keras_gans.checkpoints import crossed_multiple
 
 __all__ = ["Divergence", "DivergenceGuard", "non_finite_weight"]
 
@@ -92,9 +93,7 @@ class DivergenceGuard(StepCounting):
         self.count_steps(batch)
         # Crossing a multiple: with steps_per_execution > 1 Keras calls
         # this every k-th step only.
-        if self.every_steps and (
-            self.step // self.every_steps > before // self.every_steps
-        ):
+        if crossed_multiple(self.every_steps, before, self.step):
             self.check_losses(logs)
 
     def on_epoch_end(self, epoch, logs=None):

@@ -21,6 +21,7 @@ import numpy as np
 from keras_gans import backend
 from keras_gans import images as images_module
 from keras_gans.checkpoints import batches_done
+from keras_gans.checkpoints import crossed_multiple
 
 __all__ = ["EventWriter", "ScalarWriter", "TensorBoard", "flatten", "tag_for"]
 
@@ -276,12 +277,6 @@ def _number(value):
         return None
 
 
-def _crossed(interval, before, after):
-    """Whether a multiple of `interval` lies in `(before, after]` (several
-    steps pass at once with `steps_per_execution`)."""
-    return bool(interval) and after // interval > before // interval
-
-
 def _check_steps(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
             or value < 0:
@@ -434,10 +429,10 @@ class TensorBoard(keras.callbacks.Callback):
         if self._clock is None:  # speed leaves out the first (compiling) step
             self._clock = (self._step, time.perf_counter())
         wrote = False
-        if _crossed(self.every, before, self._step):
+        if crossed_multiple(self.every, before, self._step):
             self._write_step_scalars()
             wrote = True
-        if _crossed(self.images_every, before, self._step):
+        if crossed_multiple(self.images_every, before, self._step):
             self._write_images()
             wrote = True
         if wrote:
