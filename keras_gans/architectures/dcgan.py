@@ -8,6 +8,7 @@ import math
 
 import keras
 
+from keras_gans import backend
 from keras_gans.architectures import _checks
 from keras_gans.layers import SubPixelConv2DTranspose
 
@@ -179,8 +180,8 @@ def conv_transpose_class(conv_transpose):
             f"Received: conv_transpose={conv_transpose!r}"
         )
     if conv_transpose == "auto":
-        native = keras.backend.backend() != "jax"
-        conv_transpose = "native" if native else "subpixel"
+        subpixel = backend.current().SUBPIXEL_CONV_TRANSPOSE
+        conv_transpose = "subpixel" if subpixel else "native"
     if conv_transpose == "native":
         return keras.layers.Conv2DTranspose
     return SubPixelConv2DTranspose

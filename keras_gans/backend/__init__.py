@@ -28,6 +28,10 @@ module per backend. Each module exposes the same functions:
 - `COMPILED_BY_DEFAULT` and `check_compiled_penalty(penalty)`: whether the
   training step is compiled by default, and a refusal where a compiled step
   cannot take a penalty's second-order gradient.
+- `SUBPIXEL_CONV_TRANSPOSE`: whether built-in architectures compute
+  transposed convolutions as a convolution plus depth-to-space
+  (`keras_gans.layers.SubPixelConv2DTranspose`) by default (JAX, whose CPU
+  gradient of the native form is slow).
 - `replica_loss_scale()`: the factor that turns a per-replica mean loss into
   the share the backend's gradient all-reduce expects (1 without replicas).
 """

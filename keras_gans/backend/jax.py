@@ -62,6 +62,10 @@ def _write_back(written, new_values):
 # jit, as Keras does.
 COMPILED_BY_DEFAULT = True
 
+# XLA's CPU kernel gradient of a transposed convolution is ~80 forward
+# passes (benchmarks/RESULTS.md); the sub-pixel form avoids it.
+SUBPIXEL_CONV_TRANSPOSE = True
+
 
 def value_and_grad(fn, variables):
     written = {}

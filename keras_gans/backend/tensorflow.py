@@ -8,6 +8,9 @@ from keras import ops
 # XLA, also on a CPU where Keras' "auto" would not use it.
 COMPILED_BY_DEFAULT = True
 
+# Native transposed convolutions are fast here.
+SUBPIXEL_CONV_TRANSPOSE = False
+
 
 def value_and_grad(fn, variables):
     with tf.GradientTape() as tape:

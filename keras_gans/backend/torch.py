@@ -7,6 +7,9 @@ import torch
 # Eager: torch.compile gains little here and cannot do double backward.
 COMPILED_BY_DEFAULT = False
 
+# Native transposed convolutions are fast here.
+SUBPIXEL_CONV_TRANSPOSE = False
+
 
 def value_and_grad(fn, variables):
     loss, aux = fn()
