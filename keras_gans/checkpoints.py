@@ -298,8 +298,8 @@ def restore(directory, gan=None, echo=None):
         found = ", ".join(os.path.basename(p) for p, _ in skipped)
         raise CheckpointError(
             f"No complete checkpoint in {directory}"
-            + (f" (damaged: {found})." if found else
-               " (expected files like step_00001000.keras).")
+            + (f" (damaged: {found}; the newest: {skipped[0][1]})." if found
+               else " (expected files like step_00001000.keras).")
         )
     info = read_position(path)
     step = gan.steps

@@ -526,9 +526,10 @@ def _newest_checkpoint(directory):
     if path is not None:
         return path, gan, checkpoints.read_position(path), notes
     if skipped:
+        reasons = "".join(f"\n  {reason}" for _, reason in skipped)
         raise RunError(
             f"No checkpoint to resume from in {folder}: every one is "
-            f"damaged ({', '.join(p for p, _ in skipped)}). Delete them to "
+            f"damaged or fails to load:{reasons}\nDelete the damaged ones to "
             "train the run again from step 0, or start a new run with "
             "another --output."
         )

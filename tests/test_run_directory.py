@@ -387,6 +387,17 @@ def test_a_checkpoint_that_fails_to_load_is_skipped_on_resume(tmp_path):
     assert json.loads((directory / "metrics.json").read_text())[
         "steps"] == 12
 
+    # With every checkpoint damaged, the error says why for each.
+    for path in checkpoints.list_checkpoints(directory / "checkpoints"):
+        _rezip_with_damaged_weights(path[1])
+    result = invoke("run", RING8, *TOY, "--set", "train.steps=16",
+                    "--output", directory, "--resume")
+    assert result.exit_code == 1
+    assert "every one is damaged or fails to load:" in result.output
+    for step in (8, 12):
+        assert (f"step_{step:08d}.keras: member model.weights.h5 is "
+                "damaged") in result.output
+
 
 def _rezip_with_damaged_weights(path):
     """Writes `path` again as a valid zip (every CRC right) whose weights
