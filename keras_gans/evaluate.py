@@ -36,6 +36,8 @@ import time
 import click
 import numpy as np
 
+from keras_gans import files
+
 __all__ = ["EvaluationError", "METRIC_ALIASES", "evaluate", "resolve_metrics"]
 
 METRIC_ALIASES = {"pr": "precision_recall", "dc": "density_coverage"}
@@ -383,7 +385,6 @@ def write_evaluation(path, evaluation):
     keeping its other entries."""
     from keras_gans.run import _finite
     from keras_gans.run import _json_default
-    from keras_gans.run import _write_text
 
     existing = {}
     if os.path.isfile(path):
@@ -397,7 +398,7 @@ def write_evaluation(path, evaluation):
     existing["evaluation"] = evaluation
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    _write_text(path, json.dumps(_finite(existing), indent=2,
+    files.write_text(path, json.dumps(_finite(existing), indent=2,
                                  default=_json_default) + "\n")
 
 

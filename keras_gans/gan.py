@@ -222,6 +222,9 @@ class GAN(keras.Model):
                 f"Received: ema={ema!r}"
             )
         gradients = backend.current()
+        # Saved as chosen ("auto"), so a model saved on one backend compiles
+        # on another the way that backend does by default.
+        self._jit_compile_choice = jit_compile
         if jit_compile == "auto":
             jit_compile = gradients.COMPILED_BY_DEFAULT
         if jit_compile and penalty is not None:
@@ -279,7 +282,7 @@ class GAN(keras.Model):
             "d_steps": self.d_steps,
             "penalty": serialize(self.penalty),
             "ema": self.ema,
-            "jit_compile": self.jit_compile,
+            "jit_compile": self._jit_compile_choice,
             "steps_per_execution": self.steps_per_execution,
         }
 

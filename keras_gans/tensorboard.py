@@ -19,6 +19,7 @@ import keras
 import numpy as np
 
 from keras_gans import backend
+from keras_gans import files
 from keras_gans import images as images_module
 from keras_gans.checkpoints import batches_done
 from keras_gans.checkpoints import crossed_multiple
@@ -87,8 +88,12 @@ class EventWriter:
         )
 
     def _write(self, event):
-        self._writer.write(event.SerializeToString())
-        self._writer.flush()
+        try:
+            self._writer.write(event.SerializeToString())
+            self._writer.flush()
+        except OSError as error:  # name the file (a full disk says none)
+            raise files.WriteError(error.errno, error.strerror or str(error),
+                                   self.path) from error
 
     def _summary(self, step, values):
         from tensorboard.compat.proto import summary_pb2

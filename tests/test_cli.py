@@ -99,9 +99,17 @@ def test_set_overrides_are_saved_in_the_resolved_recipe(ring_run):
     assert saved["data"]["params"]["num_samples"] == 2048
     assert saved["train"]["penalty"] == {"name": "r1", "weight": 1.0}
     assert "# --set model.latent_dim=8" in ring_run.first_recipe
-    # After --resume, the recipe in the run directory is the resumed one.
-    resumed = tomllib.loads((ring_run.directory / "recipe.toml").read_text())
-    assert resumed["train"]["steps"] == TOTAL_STEPS
+    # --resume leaves the run's recipe as it started; metrics.json records
+    # what the resume changed.
+    assert (ring_run.directory / "recipe.toml").read_text() == (
+        ring_run.first_recipe)
+    metrics = json.loads((ring_run.directory / "metrics.json").read_text())
+    (resume,) = metrics["resumes"]
+    assert resume["step"] == FIRST_STEPS
+    assert resume["backend"] == BACKEND
+    assert resume["overrides"][-1] == f"train.steps={TOTAL_STEPS}"
+    assert resume["changes"] == [
+        {"key": "train.steps", "run": FIRST_STEPS, "resume": TOTAL_STEPS}]
 
 
 def test_first_run_stops_at_the_recipe_steps(ring_run):

@@ -1,5 +1,8 @@
 """Training behaviour of `keras_gans.GAN`, the same on every backend."""
 
+import json
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -314,3 +317,21 @@ def test_eager_and_compiled_steps_agree():
             keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b),
             rtol=1e-4, atol=1e-5,
         )
+
+
+def test_a_saved_gan_records_the_jit_compile_choice_not_its_resolution(
+    tmp_path
+):
+    # A file records "auto", so a GAN saved where "auto" compiles (JAX,
+    # TensorFlow) loads with a penalty on PyTorch, which cannot compile
+    # one, and one saved on PyTorch compiles on JAX.
+    for choice, path in (("auto", tmp_path / "auto.keras"),
+                         (False, tmp_path / "eager.keras")):
+        gan = ring_gan(penalty="r1", jit_compile=choice)
+        gan.save(path)
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+        assert config["compile_config"]["jit_compile"] == choice
+    loaded = keras_gans.load_model(tmp_path / "auto.keras")
+    assert loaded.jit_compile is (keras.backend.backend() != "torch")
+    assert keras_gans.load_model(tmp_path / "eager.keras").jit_compile is False

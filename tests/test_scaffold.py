@@ -163,3 +163,25 @@ def test_templates_are_shipped_as_package_data():
     }
     files = {p for p in template.rglob("*.tmpl")}
     assert files and files <= shipped
+
+
+def test_the_package_folder_is_taken_before_it_is_written(tmp_path,
+                                                          monkeypatch):
+    # No check-then-create: while the files are written, the folder exists
+    # already, so a second `new-plugin mine` running at the same moment
+    # finds it taken instead of writing into (or over) it.
+    target = tmp_path / "keras-gans-mine"
+    render = scaffold._render_tree
+    seen = []
+
+    def render_and_look(source, folder, fields):
+        if not seen:
+            seen.append(target.is_dir())
+            with pytest.raises(FileExistsError, match="already exists"):
+                scaffold_plugin("mine", tmp_path)
+        render(source, folder, fields)
+
+    monkeypatch.setattr(scaffold, "_render_tree", render_and_look)
+    assert scaffold_plugin("mine", tmp_path) == target
+    assert seen == [True]
+    assert (target / "pyproject.toml").is_file()

@@ -33,6 +33,7 @@ import os
 
 import numpy as np
 
+from keras_gans import files
 from keras_gans.features.base import FeatureError
 from keras_gans.features.base import FeatureExtractor
 from keras_gans.features.base import file_digest
@@ -176,10 +177,8 @@ class DomainClassifier(FeatureExtractor):
         logits = model.predict(x_test, batch_size=256, verbose=0)
         accuracy = float(np.mean(np.argmax(logits, axis=1) == y_test))
 
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path[:-len('.keras')]}.{os.getpid()}.tmp.keras"
-        model.save(temporary)
-        os.replace(temporary, path)
+        with files.replacing(path) as temporary:
+            model.save(temporary)
         record = {
             "dataset": self.dataset,
             "dataset_params": self.dataset_params,
@@ -290,11 +289,7 @@ def _read_record(path):
 
 
 def _write_json(path, value):
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8") as file:
-        json.dump(value, file, indent=2)
-        file.write("\n")
-    os.replace(temporary, path)
+    files.write_text(path, json.dumps(value, indent=2) + "\n")
 
 
 def domain_classifier(dataset="digits", dataset_params=None,
