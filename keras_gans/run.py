@@ -317,6 +317,50 @@ def build_gan(recipe, data, catalogue):
     return gan
 
 
+def check_memory(recipe, data, catalogue, available=None):
+    """Refuses a recipe whose model and pictures cannot fit in memory.
+
+    Estimated from the recipe's numbers before anything is built
+    (`keras_gans.resources`): parameter counts of a built-in architecture,
+    times the copies training keeps, plus a batch and the sample grid.
+
+    Args:
+        available: `(bytes, source)` to check against; None reads the
+            memory available now.
+
+    Raises:
+        RecipeError: naming the estimate, its parts and the limit.
+    """
+    from keras_gans import resources
+
+    model, train = recipe["model"], recipe["train"]
+    entry = catalogue.get("architectures", model["architecture"],
+                          "architecture")
+    arguments = dict(model["params"], latent_dim=model["latent_dim"],
+                     sample_shape=data.sample_shape)
+    if model["conditional"]:
+        arguments["num_classes"] = data.num_classes
+    counts = resources.parameter_counts(entry.factory, **arguments) or (
+        None, None)
+    estimate = resources.training_memory(
+        *counts,
+        latent_dim=model["latent_dim"],
+        sample_shape=data.sample_shape,
+        batch_size=recipe["data"]["batch_size"],
+        samples=recipe["output"]["samples"],
+        g_slots=resources.optimizer_slots(train["g_optimizer"]),
+        d_slots=resources.optimizer_slots(train["d_optimizer"]),
+        ema=train["ema"] is not False,
+    )
+    try:
+        resources.check_fits(
+            estimate, "Training this recipe",
+            "Lower model.latent_dim, the network sizes in model.params, "
+            "data.batch_size or output.samples.", available)
+    except resources.MemoryLimitError as error:
+        raise RecipeError([f"model: {error}"]) from None
+
+
 def plan_epochs(recipe, data):
     """The run's total number of epochs (from epochs, or steps)."""
     train = recipe["train"]
@@ -397,6 +441,7 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
         # The resolved recipe records the number of classes it trained with.
         recipe["model"]["num_classes"] = data.num_classes
     epochs = plan_epochs(recipe, data)
+    check_memory(recipe, data, catalogue)
     if not resume:
         gan = build_gan(recipe, data, catalogue)
         return Prepared(recipe, data, gan, epochs, directory)
