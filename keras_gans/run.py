@@ -20,6 +20,8 @@ A run directory holds:
 - `gan.keras`: the final full GAN, for `keras-gans sample` and resuming.
 - `metrics.json`: final losses, steps, wall time, backend and, for the 2-D
   toy datasets, the mode coverage of 2,500 samples.
+- `skipped_files.txt`: only when the dataset left files out (unreadable
+  images with `on_bad_image = "skip"`, FIFOs): path, tab, reason.
 
 Keras must be imported with the wanted backend before this module is used;
 `keras_gans.cli` takes care of that.
@@ -32,6 +34,7 @@ import json
 import math
 import os
 import time
+import warnings
 
 import numpy as np
 
@@ -43,6 +46,7 @@ from keras_gans.recipe import name_and_params
 __all__ = ["RunError", "RunResult", "prepare", "run", "new_run_directory"]
 
 COVERAGE_SAMPLES = 2_500
+SKIPPED_FILES = "skipped_files.txt"
 SCATTER_REFERENCE = 2_000
 
 
@@ -62,6 +66,8 @@ class Data:
     steps_per_epoch: int | None
     num_classes: int | None = None
     is_array: bool = True
+    # (path, reason) of the files the dataset left out (SkippedFilesWarning)
+    skipped: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -96,7 +102,7 @@ def load_data(recipe, catalogue):
     name = data_section["dataset"]
     entry = catalogue.get("datasets", name, "dataset")
     try:
-        loaded = entry.factory(**data_section["params"])
+        loaded, skipped = _call_dataset(entry.factory, data_section["params"])
     except (ValueError, TypeError) as error:
         raise RecipeError(
             [f"data.params: dataset {name!r} rejected its parameters: {error}"]
@@ -191,7 +197,28 @@ def load_data(recipe, catalogue):
             steps_per_epoch = None
         num_samples = None
     return Data(x, y, sample_shape, num_samples, steps_per_epoch, num_classes,
-                is_array)
+                is_array, skipped)
+
+
+def _call_dataset(factory, params):
+    """`(what a dataset factory gave, the files it skipped)`.
+
+    Its `SkippedFilesWarning`s are collected (the run lists the files in
+    its directory); other warnings are passed on.
+    """
+    from keras_gans.datasets import SkippedFilesWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = factory(**params)
+    skipped = []
+    for warning in caught:
+        if isinstance(warning.message, SkippedFilesWarning):
+            skipped += warning.message.files
+        else:
+            warnings.warn_explicit(warning.message, warning.category,
+                                   warning.filename, warning.lineno)
+    return loaded, skipped
 
 
 def _split_dataset(loaded):
@@ -575,6 +602,8 @@ def run(prepared, echo=print, verbose="auto"):
     )
     os.makedirs(directory, exist_ok=True)
     _write_text(os.path.join(directory, "recipe.toml"), recipe.to_toml())
+    if data.skipped:
+        _list_skipped(data.skipped, directory, echo)
     if prepared.checkpoint:
         echo(f"Resuming from {prepared.checkpoint} (step {steps_done}: "
              f"epoch {initial_epoch + 1}, batch {prepared.batch}).")
@@ -863,6 +892,17 @@ def _save_generator(gan, path):
     finally:
         for variable, original in zip(variables, originals):
             variable.assign(original)
+
+
+def _list_skipped(skipped, directory, echo):
+    """Writes `skipped_files.txt` (path, tab, reason per line); says so."""
+    path = os.path.join(directory, SKIPPED_FILES)
+    _write_text(path, "".join(f"{name}\t{reason}\n"
+                              for name, reason in skipped))
+    first = ", ".join(name for name, _ in skipped[:3])
+    more = f" and {len(skipped) - 3:,} more" if len(skipped) > 3 else ""
+    echo(f"The dataset skipped {len(skipped):,} file(s) it could not use "
+         f"({first}{more}); all are listed in {path}.")
 
 
 def _write_text(path, text):
