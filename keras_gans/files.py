@@ -1,16 +1,22 @@
-"""Reading user files without hanging on ones that are not regular files.
+"""User-named paths that are not regular files: reading and replacing.
 
 `open()` on a FIFO waits for a writer, forever if none comes, and reading a
 device such as /dev/zero never ends. The loaders that read a path the user
 named (a recipe, an image) open it with `O_NONBLOCK`, which returns at once
 for a FIFO, and then check on the open descriptor (so the check and the
 read concern the same file) that it is a regular file.
+
+Outputs are written atomically: a temporary file renamed over the target.
+A rename replaces whatever the name held, so `-o /dev/null` run as root
+would put a PNG where the device was; `check_replaceable` refuses such a
+target before any work.
 """
 
 import os
 import stat
 
-__all__ = ["NotRegularFileError", "file_kind", "open_regular", "read_regular"]
+__all__ = ["NotRegularFileError", "check_replaceable", "file_kind",
+           "open_regular", "read_regular"]
 
 
 class NotRegularFileError(OSError):
@@ -80,3 +86,23 @@ def read_regular(path, limit):
     with open_regular(path) as file:
         data = file.read(limit + 1)
     return data[:limit], len(data) <= limit
+
+
+def check_replaceable(path):
+    """Refuses an output path that exists and is not a regular file.
+
+    Links are followed: a link to a regular file may be replaced (the link
+    is, not its target); a link to a device may not.
+
+    Raises:
+        NotRegularFileError: naming what the path is.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # missing (fine), or the write will say why not
+        return
+    if not stat.S_ISREG(mode):
+        raise NotRegularFileError(
+            f"{path} is {file_kind(mode)}; writing the output would replace "
+            "it. Choose the name of a regular file."
+        )
