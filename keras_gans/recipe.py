@@ -114,6 +114,8 @@ MAX_LISTED_PROBLEMS = 20
 MAX_RECIPE_BYTES = 1 << 20
 # Tables and arrays inside each other; real recipes nest 4 deep.
 MAX_NESTING = 32
+# The run directory is <name>-<date>-<time>[-n]; file names hold 255 bytes.
+MAX_NAME_BYTES = 200
 
 
 class RecipeError(ValueError):
@@ -571,6 +573,12 @@ def check_structure(raw, default_name="recipe"):
             "name", f"expected a non-empty string, got {_describe(name)}"
         )
         name = default_name
+    elif len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        c.problem(
+            "name", f"expected at most {MAX_NAME_BYTES} bytes (in UTF-8; it "
+            "names the run directory, and file names hold 255), got "
+            f"{len(name.encode('utf-8')):,}")
+        name = default_name
     out["name"] = name
     description = raw.get("description", "")
     if not isinstance(description, str):
@@ -648,7 +656,7 @@ def check_structure(raw, default_name="recipe"):
 
     output = c.table(raw.get("output"), "output", OUTPUT_KEYS) or {}
     out["output"] = {
-        "dir": c.string(output, "dir", "output", "runs") or "runs",
+        "dir": _directory(c, output) or "runs",
         "checkpoint_every": c.integer(output, "checkpoint_every", "output",
                                       1, 0),
         "checkpoint_every_steps": c.integer(
@@ -664,6 +672,16 @@ def check_structure(raw, default_name="recipe"):
                                       500, 0),
     }
     return out, c.problems
+
+
+def _directory(c, output):
+    """`output.dir`: a string the file system can take (no NUL byte)."""
+    value = c.string(output, "dir", "output", "runs")
+    if value is not None and "\0" in value:
+        c.problem("output.dir", "a path cannot contain the NUL character "
+                  f"(\\u0000); got {_describe(value)}")
+        return None
+    return value
 
 
 def _divergence_keys(c, train):

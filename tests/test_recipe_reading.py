@@ -180,3 +180,22 @@ def test_the_limits_themselves_are_accepted(tmp_path):
     recipe = recipe_module.load(path, overrides)
     assert recipe["model"]["latent_dim"] == 2**20
     assert recipe["output"]["samples"] == 10_000
+
+
+def test_a_name_too_long_for_a_directory_and_a_nul_in_a_path_are_refused(
+        tmp_path):
+    path = tmp_path / "recipe.toml"
+    path.write_text(VALID)
+    overrides = ['name="' + "é" * 101 + '"', 'output.dir="runs\\u0000x"']
+    with pytest.raises(RecipeError) as info:
+        recipe_module.load(path, overrides)
+    assert info.value.problems == [
+        "name: expected at most 200 bytes (in UTF-8; it names the run "
+        "directory, and file names hold 255), got 202",
+        'output.dir: a path cannot contain the NUL character (\\u0000); got '
+        '"runs\\u0000x"',
+    ]
+    output = refused(path, *[a for o in overrides for a in ("--set", o)])
+    assert "got 202" in output
+    name = 'name="' + "é" * 100 + '"'  # 200 bytes
+    assert recipe_module.load(path, [name]).name == "é" * 100
