@@ -397,6 +397,5 @@ def check_fits(estimate, what, advice, available=None):
     raise MemoryLimitError(
         f"{what} needs at least {format_bytes(estimate.total)} of memory, "
         f"more than the {format_bytes(limit)} available ({source}): "
-        f"{estimate.describe()}. {advice} (On a GPU the model must also "
-        "fit in the device's memory.)"
+        f"{estimate.describe()}. {advice}"
     )

@@ -383,7 +383,8 @@ def check_memory(recipe, data, catalogue, available=None):
         resources.check_fits(
             estimate, "Training this recipe",
             "Lower model.latent_dim, the network sizes in model.params, "
-            "data.batch_size or output.samples.", available)
+            "data.batch_size or output.samples. (On a GPU the model must "
+            "also fit in the device's memory.)", available)
     except resources.MemoryLimitError as error:
         raise RecipeError([f"model: {error}"]) from None
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from keras_gans import cli
+from keras_gans import resources
 from keras_gans.datasets import SkippedFilesWarning
 from keras_gans.datasets import cifar10
 from keras_gans.datasets import image_folder
@@ -382,3 +383,119 @@ def test_a_run_lists_skipped_images_in_its_directory(tmp_path):
     assert (f"The dataset skipped 2 file(s) it could not use ({fifo}, "
             f"{bad}); all are listed in {listing}.") in result.output
     assert (output / "gan.keras").exists()
+
+
+# --------------------------------------------------------------------------
+# Sizes that cannot fit, and cache files that are not files
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_memory(monkeypatch):
+    """The memory available is 1 MiB (what resources reports)."""
+    budget = (2**20, "the test's 1 MiB")
+    monkeypatch.setattr(resources, "available_memory", lambda: budget)
+    return budget
+
+
+def test_a_resize_that_cannot_fit_is_refused_before_allocating(small_memory):
+    from keras_gans.datasets import digits
+
+    with pytest.raises(ValueError) as info:
+        digits(image_size=(64, 32))
+    assert str(info.value) == (
+        "The dataset needs at least 14.0 MiB of memory, more than the 1.0 MiB "
+        "available (the test's 1 MiB): 1,797 images of 64x32x1 float32 "
+        "values = 14.0 MiB. Lower `image_size`. Received: image_size=(64, "
+        "32)")
+    assert digits(image_size=8)[0].shape == (1797, 8, 8, 1)  # no resize
+
+
+def test_an_image_folder_that_cannot_fit_is_refused_before_decoding(
+        tmp_path, small_memory, monkeypatch):
+    from keras_gans.datasets import folder
+
+    save_png(tmp_path / "a.png", 0)
+
+    def never(*args):
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(folder, "_decode", never)
+    with pytest.raises(ValueError, match="1 images of 1000x1000x3 float32"):
+        image_folder(tmp_path, 1000)
+
+
+def test_a_huge_image_size_exits_2_with_the_figure(tmp_path):
+    result = CliRunner().invoke(cli.main, [
+        "run", DCGAN, "--set", "data.params.image_size=100000",
+        "--output", str(tmp_path / "run")], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert ("data.params: dataset 'digits' rejected its parameters: The "
+            "dataset needs at least 65.4 TiB of memory") in result.output
+    assert not (tmp_path / "run").exists()
+
+
+def in_thread(function, *args, unblock=None, **kwargs):
+    """Runs `function`, failing the test if it blocks on `unblock` (a FIFO
+    it should not have opened)."""
+    result = {}
+
+    def target():
+        try:
+            result["value"] = function(*args, **kwargs)
+        except Exception as error:  # reported below
+            result["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    if thread.is_alive():
+        os.close(os.open(unblock, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(timeout=10)
+        pytest.fail(f"{function.__name__} blocked on the FIFO {unblock}")
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def test_an_npz_path_that_is_a_fifo_is_named(tmp_path):
+    from keras_gans.datasets import npz
+
+    fifo = tmp_path / "data.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="is a FIFO \\(named pipe\\)"):
+        in_thread(npz, fifo, unblock=fifo)
+
+
+def test_cache_files_that_are_fifos_do_not_block(keras_home):
+    from keras_gans.datasets import fashion_mnist
+    from keras_gans.datasets import mnist
+
+    (keras_home / "datasets" / "fashion-mnist").mkdir(parents=True)
+    fifo = keras_home / "datasets" / "mnist.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="is a FIFO"):
+        in_thread(mnist, unblock=fifo)
+    folder = keras_home / "datasets" / "fashion-mnist"
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        os.mkfifo(folder / name)
+    with pytest.raises(ValueError, match="is a FIFO"):
+        in_thread(fashion_mnist, split="test",
+                  unblock=folder / "t10k-labels-idx1-ubyte.gz")
+
+
+def test_a_fashion_file_that_inflates_beyond_the_dataset_is_refused(
+        keras_home):
+    import gzip
+
+    from keras_gans.datasets import fashion_mnist
+
+    folder = keras_home / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    limit = 8 + 60_000 * 28 * 28
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(
+        gzip.compress(bytes(limit + 1), compresslevel=1))
+    (folder / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(b""))
+    with pytest.raises(ValueError,
+                       match=f"it inflates to more than {limit:,} bytes"):
+        fashion_mnist(split="test")

@@ -23,6 +23,7 @@ from keras_gans.datasets.images import _check_choice
 from keras_gans.datasets.images import _check_image_size
 from keras_gans.datasets.images import _check_interpolation
 from keras_gans.datasets.images import _check_path
+from keras_gans.datasets.images import _check_room
 from keras_gans.datasets.images import _first_bad_index
 from keras_gans.datasets.images import _resize_images
 from keras_gans.datasets.images import _to_unit_range
@@ -376,6 +377,8 @@ def image_folder(
 
     mode = "RGB" if channels == 3 else "L"
     height, width = size
+    _check_room((len(files), height, width, channels), "image_size",
+                image_size)
     x = np.empty((len(files), height, width, channels), dtype=np.float32)
     kept, bad = [], []
     for index, relpath in enumerate(files):
@@ -618,12 +621,16 @@ def npz(
     value_range = _check_value_range(value_range)
     size = None if image_size is None else _check_image_size(image_size)
     resample = _check_interpolation(interpolation)
-    if not os.path.isfile(path):
-        what = "is a folder" if os.path.isdir(path) else "does not exist"
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is None or not stat.S_ISREG(mode):
+        what = "does not exist" if mode is None else f"is {file_kind(mode)}"
         hint = (
             " To load a folder of images, use "
             "`keras_gans.datasets.image_folder(path, image_size)`."
-            if os.path.isdir(path)
+            if mode is not None and stat.S_ISDIR(mode)
             else ""
         )
         raise ValueError(
@@ -631,26 +638,34 @@ def npz(
             f"{what}.{hint} Received: path={path!r}"
         )
     try:
-        arrays = np.load(path, allow_pickle=False)
-    except Exception as e:
+        # Opened without blocking: a FIFO put there since is refused.
+        file = open_regular(path)
+    except OSError as e:
         raise ValueError(
-            f"Could not read {path!r} as a .npz file ({type(e).__name__}: "
-            f"{e}). Save your arrays with `np.savez(path, x=images)`. "
-            f"Received: path={path!r}"
+            f"Could not open {path!r}: {e}. Received: path={path!r}"
         ) from e
-    if not isinstance(arrays, np.lib.npyio.NpzFile):
-        raise ValueError(
-            f"{path!r} holds a single array (a .npy file), not a .npz "
-            "archive of named arrays. Save it with "
-            f"`np.savez(path, {key}=images)`. Received: path={path!r}"
-        )
-    with arrays:
-        x = _read_npz_array(arrays, key, "key", path)
-        y = (
-            None
-            if labels_key is None
-            else _read_npz_array(arrays, labels_key, "labels_key", path)
-        )
+    with file:
+        try:
+            arrays = np.load(file, allow_pickle=False)
+        except Exception as e:
+            raise ValueError(
+                f"Could not read {path!r} as a .npz file "
+                f"({type(e).__name__}: {e}). Save your arrays with "
+                f"`np.savez(path, x=images)`. Received: path={path!r}"
+            ) from e
+        if not isinstance(arrays, np.lib.npyio.NpzFile):
+            raise ValueError(
+                f"{path!r} holds a single array (a .npy file), not a .npz "
+                "archive of named arrays. Save it with "
+                f"`np.savez(path, {key}=images)`. Received: path={path!r}"
+            )
+        with arrays:
+            x = _read_npz_array(arrays, key, "key", path)
+            y = (
+                None
+                if labels_key is None
+                else _read_npz_array(arrays, labels_key, "labels_key", path)
+            )
 
     x = _check_npz_images(x, key, path)
     if value_range is None:

@@ -27,6 +27,7 @@ import tempfile
 import numpy as np
 from PIL import Image
 
+from keras_gans import resources
 from keras_gans.datasets import pickles
 from keras_gans.files import open_regular
 
@@ -147,6 +148,7 @@ def _resize_images(x, size, resample):
     n, h, w, c = x.shape
     if (h, w) == (height, width):
         return x
+    _check_room((n, height, width, c), "image_size", size)
     out = np.empty((n, height, width, c), dtype=np.float32)
     for i in range(n):
         for k in range(c):
@@ -156,6 +158,23 @@ def _resize_images(x, size, resample):
             )
     np.clip(out, -1.0, 1.0, out=out)
     return out
+
+
+def _check_room(shape, argument, value):
+    """Refuses to allocate float32 images of `shape` that cannot fit in the
+    memory available (`keras_gans.resources`), before allocating them.
+
+    Raises:
+        ValueError: with the size, the limit and the argument to lower.
+    """
+    count, height, width, channels = shape
+    needed = resources.Estimate({
+        f"{count:,} images of {height}x{width}x{channels} float32 values":
+        count * height * width * channels * resources.BYTES_PER_VALUE})
+    try:
+        resources.check_fits(needed, "The dataset", f"Lower `{argument}`.")
+    except resources.MemoryLimitError as error:
+        raise ValueError(f"{error} Received: {argument}={value!r}") from None
 
 
 def _first_bad_index(mask):
@@ -384,7 +403,8 @@ def _check_cached_pair(dataset, path, x, y, image_shape):
 
 def _load_mnist_npz(dataset, path):
     try:
-        with np.load(path, allow_pickle=False) as f:
+        with open_regular(path) as file, np.load(
+                file, allow_pickle=False) as f:
             arrays = {key: f[key] for key in f.files}
     except Exception as e:
         raise _corrupt_cache_error(dataset, path, str(e)) from e
@@ -405,11 +425,17 @@ def _load_mnist_npz(dataset, path):
 
 
 def _read_idx_gz(dataset, path, offset):
+    # At most one header and 60,000 28x28 images: a file that inflates to
+    # more is not a Fashion-MNIST file (and is not read into memory).
+    limit = offset + 60_000 * 28 * 28
     try:
-        with gzip.open(path, "rb") as f:
-            data = f.read()
+        with open_regular(path) as file, gzip.open(file, "rb") as f:
+            data = f.read(limit + 1)
     except Exception as e:
         raise _corrupt_cache_error(dataset, path, str(e)) from e
+    if len(data) > limit:
+        raise _corrupt_cache_error(
+            dataset, path, f"it inflates to more than {limit:,} bytes")
     if len(data) < offset:
         raise _corrupt_cache_error(
             dataset, path, f"only {len(data)} bytes after decompression"
