@@ -220,16 +220,25 @@ def save_png(path, value):
     Image.fromarray(np.full((4, 4, 3), value, np.uint8)).save(path)
 
 
-def load_in_thread(*args, **kwargs):
-    """image_folder in a thread, failing the test if it blocks (a FIFO)."""
+def load_in_thread(*args, unblock=None, **kwargs):
+    """image_folder and its warnings, failing the test if it blocks."""
+    def load():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = image_folder(*args, **kwargs)
+        return value, caught
+
+    return in_thread(load, unblock=unblock)
+
+
+def in_thread(function, *args, unblock=None, **kwargs):
+    """Runs `function`, failing the test if it blocks (on `unblock`, a FIFO
+    it should not have opened: a writer is opened on it to let it go)."""
     result = {}
 
     def target():
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                result["value"] = image_folder(*args, **kwargs)
-            result["warnings"] = caught
+            result["value"] = function(*args, **kwargs)
         except Exception as error:  # reported below
             result["error"] = error
 
@@ -237,17 +246,13 @@ def load_in_thread(*args, **kwargs):
     thread.start()
     thread.join(timeout=60)
     if thread.is_alive():
-        # Unblock the reader so the thread ends, then fail.
-        for root, _, names in os.walk(args[0]):
-            for name in names:
-                if name.endswith(".png") and not os.path.isfile(
-                        os.path.join(root, name)):
-                    os.open(os.path.join(root, name),
-                            os.O_WRONLY | os.O_NONBLOCK)
-        pytest.fail("image_folder blocked on a FIFO")
+        if unblock is not None:
+            os.close(os.open(unblock, os.O_WRONLY | os.O_NONBLOCK))
+            thread.join(timeout=10)
+        pytest.fail(f"{function.__name__} blocked")
     if "error" in result:
         raise result["error"]
-    return result["value"], result["warnings"]
+    return result["value"]
 
 
 def skipped_of(caught):
@@ -261,7 +266,7 @@ def test_a_fifo_named_like_an_image_is_skipped_and_said(tmp_path):
     save_png(tmp_path / "a.png", 255)
     os.mkfifo(tmp_path / "b.png")
     os.mkfifo(tmp_path / "notes.txt")  # not an image name: not opened
-    (x, _), caught = load_in_thread(tmp_path, 4)
+    (x, _), caught = load_in_thread(tmp_path, 4, unblock=tmp_path / "b.png")
     assert x.shape == (1, 4, 4, 3)
     np.testing.assert_array_equal(x, 1.0)
     assert skipped_of(caught) == [
@@ -433,29 +438,6 @@ def test_a_huge_image_size_exits_2_with_the_figure(tmp_path):
     assert ("data.params: dataset 'digits' rejected its parameters: The "
             "dataset needs at least 65.4 TiB of memory") in result.output
     assert not (tmp_path / "run").exists()
-
-
-def in_thread(function, *args, unblock=None, **kwargs):
-    """Runs `function`, failing the test if it blocks on `unblock` (a FIFO
-    it should not have opened)."""
-    result = {}
-
-    def target():
-        try:
-            result["value"] = function(*args, **kwargs)
-        except Exception as error:  # reported below
-            result["error"] = error
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(timeout=60)
-    if thread.is_alive():
-        os.close(os.open(unblock, os.O_WRONLY | os.O_NONBLOCK))
-        thread.join(timeout=10)
-        pytest.fail(f"{function.__name__} blocked on the FIFO {unblock}")
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
 
 
 def test_an_npz_path_that_is_a_fifo_is_named(tmp_path):
