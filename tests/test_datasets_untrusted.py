@@ -481,3 +481,33 @@ def test_a_fashion_file_that_inflates_beyond_the_dataset_is_refused(
     with pytest.raises(ValueError,
                        match=f"it inflates to more than {limit:,} bytes"):
         fashion_mnist(split="test")
+
+
+def test_only_the_decoders_of_the_extensions_open_a_file(tmp_path,
+                                                         monkeypatch):
+    from PIL import EpsImagePlugin
+
+    calls = []
+
+    def ghostscript(*args, **kwargs):
+        calls.append(args)
+        raise OSError("Ghostscript ran")
+
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", ghostscript)
+    save_png(tmp_path / "a.png", 255)
+    (tmp_path / "b.png").write_text(
+        "%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
+    with Image.open(tmp_path / "b.png") as image:
+        assert image.format == "EPS"  # what Pillow alone would decode
+    with pytest.warns(SkippedFilesWarning) as caught:
+        x, _ = image_folder(tmp_path, 4, on_bad_image="skip")
+    assert len(x) == 1 and not calls
+    (warning,) = caught
+    assert warning.message.files[0][1].startswith("UnidentifiedImageError")
+    # A JPEG named .png is still read: every listed format is tried.
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(
+        tmp_path / "b.png", format="JPEG")
+    assert len(image_folder(tmp_path, 4)[0]) == 2
+    with pytest.raises(ValueError, match="no image format with the "
+                       "extension '.notanimage'"):
+        image_folder(tmp_path, 4, extensions=(".png", ".notanimage"))

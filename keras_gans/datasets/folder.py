@@ -102,6 +102,26 @@ def _check_extensions(extensions):
     return tuple(e.lower() for e in items)
 
 
+def _decoders(extensions):
+    """The Pillow formats of `extensions`: the only decoders `_decode` may
+    use. Pillow picks a decoder by a file's content, not its name, so
+    without this a PostScript file named `x.png` goes to Ghostscript.
+
+    Raises:
+        ValueError: for an extension Pillow reads no format for.
+    """
+    known = Image.registered_extensions()
+    unknown = [e for e in extensions if e not in known]
+    if unknown:
+        raise ValueError(
+            f"Pillow reads no image format with the extension {unknown[0]!r}"
+            "; `extensions` must name formats such as '.png', '.jpg', "
+            f"'.bmp', '.gif', '.webp' or '.tif'. "
+            f"Received: extensions={extensions!r}"
+        )
+    return sorted({known[e] for e in extensions})
+
+
 def _subfolders(path):
     """Sorted names of the non-hidden immediate subfolders of `path`.
 
@@ -195,13 +215,15 @@ def _center_crop_box(width, height, target_height, target_width):
     return (0.0, top, float(width), top + crop)
 
 
-def _decode(path, mode, size, crop, resample):
+def _decode(path, mode, size, crop, resample, formats):
     """Decodes one image file to a uint8 array of shape `size` (+ channels).
 
-    The file is opened with `open_regular`: one that became a FIFO since
-    the scan raises instead of blocking.
+    Only Pillow's decoders for `formats` are tried. The file is opened with
+    `open_regular`: one that became a FIFO since the scan raises instead of
+    blocking.
     """
-    with open_regular(path) as file, Image.open(file) as image:
+    with open_regular(path) as file, Image.open(
+            file, formats=formats) as image:
         image.load()
         image = ImageOps.exif_transpose(image)
         if image.mode.startswith("I;16"):
@@ -281,10 +303,13 @@ def image_folder(
     class (images may be nested deeper inside it): label `i` is the `i`-th
     subfolder name in sorted order, i.e. `image_folder_classes(path)[i]`.
 
-    Symbolic links to files and folders are followed (a link to a folder
-    that contains it is not entered again). Names with an image extension
-    that are not regular files (a FIFO, a device, a broken link) are
-    skipped with a `SkippedFilesWarning`. Every image is decoded here,
+    A file is decoded only by Pillow's decoders for the formats of
+    `extensions` (a PostScript file named `x.png` is not handed to
+    Ghostscript). Symbolic links to files and folders are followed (a
+    link to a folder that contains it is not entered again). Names with an
+    image extension that are not regular files (a FIFO, a device, a broken
+    link) are skipped with a `SkippedFilesWarning`. Every image is decoded
+    here,
     before training: with `on_bad_image="error"` (default) the first one
     that cannot be read raises; with `"skip"` those are left out and listed
     in one `SkippedFilesWarning` (the count and the first names; its
@@ -326,6 +351,7 @@ def image_folder(
         labels = "none"
     _check_choice("labels", labels, _LABEL_MODES)
     extensions = _check_extensions(extensions)
+    formats = _decoders(extensions)
     if not isinstance(crop_to_aspect_ratio, bool):
         raise ValueError(
             "Argument `crop_to_aspect_ratio` must be True or False. "
@@ -384,7 +410,8 @@ def image_folder(
     for index, relpath in enumerate(files):
         full = os.path.join(path, relpath)
         try:
-            pixels = _decode(full, mode, size, crop_to_aspect_ratio, resample)
+            pixels = _decode(full, mode, size, crop_to_aspect_ratio,
+                             resample, formats)
         except Exception as e:
             if on_bad_image == "skip":
                 bad.append((relpath, f"{type(e).__name__}: {e}"))
