@@ -32,6 +32,7 @@ import click
 
 from keras_gans import __version__
 from keras_gans.files import check_replaceable
+from keras_gans.files import read_regular
 from keras_gans.recipe import LIMITS
 
 # The most samples a picture holds (the recipe's output.samples limit).
@@ -66,10 +67,10 @@ def _keras_config_backend():
         if not os.access(base, os.W_OK):
             base = "/tmp"
         home = os.path.join(base, ".keras")
-    try:
-        with open(os.path.join(home, "keras.json"), encoding="utf-8") as file:
-            backend = json.load(file).get("backend")
-    except (OSError, ValueError, AttributeError):
+    try:  # read_regular: a FIFO there would block every command
+        data, _ = read_regular(os.path.join(home, "keras.json"), 1 << 20)
+        backend = json.loads(data).get("backend")
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
     return backend if isinstance(backend, str) else None
 
@@ -470,12 +471,12 @@ def _run_recipe(run_dir):
     path = os.path.join(run_dir, "recipe.toml")
     if not os.path.isfile(path):
         return None
-    from keras_gans.recipe import tomllib
+    from keras_gans.recipe import RecipeError
+    from keras_gans.recipe import read
 
-    try:
-        with open(path, "rb") as file:
-            return tomllib.load(file)
-    except (OSError, ValueError):
+    try:  # any file there: too deep for tomllib, binary, ...
+        return read(path)
+    except RecipeError:
         return None
 
 

@@ -13,6 +13,7 @@ from PIL import Image
 from keras_gans import cli
 from keras_gans import evaluate as evaluate_module
 from keras_gans import resources
+from nonblocking import in_thread
 
 LATENT = 4
 CLASSES = 3
@@ -153,3 +154,27 @@ def test_evaluate_refuses_a_fifo_as_output_before_any_work(generators,
     assert result.exit_code == 2
     assert "-3 is not in the range x>=0" in result.output
 
+
+
+def test_a_recipe_toml_beside_a_model_that_is_not_a_recipe_is_ignored(
+        generators, tmp_path):
+    directory = tmp_path / "run"
+    directory.mkdir()
+    (directory / "generator.keras").write_bytes(
+        generators["points"].read_bytes())
+    (directory / "recipe.toml").write_text(
+        "[model]\nparams = { a = " + "[" * 100_000 + " }\n")
+    result = invoke("sample", directory, "-n", 4, "-o", tmp_path / "x.png")
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "x.png") as image:
+        assert image.size == (512, 512)  # a scatter plot of 2-D points
+
+
+def test_a_keras_json_that_is_a_fifo_does_not_block(tmp_path, monkeypatch):
+    home = tmp_path / "keras_home"
+    home.mkdir()
+    os.mkfifo(home / "keras.json")
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    assert in_thread(cli._keras_config_backend,
+                     unblock=home / "keras.json") is None

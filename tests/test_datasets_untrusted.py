@@ -5,7 +5,6 @@ import io
 import os
 import pickle
 import struct
-import threading
 import warnings
 
 import keras
@@ -22,6 +21,7 @@ from keras_gans.datasets import image_folder
 from keras_gans.datasets import image_folder_classes
 from keras_gans.datasets import pickles
 
+from nonblocking import in_thread
 # The fixtures of the Keras cache: fresh KERAS_HOME, downloads fail the test.
 from test_datasets import cache_home  # noqa: F401
 from test_datasets import keras_home  # noqa: F401
@@ -229,30 +229,6 @@ def load_in_thread(*args, unblock=None, **kwargs):
         return value, caught
 
     return in_thread(load, unblock=unblock)
-
-
-def in_thread(function, *args, unblock=None, **kwargs):
-    """Runs `function`, failing the test if it blocks (on `unblock`, a FIFO
-    it should not have opened: a writer is opened on it to let it go)."""
-    result = {}
-
-    def target():
-        try:
-            result["value"] = function(*args, **kwargs)
-        except Exception as error:  # reported below
-            result["error"] = error
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(timeout=60)
-    if thread.is_alive():
-        if unblock is not None:
-            os.close(os.open(unblock, os.O_WRONLY | os.O_NONBLOCK))
-            thread.join(timeout=10)
-        pytest.fail(f"{function.__name__} blocked")
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
 
 
 def skipped_of(caught):

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from keras_gans import cli
+from nonblocking import in_thread
 from keras_gans import recipe as recipe_module
 from keras_gans.recipe import RecipeError
 
@@ -101,9 +102,9 @@ def test_deep_nesting_in_an_override_is_a_recipe_error(tmp_path):
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
     path = tmp_path / "pipe.toml"
     os.mkfifo(path)
-    assert only_problem(path) == (
+    assert in_thread(only_problem, path, unblock=path) == (
         f"cannot be read: {path} is a FIFO (named pipe), not a regular file")
-    refused(path)
+    in_thread(refused, path, unblock=path)
 
 
 def test_a_device_and_an_oversized_file_are_refused(tmp_path):
