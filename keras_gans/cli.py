@@ -31,8 +31,8 @@ import sys
 import click
 
 from keras_gans import __version__
-from keras_gans.files import check_replaceable
-from keras_gans.files import read_regular
+from keras_gans.regular_files import check_replaceable
+from keras_gans.regular_files import read_regular
 from keras_gans.recipe import LIMITS
 
 # The most samples a picture holds (the recipe's output.samples limit).

@@ -36,8 +36,6 @@ import time
 import click
 import numpy as np
 
-from keras_gans.files import check_replaceable
-
 __all__ = ["EvaluationError", "METRIC_ALIASES", "evaluate", "resolve_metrics"]
 
 METRIC_ALIASES = {"pr": "precision_recall", "dc": "density_coverage"}
@@ -300,6 +298,8 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
             f"-n must be an integer >= 2. Received: n={num_samples!r}"
         )
     if output is not None:
+        from keras_gans.regular_files import check_replaceable
+
         try:
             check_replaceable(output)
         except OSError as error:

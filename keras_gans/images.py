@@ -10,8 +10,6 @@ import numpy as np
 from PIL import Image
 from PIL import ImageDraw
 
-from keras_gans.files import check_replaceable
-
 __all__ = [
     "grid_shape",
     "image_grid",
@@ -173,14 +171,8 @@ def picture(samples, **kwargs):
 
 
 def save_png(image, path):
-    """Saves a picture as PNG, writing a temporary file then renaming it.
-
-    Raises:
-        keras_gans.files.NotRegularFileError: when `path` is a device, a
-            FIFO or a folder, which the rename would replace.
-    """
+    """Saves a picture as PNG, writing a temporary file then renaming it."""
     path = os.fspath(path)
-    check_replaceable(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     temporary = os.path.join(

@@ -290,14 +290,15 @@ def read(path):
     Raises:
         RecipeError: with one problem saying what is wrong.
     """
-    from keras_gans import files
+    from keras_gans import regular_files
 
     path = os.fspath(path)
     try:
-        data, complete = files.read_regular(path, MAX_RECIPE_BYTES)
+        data, complete = regular_files.read_regular(path, MAX_RECIPE_BYTES)
     except OSError as error:
         reason = str(error) if isinstance(
-            error, files.NotRegularFileError) else (error.strerror or error)
+            error, regular_files.NotRegularFileError) else (
+            error.strerror or error)
         raise RecipeError([f"cannot be read: {reason}"], path) from None
     if not complete:
         raise RecipeError(

@@ -13,6 +13,8 @@ A run directory holds:
   (`keras_gans.guards`); Ctrl-C writes one and stops.
 - `samples/epoch_0001.png`: samples from one fixed latent batch per epoch
   (an image grid, or a scatter plot over the real data for 2-D data).
+- `skipped_files.txt`: only when the dataset left files out (unreadable
+  images with `on_bad_image = "skip"`, FIFOs): path, tab, reason.
 - `logs/`: TensorBoard scalars every `output.log_every` steps and per
   epoch, sample pictures, the recipe (`tensorboard --logdir <run>/logs`).
 - `generator.keras`: the final generator, with the EMA weights when the
@@ -20,8 +22,6 @@ A run directory holds:
 - `gan.keras`: the final full GAN, for `keras-gans sample` and resuming.
 - `metrics.json`: final losses, steps, wall time, backend and, for the 2-D
   toy datasets, the mode coverage of 2,500 samples.
-- `skipped_files.txt`: only when the dataset left files out (unreadable
-  images with `on_bad_image = "skip"`, FIFOs): path, tab, reason.
 
 Keras must be imported with the wanted backend before this module is used;
 `keras_gans.cli` takes care of that.
@@ -200,27 +200,6 @@ def load_data(recipe, catalogue):
                 is_array, skipped)
 
 
-def _call_dataset(factory, params):
-    """`(what a dataset factory gave, the files it skipped)`.
-
-    Its `SkippedFilesWarning`s are collected (the run lists the files in
-    its directory); other warnings are passed on.
-    """
-    from keras_gans.datasets import SkippedFilesWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        loaded = factory(**params)
-    skipped = []
-    for warning in caught:
-        if isinstance(warning.message, SkippedFilesWarning):
-            skipped += warning.message.files
-        else:
-            warnings.warn_explicit(warning.message, warning.category,
-                                   warning.filename, warning.lineno)
-    return loaded, skipped
-
-
 def _split_dataset(loaded):
     """`(x, y, is_array)` from what a dataset factory returned."""
     if isinstance(loaded, np.ndarray):
@@ -243,6 +222,38 @@ def _peek(dataset):
     if hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__"):
         return dataset[0]
     return next(iter(dataset))
+
+
+def _call_dataset(factory, params):
+    """`(what a dataset factory gave, the files it skipped)`.
+
+    Its `SkippedFilesWarning`s are collected (the run lists the files in
+    its directory); other warnings are passed on.
+    """
+    from keras_gans.datasets import SkippedFilesWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = factory(**params)
+    skipped = []
+    for warning in caught:
+        if isinstance(warning.message, SkippedFilesWarning):
+            skipped += warning.message.files
+        else:
+            warnings.warn_explicit(warning.message, warning.category,
+                                   warning.filename, warning.lineno)
+    return loaded, skipped
+
+
+def _list_skipped(skipped, directory, echo):
+    """Writes `skipped_files.txt` (path, tab, reason per line); says so."""
+    path = os.path.join(directory, SKIPPED_FILES)
+    _write_text(path, "".join(f"{name}\t{reason}\n"
+                              for name, reason in skipped))
+    first = ", ".join(name for name, _ in skipped[:3])
+    more = f" and {len(skipped) - 3:,} more" if len(skipped) > 3 else ""
+    echo(f"The dataset skipped {len(skipped):,} file(s) it could not use "
+         f"({first}{more}); all are listed in {path}.")
 
 
 # ----------------------------------------------------------------------
@@ -603,8 +614,6 @@ def run(prepared, echo=print, verbose="auto"):
     )
     os.makedirs(directory, exist_ok=True)
     _write_text(os.path.join(directory, "recipe.toml"), recipe.to_toml())
-    if data.skipped:
-        _list_skipped(data.skipped, directory, echo)
     if prepared.checkpoint:
         echo(f"Resuming from {prepared.checkpoint} (step {steps_done}: "
              f"epoch {initial_epoch + 1}, batch {prepared.batch}).")
@@ -613,6 +622,8 @@ def run(prepared, echo=print, verbose="auto"):
     if complete:
         echo(f"The run is already complete ({epochs} of {epochs} "
              "epochs); writing the final outputs again.")
+    if data.skipped:
+        _list_skipped(data.skipped, directory, echo)
 
     labels = None
     if gan.conditional:
@@ -893,17 +904,6 @@ def _save_generator(gan, path):
     finally:
         for variable, original in zip(variables, originals):
             variable.assign(original)
-
-
-def _list_skipped(skipped, directory, echo):
-    """Writes `skipped_files.txt` (path, tab, reason per line); says so."""
-    path = os.path.join(directory, SKIPPED_FILES)
-    _write_text(path, "".join(f"{name}\t{reason}\n"
-                              for name, reason in skipped))
-    first = ", ".join(name for name, _ in skipped[:3])
-    more = f" and {len(skipped) - 3:,} more" if len(skipped) > 3 else ""
-    echo(f"The dataset skipped {len(skipped):,} file(s) it could not use "
-         f"({first}{more}); all are listed in {path}.")
 
 
 def _write_text(path, text):

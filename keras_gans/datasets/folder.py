@@ -16,8 +16,8 @@ import numpy as np
 from PIL import Image
 from PIL import ImageOps
 
-from keras_gans.files import file_kind
-from keras_gans.files import open_regular
+from keras_gans.regular_files import file_kind
+from keras_gans.regular_files import open_regular
 
 from keras_gans.datasets.images import _check_choice
 from keras_gans.datasets.images import _check_image_size

@@ -29,7 +29,7 @@ from PIL import Image
 
 from keras_gans import resources
 from keras_gans.datasets import pickles
-from keras_gans.files import open_regular
+from keras_gans.regular_files import open_regular
 
 __all__ = [
     "DatasetDownloadError",

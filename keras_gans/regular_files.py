@@ -1,4 +1,4 @@
-"""User-named paths that are not regular files: reading and replacing.
+"""Paths a user names that may not be regular files: reading, replacing.
 
 `open()` on a FIFO waits for a writer, forever if none comes, and reading a
 device such as /dev/zero never ends. The loaders that read a path the user
