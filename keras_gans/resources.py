@@ -28,6 +28,7 @@ __all__ = [
     "Estimate",
     "MemoryLimitError",
     "available_memory",
+    "check_argument_fits",
     "check_fits",
     "format_bytes",
     "optimizer_slots",
@@ -399,3 +400,26 @@ def check_fits(estimate, what, advice, available=None):
         f"more than the {format_bytes(limit)} available ({source}): "
         f"{estimate.describe()}. {advice}"
     )
+
+
+def check_argument_fits(size, what, argument, value, subject="The dataset"):
+    """Raises a Keras-style ValueError when `size` bytes cannot fit.
+
+    For a factory about to allocate an array whose size an argument
+    chose: the message names the argument to lower and ends with
+    `Received: argument=value`.
+
+    Args:
+        size: bytes about to be allocated.
+        what: what they hold ("1,797 images of 64x64x1 float32 values").
+        argument: the argument that sets the size.
+        value: its value.
+        subject: what needs the memory, for the message.
+
+    Raises:
+        ValueError: when `size` is more than the memory available.
+    """
+    try:
+        check_fits(Estimate({what: size}), subject, f"Lower `{argument}`.")
+    except MemoryLimitError as error:
+        raise ValueError(f"{error} Received: {argument}={value!r}") from None

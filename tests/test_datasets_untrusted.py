@@ -487,3 +487,38 @@ def test_only_the_decoders_of_the_extensions_open_a_file(tmp_path,
     with pytest.raises(ValueError, match="no image format with the "
                        "extension '.notanimage'"):
         image_folder(tmp_path, 4, extensions=(".png", ".notanimage"))
+
+
+def test_a_toy_draw_that_cannot_fit_is_refused_before_drawing(small_memory):
+    from keras_gans.datasets import grid
+    from keras_gans.datasets import ring
+
+    # 48 bytes a sample: int64 label, float64 noise and sample (2-D), the
+    # sample's float32 copy: 21,845 samples fit in 1 MiB, 21,846 do not.
+    assert len(grid(num_samples=21_845, seed=0)[0]) == 21_845
+    with pytest.raises(ValueError) as info:
+        grid(num_samples=21_846)
+    assert str(info.value) == (
+        "The dataset needs at least 1.0 MiB of memory, more than the 1.0 MiB "
+        "available (the test's 1 MiB): 21,846 2-D samples drawn in float64 = "
+        "1.0 MiB. Lower `num_samples`. Received: num_samples=21846")
+    with pytest.raises(ValueError, match="Lower `num_modes`"):
+        ring(num_samples=10, num_modes=10**6)
+
+
+def test_the_toy_draw_estimate_is_a_lower_bound_of_the_peak():
+    import tracemalloc
+
+    from keras_gans.datasets import ring
+    from keras_gans.datasets import toy
+
+    tracemalloc.start()
+    try:
+        ring(num_samples=100_000, seed=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    estimate = 100_000 * toy._BYTES_PER_DRAW
+    # numpy 2.4: peak 5.62 MB here (estimate / peak 0.85), 6.54 MB on the
+    # first draw of a fresh process (0.73).
+    assert 0.6 * peak <= estimate <= peak

@@ -168,13 +168,10 @@ def _check_room(shape, argument, value):
         ValueError: with the size, the limit and the argument to lower.
     """
     count, height, width, channels = shape
-    needed = resources.Estimate({
-        f"{count:,} images of {height}x{width}x{channels} float32 values":
-        count * height * width * channels * resources.BYTES_PER_VALUE})
-    try:
-        resources.check_fits(needed, "The dataset", f"Lower `{argument}`.")
-    except resources.MemoryLimitError as error:
-        raise ValueError(f"{error} Received: {argument}={value!r}") from None
+    resources.check_argument_fits(
+        count * height * width * channels * resources.BYTES_PER_VALUE,
+        f"{count:,} images of {height}x{width}x{channels} float32 values",
+        argument, value)
 
 
 def _first_bad_index(mask):
