@@ -13,7 +13,8 @@ refused by it cannot fit, and one accepted may still not.
 The limit is the memory available now (`available_memory`: MemAvailable
 in /proc/meminfo, capped by a cgroup memory limit, else `os.sysconf`). On
 a GPU the model must also fit the device's memory, which is not checked
-here.
+here. Datasets check the arrays their arguments size the same way, before
+allocating them (`check_argument_fits`).
 
 Pure Python arithmetic; `parameter_counts` imports the architectures (and
 so Keras) only to recognise the factory it is given.
