@@ -31,6 +31,12 @@ import sys
 import click
 
 from keras_gans import __version__
+from keras_gans.regular_files import check_replaceable
+from keras_gans.regular_files import read_regular
+from keras_gans.recipe import LIMITS
+
+# The most samples a picture holds (the recipe's output.samples limit).
+MAX_PICTURE_SAMPLES = LIMITS["output.samples"][0]
 
 BACKENDS = ("tensorflow", "jax", "torch")
 KINDS = ("architectures", "losses", "penalties", "datasets", "metrics",
@@ -61,10 +67,10 @@ def _keras_config_backend():
         if not os.access(base, os.W_OK):
             base = "/tmp"
         home = os.path.join(base, ".keras")
-    try:
-        with open(os.path.join(home, "keras.json"), encoding="utf-8") as file:
-            backend = json.load(file).get("backend")
-    except (OSError, ValueError, AttributeError):
+    try:  # read_regular: a FIFO there would block every command
+        data, _ = read_regular(os.path.join(home, "keras.json"), 1 << 20)
+        backend = json.loads(data).get("backend")
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
     return backend if isinstance(backend, str) else None
 
@@ -331,15 +337,18 @@ def _parse_labels(text):
 @click.argument("source", metavar="RUN_DIR_OR_MODEL",
                 type=click.Path(exists=True))
 @click.option("-n", "--num-samples", "n", default=64, show_default=True,
-              type=click.IntRange(min=1), help="Number of samples.")
+              type=click.IntRange(min=1, max=MAX_PICTURE_SAMPLES),
+              help="Number of samples.")
 @click.option("-o", "--output", default="samples.png", show_default=True,
               type=click.Path(dir_okay=False), help="PNG file to write.")
-@click.option("--seed", default=0, show_default=True, type=int,
+@click.option("--seed", default=0, show_default=True,
+              type=click.IntRange(min=0),
               help="Seed of the latent batch (same seed, same samples).")
 @click.option("--labels", default=None, metavar="0,1,...",
               help="Class labels for a conditional GAN, repeated to fill n "
                    "(default: 0, 1, 2, ... cycling through the classes).")
-@click.option("--columns", default=None, type=click.IntRange(min=1),
+@click.option("--columns", default=None,
+              type=click.IntRange(min=1, max=MAX_PICTURE_SAMPLES),
               help="Images per row (default: a near-square grid).")
 @_backend_option
 @click.pass_context
@@ -351,6 +360,10 @@ def sample(ctx, source, n, output, seed, labels, columns, backend):
     generator. Images become a grid; 2-D samples a scatter plot.
     """
     label_list = None if labels is None else _parse_labels(labels)
+    try:
+        check_replaceable(output)
+    except OSError as error:
+        raise click.BadParameter(str(error), param_hint="-o") from None
     setup_backend(_backend_of(ctx, backend))
     import numpy as np
 
@@ -372,14 +385,22 @@ def sample(ctx, source, n, output, seed, labels, columns, backend):
             "This model is unconditional and takes no --labels."
         )
     if conditional:
+        classes = _num_classes(run_dir, generator)
         if not label_list:
-            classes = _num_classes(run_dir, generator)
             if classes is None:
                 raise click.UsageError(
                     "This model is conditional: pass --labels (the number of "
                     "classes could not be found)."
                 )
             label_list = list(range(classes))
+        outside = [label for label in label_list
+                   if label < 0 or (classes is not None and label >= classes)]
+        if outside:
+            known = f"0 to {classes - 1}" if classes else "0 or more"
+            raise click.BadParameter(
+                f"class ids are {known}; got {outside[0]}",
+                param_hint="--labels",
+            )
         label_array = np.resize(np.asarray(label_list, dtype="int32"), n)
     else:
         label_array = None
@@ -394,14 +415,19 @@ def sample(ctx, source, n, output, seed, labels, columns, backend):
         if modes is not None:
             kwargs["centers"] = modes
     elif columns:
-        kwargs["columns"] = columns
+        kwargs["columns"] = min(columns, n)
     picture = images_module.picture(samples, **kwargs)
     if picture is None:
         raise click.ClickException(
             f"Samples of shape {samples.shape[1:]} are neither images nor "
             "2-D points; nothing to draw."
         )
-    images_module.save_png(picture, output)
+    try:
+        images_module.save_png(picture, output)
+    except OSError as error:
+        raise click.ClickException(
+            f"Could not write {output}: {error.strerror or error}"
+        ) from None
     click.echo(
         f"Wrote {n} samples from {model_path} to {output} "
         f"({picture.width}x{picture.height} pixels)."
@@ -445,12 +471,12 @@ def _run_recipe(run_dir):
     path = os.path.join(run_dir, "recipe.toml")
     if not os.path.isfile(path):
         return None
-    from keras_gans.recipe import tomllib
+    from keras_gans.recipe import RecipeError
+    from keras_gans.recipe import read
 
-    try:
-        with open(path, "rb") as file:
-            return tomllib.load(file)
-    except (OSError, ValueError):
+    try:  # any file there: too deep for tomllib, binary, ...
+        return read(path)
+    except RecipeError:
         return None
 
 

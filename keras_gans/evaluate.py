@@ -231,6 +231,24 @@ def _generate(model, run_dir, num_samples, seed):
     return cli._generate_with(generator, num_samples, seed, labels)
 
 
+def _check_memory(model, num_samples, sample_shape, dim):
+    """Refuses an `-n` whose samples and features cannot fit in memory."""
+    from keras_gans import resources
+
+    latent_dim = getattr(model, "latent_dim", None) or int(
+        model.inputs[0].shape[-1])
+    parts = dict(resources.sample_grid_memory(
+        num_samples, latent_dim, sample_shape).parts)
+    parts[f"their {dim or 0:,} features each"] = (
+        num_samples * (dim or 0) * resources.BYTES_PER_VALUE)
+    try:
+        resources.check_fits(resources.Estimate(parts),
+                             f"Evaluating {num_samples:,} samples",
+                             "Lower -n.")
+    except resources.MemoryLimitError as error:
+        raise EvaluationError(str(error)) from None
+
+
 def _versions():
     import keras
 
@@ -281,6 +299,13 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
         raise EvaluationError(
             f"-n must be an integer >= 2. Received: n={num_samples!r}"
         )
+    if output is not None:
+        from keras_gans.regular_files import check_replaceable
+
+        try:
+            check_replaceable(output)
+        except OSError as error:
+            raise EvaluationError(f"-o: {error}") from None
     chosen = resolve_metrics(metrics)
     model_path, run_dir, recipe = _model_and_recipe(source)
     data = dataset or (recipe or {}).get("data")
@@ -323,6 +348,7 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
         raise EvaluationError(
             f"Could not load {model_path}: {type(error).__name__}: {error}"
         ) from error
+    _check_memory(model, num_samples, sample_shape, extractor.dim)
     fake = _generate(model, run_dir, num_samples, seed)
     if tuple(fake.shape[1:]) != sample_shape:
         raise EvaluationError(
@@ -424,7 +450,8 @@ def _dataset_option(value):
                    "labelled image datasets, else pixels).")
 @click.option("-n", "--num-samples", "n", default=10_000, show_default=True,
               type=click.IntRange(min=2), help="Samples to generate.")
-@click.option("--seed", default=0, show_default=True, type=int,
+@click.option("--seed", default=0, show_default=True,
+              type=click.IntRange(min=0),
               help="Seed of the generated samples.")
 @click.option("--dataset", default=None,
               help="Dataset to compare with, for a model without a "

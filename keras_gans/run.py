@@ -16,6 +16,8 @@ A run directory holds:
   (`keras_gans.guards`); Ctrl-C writes one and stops.
 - `samples/epoch_0001.png`: samples from one fixed latent batch per epoch
   (an image grid, or a scatter plot over the real data for 2-D data).
+- `skipped_files.txt`: only when the dataset left files out (unreadable
+  images with `on_bad_image = "skip"`, FIFOs): path, tab, reason.
 - `logs/`: TensorBoard scalars every `output.log_every` steps and per
   epoch, sample pictures, the recipe (`tensorboard --logdir <run>/logs`).
 - `generator.keras`: the final generator, with the EMA weights when the
@@ -36,6 +38,7 @@ import json
 import math
 import os
 import time
+import warnings
 
 import numpy as np
 
@@ -48,6 +51,7 @@ from keras_gans.recipe import name_and_params
 __all__ = ["RunError", "RunResult", "prepare", "run", "new_run_directory"]
 
 COVERAGE_SAMPLES = 2_500
+SKIPPED_FILES = "skipped_files.txt"
 SCATTER_REFERENCE = 2_000
 
 
@@ -67,6 +71,8 @@ class Data:
     steps_per_epoch: int | None
     num_classes: int | None = None
     is_array: bool = True
+    # (path, reason) of the files the dataset left out (SkippedFilesWarning)
+    skipped: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -102,7 +108,7 @@ def load_data(recipe, catalogue):
     entry = catalogue.get("datasets", name, "dataset")
     _default_data_seed(entry.factory, data_section, recipe["train"]["seed"])
     try:
-        loaded = entry.factory(**data_section["params"])
+        loaded, skipped = _call_dataset(entry.factory, data_section["params"])
     except (ValueError, TypeError) as error:
         raise RecipeError(
             [f"data.params: dataset {name!r} rejected its parameters: {error}"]
@@ -197,7 +203,7 @@ def load_data(recipe, catalogue):
             steps_per_epoch = None
         num_samples = None
     return Data(x, y, sample_shape, num_samples, steps_per_epoch, num_classes,
-                is_array)
+                is_array, skipped)
 
 
 def _default_data_seed(factory, data_section, seed):
@@ -241,6 +247,38 @@ def _peek(dataset):
     if hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__"):
         return dataset[0]
     return next(iter(dataset))
+
+
+def _call_dataset(factory, params):
+    """`(what a dataset factory gave, the files it skipped)`.
+
+    Its `SkippedFilesWarning`s are collected (the run lists the files in
+    its directory); other warnings are passed on.
+    """
+    from keras_gans.datasets import SkippedFilesWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = factory(**params)
+    skipped = []
+    for warning in caught:
+        if isinstance(warning.message, SkippedFilesWarning):
+            skipped += warning.message.files
+        else:
+            warnings.warn_explicit(warning.message, warning.category,
+                                   warning.filename, warning.lineno)
+    return loaded, skipped
+
+
+def _list_skipped(skipped, directory, echo):
+    """Writes `skipped_files.txt` (path, tab, reason per line); says so."""
+    path = os.path.join(directory, SKIPPED_FILES)
+    _write_text(path, "".join(f"{name}\t{reason}\n"
+                              for name, reason in skipped))
+    first = ", ".join(name for name, _ in skipped[:3])
+    more = f" and {len(skipped) - 3:,} more" if len(skipped) > 3 else ""
+    echo(f"The dataset skipped {len(skipped):,} file(s) it could not use "
+         f"({first}{more}); all are listed in {path}.")
 
 
 # ----------------------------------------------------------------------
@@ -340,6 +378,51 @@ def build_gan(recipe, data, catalogue):
     except ValueError as error:
         raise RecipeError([f"train: {error}"]) from error
     return gan
+
+
+def check_memory(recipe, data, catalogue, available=None):
+    """Refuses a recipe whose model and pictures cannot fit in memory.
+
+    Estimated from the recipe's numbers before anything is built
+    (`keras_gans.resources`): parameter counts of a built-in architecture,
+    times the copies training keeps, plus a batch and the sample grid.
+
+    Args:
+        available: `(bytes, source)` to check against; None reads the
+            memory available now.
+
+    Raises:
+        RecipeError: naming the estimate, its parts and the limit.
+    """
+    from keras_gans import resources
+
+    model, train = recipe["model"], recipe["train"]
+    entry = catalogue.get("architectures", model["architecture"],
+                          "architecture")
+    arguments = dict(model["params"], latent_dim=model["latent_dim"],
+                     sample_shape=data.sample_shape)
+    if model["conditional"]:
+        arguments["num_classes"] = data.num_classes
+    counts = resources.parameter_counts(entry.factory, **arguments) or (
+        None, None)
+    estimate = resources.training_memory(
+        *counts,
+        latent_dim=model["latent_dim"],
+        sample_shape=data.sample_shape,
+        batch_size=recipe["data"]["batch_size"],
+        samples=recipe["output"]["samples"],
+        g_slots=resources.optimizer_slots(train["g_optimizer"]),
+        d_slots=resources.optimizer_slots(train["d_optimizer"]),
+        ema=train["ema"] is not False,
+    )
+    try:
+        resources.check_fits(
+            estimate, "Training this recipe",
+            "Lower model.latent_dim, the network sizes in model.params, "
+            "data.batch_size or output.samples. (On a GPU the model must "
+            "also fit in the device's memory.)", available)
+    except resources.MemoryLimitError as error:
+        raise RecipeError([f"model: {error}"]) from None
 
 
 def plan_epochs(recipe, data):
@@ -460,6 +543,7 @@ def _prepare(recipe, directory, resume, catalogue):
         # The resolved recipe records the number of classes it trained with.
         recipe["model"]["num_classes"] = data.num_classes
     epochs = plan_epochs(recipe, data)
+    check_memory(recipe, data, catalogue)
     if not resume:
         gan = build_gan(recipe, data, catalogue)
         return Prepared(recipe, data, gan, epochs, directory)
@@ -668,6 +752,8 @@ def _run(prepared, echo, verbose):
     if complete:
         echo(f"The run is already complete ({epochs} of {epochs} "
              "epochs); writing the final outputs again.")
+    if data.skipped:
+        _list_skipped(data.skipped, directory, echo)
 
     labels = None
     if gan.conditional:

@@ -7,6 +7,7 @@ from keras_gans.architectures import _checks
 # Size of the label embedding the conditional models concatenate to their
 # input: enough to separate a few dozen classes, small next to `width`.
 LABEL_EMBEDDING_DIM = 16
+MAX_DEPTH = 1_000
 
 
 def mlp(
@@ -48,6 +49,13 @@ def mlp(
     num_classes = _checks.num_classes(num_classes, "mlp")
     width = _checks.positive_int("width", width)
     depth = _checks.positive_int("depth", depth)
+    if depth > MAX_DEPTH:
+        # Each layer is a Python object built one by one: 10^7 of them take
+        # hours and gigabytes before the memory estimate's weights matter.
+        raise ValueError(
+            f"`depth` must be at most {MAX_DEPTH:,} hidden layers. "
+            f"Received: depth={depth!r}"
+        )
     try:
         keras.activations.get(output_activation)
     except (ValueError, TypeError) as error:
