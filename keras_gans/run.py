@@ -273,8 +273,8 @@ def _call_dataset(factory, params):
 def _list_skipped(skipped, directory, echo):
     """Writes `skipped_files.txt` (path, tab, reason per line); says so."""
     path = os.path.join(directory, SKIPPED_FILES)
-    _write_text(path, "".join(f"{name}\t{reason}\n"
-                              for name, reason in skipped))
+    files.write_text(path, "".join(f"{name}\t{reason}\n"
+                                   for name, reason in skipped))
     first = ", ".join(name for name, _ in skipped[:3])
     more = f" and {len(skipped) - 3:,} more" if len(skipped) > 3 else ""
     echo(f"The dataset skipped {len(skipped):,} file(s) it could not use "
