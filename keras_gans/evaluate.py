@@ -200,13 +200,6 @@ def _model_and_recipe(source):
         model_path, run_dir = cli._model_path(source)
     except click.ClickException as error:
         raise EvaluationError(error.message) from None
-    if run_dir is None:
-        # A checkpoint or model inside a run directory finds its recipe.
-        parent = os.path.dirname(os.path.abspath(model_path))
-        for candidate in (parent, os.path.dirname(parent)):
-            if os.path.isfile(os.path.join(candidate, "recipe.toml")):
-                run_dir = candidate
-                break
     return model_path, run_dir, cli._run_recipe(run_dir)
 
 
@@ -216,8 +209,9 @@ def _generate(model, run_dir, num_samples, seed):
     gan = model if hasattr(model, "generate") else None
     generator = gan.generator if gan is not None else model
     labels = None
-    if cli._is_conditional(gan, generator):
-        classes = cli._num_classes(run_dir, generator)
+    classes = None
+    if cli._is_conditional(gan, generator, run_dir):
+        classes = cli._num_classes(run_dir, generator, gan)
         if classes is None:
             raise EvaluationError(
                 "The model is conditional but its number of classes could "
@@ -226,7 +220,8 @@ def _generate(model, run_dir, num_samples, seed):
         labels = (np.arange(num_samples) % classes).astype("int32")
     if gan is not None:
         return gan.generate(num_samples, seed=seed, labels=labels)
-    return cli._generate_with(generator, num_samples, seed, labels)
+    return cli._generate_with(generator, num_samples, seed, labels,
+                              num_classes=classes)
 
 
 def _versions():

@@ -9,6 +9,7 @@ name = "dcgan"                     # optional; the file name by default
 architecture = "dcgan"             # a registered architecture
 latent_dim = 64
 conditional = false                # true: G and D take class labels
+label_mode = "index"               # or "one_hot_concat" (keras_gans.labels)
 [model.params]                     # the architecture's own parameters
 width = 32
 
@@ -99,6 +100,7 @@ RESERVED_ARCHITECTURE_PARAMS = {
     "latent_dim": "model.latent_dim",
     "sample_shape": "the dataset's sample shape",
     "num_classes": "model.num_classes",
+    "label_mode": "model.label_mode",
 }
 
 DEFAULT_OPTIMIZER = {"name": "adam", "learning_rate": 2e-4}
@@ -409,7 +411,7 @@ class _Checker:
 
 TOP_LEVEL = ("name", "description", "model", "data", "train", "output")
 MODEL_KEYS = ("architecture", "latent_dim", "conditional", "num_classes",
-              "params")
+              "label_mode", "params")
 DATA_KEYS = ("dataset", "batch_size", "drop_remainder", "params")
 TRAIN_KEYS = ("loss", "penalty", "d_steps", "epochs", "steps", "ema", "seed",
               "jit_compile", "g_optimizer", "d_optimizer", "callbacks",
@@ -470,6 +472,7 @@ def check_structure(raw, default_name="recipe"):
         "latent_dim": c.integer(model, "latent_dim", "model", 64, 1),
         "conditional": c.boolean(model, "conditional", "model", False),
         "num_classes": c.integer(model, "num_classes", "model", None, 1),
+        "label_mode": _label_mode(c, model),
         "params": c.params(model, "params", "model"),
     }
 
@@ -547,6 +550,25 @@ def check_structure(raw, default_name="recipe"):
                                       500, 0),
     }
     return out, c.problems
+
+
+def _label_mode(c, model):
+    """`model.label_mode`: None (not set), "index" or "one_hot_concat"."""
+    from keras_gans.labels import LABEL_MODES
+
+    value = model.get("label_mode")
+    if value is None:
+        return None
+    if value not in LABEL_MODES:
+        c.problem("model.label_mode",
+                  f'expected "index" or "one_hot_concat", got '
+                  f"{_describe(value)}")
+        return None
+    if model.get("conditional") is not True:
+        c.problem("model.label_mode",
+                  "only for a conditional model; set model.conditional = "
+                  "true (or remove model.label_mode)")
+    return value
 
 
 def _divergence_keys(c, train):
@@ -714,6 +736,7 @@ def check_names(resolved, catalogue):
             f"architecture {entry.name!r}",
             supplied=tuple(RESERVED_ARCHITECTURE_PARAMS),
         )
+        problems += _check_label_mode(entry, model["label_mode"])
 
     data = resolved["data"]
     entry = lookup("datasets", data["dataset"], "data.dataset", "dataset")
@@ -754,6 +777,27 @@ def check_names(resolved, catalogue):
     for key in ("g_optimizer", "d_optimizer"):
         problems += _check_optimizer(train[key], f"train.{key}")
     return problems
+
+
+def _check_label_mode(entry, label_mode):
+    """A one_hot_concat recipe needs an architecture that can build it."""
+    from keras_gans.labels import ONE_HOT_CONCAT
+
+    if label_mode != ONE_HOT_CONCAT:
+        return []
+    try:
+        parameters = inspect.signature(entry.factory).parameters
+    except (TypeError, ValueError):
+        return []
+    if "label_mode" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+    ):
+        return []
+    return [f"model.label_mode: architecture {entry.name!r} takes no "
+            'label_mode parameter, so it cannot build the "one_hot_concat" '
+            "layout (single-input networks reading one-hot labels); use an "
+            'architecture that does (the built-in "dcgan" and "mlp"), or '
+            'remove model.label_mode for [z, labels] networks']
 
 
 def _section_order(problem):

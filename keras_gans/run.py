@@ -259,6 +259,8 @@ def build_gan(recipe, data, catalogue):
     )
     if model["conditional"]:
         arguments["num_classes"] = data.num_classes
+    if model.get("label_mode") == "one_hot_concat":
+        arguments["label_mode"] = model["label_mode"]
     try:
         generator, discriminator = catalogue.create(
             "architectures", name, "architecture", **arguments
@@ -279,6 +281,8 @@ def build_gan(recipe, data, catalogue):
             latent_dim=model["latent_dim"],
             conditional=model["conditional"],
             seed=train["seed"],
+            label_mode=model.get("label_mode"),
+            num_classes=data.num_classes if model["conditional"] else None,
         )
     except ValueError as error:
         raise RecipeError([f"model: {error}"]) from error
