@@ -265,13 +265,22 @@ def resolve(raw, default_name="recipe", catalogue=None, source=None,
     Runs the structural checks (`check_structure`) and the name checks
     (`check_names`) and reports the problems of both at once.
 
+    Args:
+        raw: the recipe as nested dicts, with `overrides` already applied.
+        default_name: the name when the recipe sets none.
+        catalogue: the plugin catalogue (None: the process-wide one).
+        source: the file it came from, for messages.
+        overrides: the `key.path=value` strings applied, so that a problem
+            they cause is told apart from one in the file.
+
     Returns:
         A `Recipe`.
 
     Raises:
         RecipeError: listing every problem.
     """
-    resolved, problems = check_structure(raw, default_name)
+    resolved, problems = check_structure(raw, default_name,
+                                         _overridden_keys(overrides))
     if catalogue is None:
         from keras_gans import plugins
 
@@ -440,8 +449,20 @@ def known_keys():
     return sorted(keys)
 
 
-def check_structure(raw, default_name="recipe"):
+def _overridden_keys(overrides):
+    """The dotted keys that `--set` assignments name."""
+    return {override.partition("=")[0].strip() for override in overrides}
+
+
+def check_structure(raw, default_name="recipe", overridden=()):
     """Checks keys, types and ranges; fills in defaults. Imports no Keras.
+
+    Args:
+        raw: the recipe as nested dicts.
+        default_name: the name when the recipe sets none.
+        overridden: dotted keys set by `--set`; a clash between one of them
+            and a key of the file is reported as such, with the key to set
+            instead.
 
     Returns:
         `(resolved, problems)`: the recipe with defaults (values that failed
@@ -493,7 +514,7 @@ def check_structure(raw, default_name="recipe"):
     epochs = c.integer(train, "epochs", "train", None, 1)
     steps = c.integer(train, "steps", "train", None, 1)
     if "epochs" in train and "steps" in train:
-        c.problem("train", "set either epochs or steps, not both")
+        c.problem(*_length_clash(train, overridden))
     elif "epochs" not in train and "steps" not in train:
         c.problem("train.epochs", "required, but missing (or set train.steps,"
                   " the number of generator updates)")
@@ -569,6 +590,29 @@ def _label_mode(c, model):
                   "only for a conditional model; set model.conditional = "
                   "true (or remove model.label_mode)")
     return value
+
+
+def _length_clash(train, overridden):
+    """`(path, message)` for a train table with both epochs and steps.
+
+    When `--set` gave one and the file the other (`--set train.epochs=44` on
+    a recipe with `steps = 2000`), says which and what to set instead.
+    """
+    by_set = {key for key in ("epochs", "steps")
+              if f"train.{key}" in overridden}
+    if len(by_set) != 1:
+        return "train", "set either epochs or steps, not both"
+    (given,) = by_set
+    kept = "steps" if given == "epochs" else "epochs"
+    unit = ("generator updates" if kept == "steps" else
+            "passes over the data")
+    return (
+        f"train.{given}",
+        f"--set train.{given}={_describe(train[given])} clashes with the "
+        f"recipe, which sets train.{kept} = {_describe(train[kept])}; set "
+        f"either epochs or steps, not both. Use --set train.{kept}=... "
+        f"({unit}) instead",
+    )
 
 
 def _divergence_keys(c, train):
