@@ -622,10 +622,13 @@ def new_plugin(name, directory):
         path = scaffold_plugin(name, directory)
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from None
+    import shlex
+
     click.echo(f"Created the plugin {name} in {path}")
+    # The steps of the generated README.md: the `test` extra brings pytest.
     click.echo("Next:")
-    click.echo(f"  pip install -e {path}")
-    click.echo(f"  pytest {path}")
+    click.echo(f"  pip install -e {shlex.quote(f'{path}[test]')}")
+    click.echo(f"  pytest {shlex.quote(str(path))}")
     click.echo("  keras-gans plugins")
 
 

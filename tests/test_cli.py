@@ -452,7 +452,7 @@ def test_new_plugin_calls_the_scaffold(monkeypatch, tmp_path):
     result = invoke("new-plugin", "gans-zoo", "--directory", tmp_path)
     assert result.exit_code == 0, result.output
     assert calls == [("gans-zoo", str(tmp_path))]
-    assert f"pip install -e {tmp_path / 'gans-zoo'}" in result.output
+    assert f"pip install -e '{tmp_path / 'gans-zoo'}[test]'" in result.output
 
 
 def test_new_plugin_errors_are_user_errors(monkeypatch, tmp_path):
