@@ -326,6 +326,7 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
 
     evaluation = {
         "metrics": values,
+        "measured_at_step": _model_step(model, run_dir),
         "protocol": dict(
             extractor.protocol,
             num_samples=num_samples,
@@ -342,6 +343,19 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
     write_evaluation(path, evaluation)
     evaluation["path"] = path
     return evaluation
+
+
+def _model_step(model, run_dir):
+    """The generator steps the scored model had trained: a GAN's counter,
+    else (a bare generator) the run's metrics.json, else None."""
+    if hasattr(model, "steps"):
+        return model.steps
+    try:
+        with open(os.path.join(run_dir, "metrics.json"),
+                  encoding="utf-8") as file:
+            return json.load(file).get("steps")
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
 
 
 def _default_features(dataset_name):

@@ -634,6 +634,7 @@ def run(prepared, echo=print, verbose="auto"):
         coverage = mode_coverage(samples, centers, std=std)
         metrics["mode_coverage"] = dict(coverage.as_dict(),
                                         samples=COVERAGE_SAMPLES)
+    _keep_evaluation(metrics, os.path.join(directory, "metrics.json"))
     _write_text(
         os.path.join(directory, "metrics.json"),
         json.dumps(_finite(metrics), indent=2, default=_json_default) + "\n",
@@ -645,6 +646,35 @@ def run(prepared, echo=print, verbose="auto"):
         resumed_from=initial_epoch if prepared.checkpoint else None,
         already_complete=complete,
     )
+
+
+def _keep_evaluation(metrics, path):
+    """Carries the `evaluation` block of the run's earlier metrics.json
+    into `metrics` (in place), marked with the step it was measured at.
+
+    `keras-gans evaluate` writes that block; a resumed run rewrites
+    metrics.json and would otherwise drop it. When the model has moved on
+    since, a note says so and how to score the new one.
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            earlier = json.load(file)
+    except (OSError, ValueError):
+        return
+    evaluation = earlier.get("evaluation") if isinstance(earlier,
+                                                         dict) else None
+    if not isinstance(evaluation, dict):
+        return
+    step = evaluation.get("measured_at_step", earlier.get("steps"))
+    evaluation = dict(evaluation, measured_at_step=step)
+    evaluation.pop("note", None)
+    if step != metrics["steps"]:
+        evaluation["note"] = (
+            f"measured at step {step}; the run has trained to step "
+            f"{metrics['steps']} since: run keras-gans evaluate again to "
+            "score the current model"
+        )
+    metrics["evaluation"] = evaluation
 
 
 def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
