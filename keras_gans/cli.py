@@ -532,7 +532,8 @@ def _generate_with(generator, n, seed, labels, batch_size=256,
             y = labels_module.encode(labels[start : start + batch_size], mode,
                                      num_classes)
         inputs = labels_module.generator_inputs(
-            z[start : start + batch_size], y, mode
+            keras.ops.convert_to_tensor(z[start : start + batch_size]), y,
+            mode,
         )
         out = generator(inputs, training=False)
         batches.append(keras.ops.convert_to_numpy(out).astype("float32"))
