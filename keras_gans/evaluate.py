@@ -36,7 +36,8 @@ import time
 import click
 import numpy as np
 
-__all__ = ["EvaluationError", "METRIC_ALIASES", "evaluate", "resolve_metrics"]
+__all__ = ["EvaluationError", "METRIC_ALIASES", "evaluate", "resolve_metrics",
+           "summary"]
 
 METRIC_ALIASES = {"pr": "precision_recall", "dc": "density_coverage"}
 DEFAULT_METRICS = "fid,kid,pr,dc,memorization"
@@ -333,6 +334,7 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
             seed=seed,
             model=os.path.abspath(model_path),
             reference=reference,
+            feature_dim=extractor.dim,
         ),
         "versions": _versions(),
         "time_s": round(time.time() - started, 3),
@@ -375,8 +377,9 @@ def score(metrics, extractor, fake, train_x, held_x, verbose=1):
     def real(which):
         x = train_x if which == "train" else held_x
         if id(x) not in cache:
+            what = "training data" if x is train_x else "held-out data"
             cache[id(x)] = extract(extractor, x, verbose=verbose,
-                                   label=f"real ({which})")
+                                   label=f"real ({what})")
         return cache[id(x)]
 
     values = {}
@@ -385,6 +388,55 @@ def score(metrics, extractor, fake, train_x, held_x, verbose=1):
         result = metric(real(which), fake_features)
         values.update({k: float(v) for k, v in result.items()})
     return values
+
+
+def summary(evaluation):
+    """The lines `keras-gans evaluate` prints: what was compared with what,
+    each value, KID in the usual x1e3 units and why it may not compare
+    with published KIDs."""
+    protocol = evaluation["protocol"]
+    values = evaluation["metrics"]
+    held_out = protocol["reference"]["held_out"]
+    if "note" in held_out:
+        against = (f"the training data ({held_out['num_used']} samples; no "
+                   "held-out split: the run did not train on a train split)")
+    else:
+        against = (f"the held-out test split ({held_out['num_used']} "
+                   "samples)")
+    extractor = protocol["extractor"]
+    dim = protocol.get("feature_dim")
+    details = [f"{dim}-d"] if dim else []
+    if protocol.get("test_accuracy") is not None:
+        details.append(
+            f"classifier test accuracy {protocol['test_accuracy']:.1%}")
+    features = f"{extractor} features"
+    if details:
+        features += f" ({', '.join(details)})"
+    lines = [f"{protocol['num_samples']} generated samples against {against},"
+             f" on {features}:"]
+    for name, value in values.items():
+        if name == "kid":
+            lines.append(_kid_line(value, values.get("kid_std"),
+                                   values.get("kid_subset_size")))
+        elif name not in ("kid_std", "kid_subset_size"):
+            lines.append(f"  {name:<24}{value:.6g}")
+    if "kid" in evaluation["metrics"] and extractor != "inception_v3":
+        lines.append(
+            f"KID scales with the features: on {dim or 'these'}-d {extractor} "
+            "features it is not comparable with published KIDs (2,048-d "
+            "InceptionV3 features, also x1e3); compare it only between "
+            "scores with the same extractor and weights_sha256 "
+            "(metrics.json)."
+        )
+    return lines
+
+
+def _kid_line(mean, std, subset_size):
+    """KID x1e3, the unit of published tables, with its spread."""
+    spread = "" if std is None else f" +- {std * 1e3:.2g}"
+    subsets = "" if not subset_size else (
+        f" (mean +- std over subsets of {int(subset_size)})")
+    return f"  {'kid x1e3':<24}{mean * 1e3:.4g}{spread}{subsets}"
 
 
 def write_evaluation(path, evaluation):
@@ -469,8 +521,7 @@ def evaluate_command(ctx, source, metrics, features, n, seed, dataset,
         ctx.exit(2)
     except (FeatureError, OSError) as error:  # e.g. a failed download
         raise click.ClickException(str(error)) from None
-    protocol = evaluation["protocol"]
-    click.echo(f"\n{protocol['extractor']} features, {n} generated samples:")
-    for name, value in evaluation["metrics"].items():
-        click.echo(f"  {name:<24}{value:.6g}")
+    click.echo("")
+    for line in summary(evaluation):
+        click.echo(line)
     click.echo(f"Wrote {evaluation['path']}")
