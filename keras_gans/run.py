@@ -584,6 +584,9 @@ def run(prepared, echo=print, verbose="auto"):
     callbacks = [guard, checkpoint] + callbacks
     if total_steps is not None:
         callbacks.append(callbacks_module.StopAtStep(total_steps))
+    planned = data.steps_per_epoch and epochs * data.steps_per_epoch
+    callbacks.append(
+        callbacks_module.Progress(total_steps or planned, echo=echo))
     catalogue = plugins.catalogue()
     for item in train["callbacks"]:
         params = {k: v for k, v in item.items() if k != "name"}
