@@ -113,7 +113,7 @@ class Progress(StepCounting):
     Keras' progress bar gives the time left in the current epoch only. At
     the start of each epoch after the first (so after Keras has finished
     the previous epoch's bar) this prints
-    `step 560/2240, 19.4 steps/s, about 1m 27s left`. The speed is measured
+    `step 560/1568, 6.5 steps/s, about 2m 35s left`. The speed is measured
     from the end of the first step seen, so that compiling the step does
     not count, and includes the per-epoch work (samples, checkpoints).
 
