@@ -379,11 +379,12 @@ def sample(ctx, source, n, output, seed, labels, columns, backend):
         ) from None
     gan = model if hasattr(model, "generate") else None
     generator = gan.generator if gan is not None else model
-    conditional = _is_conditional(gan, generator)
+    conditional = _is_conditional(gan, generator, run_dir)
     if label_list is not None and not conditional:
         raise click.UsageError(
             "This model is unconditional and takes no --labels."
         )
+    classes = _num_classes(run_dir, generator, gan) if conditional else None
     if conditional:
         classes = _num_classes(run_dir, generator)
         if not label_list:
@@ -406,9 +407,13 @@ def sample(ctx, source, n, output, seed, labels, columns, backend):
         label_array = None
 
     if gan is not None:
-        samples = gan.generate(n, seed=seed, labels=label_array)
+        try:
+            samples = gan.generate(n, seed=seed, labels=label_array)
+        except ValueError as error:  # e.g. a label outside the classes
+            raise click.UsageError(str(error)) from None
     else:
-        samples = _generate_with(generator, n, seed, label_array)
+        samples = _generate_with(generator, n, seed, label_array,
+                                 num_classes=classes)
     kwargs = {}
     if samples.ndim == 2 and samples.shape[1] == 2:
         modes = _run_modes(run_dir)
@@ -435,8 +440,16 @@ def sample(ctx, source, n, output, seed, labels, columns, backend):
 
 
 def _model_path(source):
-    """`(model file, run directory or None)` for `sample`'s argument."""
+    """`(model file, run directory or None)` for `sample`'s argument.
+
+    A file inside a run directory (its generator.keras, a checkpoint) finds
+    the run by the recipe.toml beside it or one level up.
+    """
     if os.path.isfile(source):
+        parent = os.path.dirname(os.path.abspath(source))
+        for candidate in (parent, os.path.dirname(parent)):
+            if os.path.isfile(os.path.join(candidate, "recipe.toml")):
+                return source, candidate
         return source, None
     from keras_gans.checkpoints import latest_checkpoint
 
@@ -456,9 +469,13 @@ def _model_path(source):
     )
 
 
-def _is_conditional(gan, generator):
+def _is_conditional(gan, generator, run_dir=None):
     if gan is not None:
         return bool(gan.conditional)
+    if ((_run_recipe(run_dir) or {}).get("model") or {}).get(
+        "label_mode"
+    ) == "one_hot_concat":
+        return True  # one input: z joined with the one-hot labels
     try:
         return len(generator.inputs) == 2
     except (AttributeError, TypeError, ValueError):
@@ -480,9 +497,11 @@ def _run_recipe(run_dir):
         return None
 
 
-def _num_classes(run_dir, generator):
-    """Classes of a conditional generator: from the run's recipe, else from
-    its label embedding."""
+def _num_classes(run_dir, generator, gan=None):
+    """Classes of a conditional generator: from the GAN, the run's recipe,
+    else its label embedding."""
+    if getattr(gan, "num_classes", None):
+        return int(gan.num_classes)
     recipe = _run_recipe(run_dir)
     classes = ((recipe or {}).get("model") or {}).get("num_classes")
     if isinstance(classes, int) and classes > 0:
@@ -511,20 +530,38 @@ def _run_modes(run_dir):
     return None if modes is None else modes[0]
 
 
-def _generate_with(generator, n, seed, labels, batch_size=256):
-    """Samples from a bare generator, drawing z as `GAN.generate` does."""
+def _generate_with(generator, n, seed, labels, batch_size=256,
+                   num_classes=None):
+    """Samples from a bare generator, drawing z as `GAN.generate` does.
+
+    A single-input generator given labels reads z joined with the one-hot
+    labels (`label_mode="one_hot_concat"`; `num_classes` needed).
+    """
     import keras
     import numpy as np
 
+    from keras_gans import labels as labels_module
+
+    mode = None
     latent_dim = int(generator.inputs[0].shape[-1])
+    if labels is not None:
+        mode = labels_module.INDEX
+        if labels_module.number_of_inputs(generator) == 1:
+            mode = labels_module.ONE_HOT_CONCAT
+            latent_dim -= num_classes
     z = np.random.default_rng(seed).standard_normal(
         (n, latent_dim), dtype=np.float32
     )
     batches = []
     for start in range(0, n, batch_size):
-        inputs = z[start : start + batch_size]
+        y = None
         if labels is not None:
-            inputs = [inputs, labels[start : start + batch_size]]
+            y = labels_module.encode(labels[start : start + batch_size], mode,
+                                     num_classes)
+        inputs = labels_module.generator_inputs(
+            keras.ops.convert_to_tensor(z[start : start + batch_size]), y,
+            mode,
+        )
         out = generator(inputs, training=False)
         batches.append(keras.ops.convert_to_numpy(out).astype("float32"))
     return np.concatenate(batches)
@@ -613,10 +650,13 @@ def new_plugin(name, directory):
         path = scaffold_plugin(name, directory)
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from None
+    import shlex
+
     click.echo(f"Created the plugin {name} in {path}")
+    # The steps of the generated README.md: the `test` extra brings pytest.
     click.echo("Next:")
-    click.echo(f"  pip install -e {path}")
-    click.echo(f"  pytest {path}")
+    click.echo(f"  pip install -e {shlex.quote(f'{path}[test]')}")
+    click.echo(f"  pytest {shlex.quote(str(path))}")
     click.echo("  keras-gans plugins")
 
 

@@ -9,6 +9,7 @@ name = "dcgan"                     # optional; the file name by default
 architecture = "dcgan"             # a registered architecture
 latent_dim = 64
 conditional = false                # true: G and D take class labels
+label_mode = "index"               # or "one_hot_concat" (keras_gans.labels)
 [model.params]                     # the architecture's own parameters
 width = 32
 
@@ -100,6 +101,7 @@ RESERVED_ARCHITECTURE_PARAMS = {
     "latent_dim": "model.latent_dim",
     "sample_shape": "the dataset's sample shape",
     "num_classes": "model.num_classes",
+    "label_mode": "model.label_mode",
 }
 
 DEFAULT_OPTIMIZER = {"name": "adam", "learning_rate": 2e-4}
@@ -357,13 +359,22 @@ def resolve(raw, default_name="recipe", catalogue=None, source=None,
     Runs the structural checks (`check_structure`) and the name checks
     (`check_names`) and reports the problems of both at once.
 
+    Args:
+        raw: the recipe as nested dicts, with `overrides` already applied.
+        default_name: the name when the recipe sets none.
+        catalogue: the plugin catalogue (None: the process-wide one).
+        source: the file it came from, for messages.
+        overrides: the `key.path=value` strings applied, so that a problem
+            they cause is told apart from one in the file.
+
     Returns:
         A `Recipe`.
 
     Raises:
         RecipeError: listing every problem.
     """
-    resolved, problems = check_structure(raw, default_name)
+    resolved, problems = check_structure(raw, default_name,
+                                         _overridden_keys(overrides))
     if catalogue is None:
         from keras_gans import plugins
 
@@ -512,7 +523,7 @@ class _Checker:
 
 TOP_LEVEL = ("name", "description", "model", "data", "train", "output")
 MODEL_KEYS = ("architecture", "latent_dim", "conditional", "num_classes",
-              "params")
+              "label_mode", "params")
 DATA_KEYS = ("dataset", "batch_size", "drop_remainder", "params")
 TRAIN_KEYS = ("loss", "penalty", "d_steps", "epochs", "steps", "ema", "seed",
               "jit_compile", "g_optimizer", "d_optimizer", "callbacks",
@@ -558,8 +569,20 @@ def known_keys():
     return sorted(keys)
 
 
-def check_structure(raw, default_name="recipe"):
+def _overridden_keys(overrides):
+    """The dotted keys that `--set` assignments name."""
+    return {override.partition("=")[0].strip() for override in overrides}
+
+
+def check_structure(raw, default_name="recipe", overridden=()):
     """Checks keys, types and ranges; fills in defaults. Imports no Keras.
+
+    Args:
+        raw: the recipe as nested dicts.
+        default_name: the name when the recipe sets none.
+        overridden: dotted keys set by `--set`; a clash between one of them
+            and a key of the file is reported as such, with the key to set
+            instead.
 
     Returns:
         `(resolved, problems)`: the recipe with defaults (values that failed
@@ -596,6 +619,7 @@ def check_structure(raw, default_name="recipe"):
         "latent_dim": c.integer(model, "latent_dim", "model", 64, 1),
         "conditional": c.boolean(model, "conditional", "model", False),
         "num_classes": c.integer(model, "num_classes", "model", None, 1),
+        "label_mode": _label_mode(c, model),
         "params": c.params(model, "params", "model"),
     }
 
@@ -616,7 +640,7 @@ def check_structure(raw, default_name="recipe"):
     epochs = c.integer(train, "epochs", "train", None, 1)
     steps = c.integer(train, "steps", "train", None, 1)
     if "epochs" in train and "steps" in train:
-        c.problem("train", "set either epochs or steps, not both")
+        c.problem(*_length_clash(train, overridden))
     elif "epochs" not in train and "steps" not in train:
         c.problem("train.epochs", "required, but missing (or set train.steps,"
                   " the number of generator updates)")
@@ -683,6 +707,48 @@ def _directory(c, output):
                   f"(\\u0000); got {_describe(value)}")
         return None
     return value
+
+
+def _label_mode(c, model):
+    """`model.label_mode`: None (not set), "index" or "one_hot_concat"."""
+    from keras_gans.labels import LABEL_MODES
+
+    value = model.get("label_mode")
+    if value is None:
+        return None
+    if value not in LABEL_MODES:
+        c.problem("model.label_mode",
+                  f'expected "index" or "one_hot_concat", got '
+                  f"{_describe(value)}")
+        return None
+    if model.get("conditional") is not True:
+        c.problem("model.label_mode",
+                  "only for a conditional model; set model.conditional = "
+                  "true (or remove model.label_mode)")
+    return value
+
+
+def _length_clash(train, overridden):
+    """`(path, message)` for a train table with both epochs and steps.
+
+    When `--set` gave one and the file the other (`--set train.epochs=44` on
+    a recipe with `steps = 2000`), says which and what to set instead.
+    """
+    by_set = {key for key in ("epochs", "steps")
+              if f"train.{key}" in overridden}
+    if len(by_set) != 1:
+        return "train", "set either epochs or steps, not both"
+    (given,) = by_set
+    kept = "steps" if given == "epochs" else "epochs"
+    unit = ("generator updates" if kept == "steps" else
+            "passes over the data")
+    return (
+        f"train.{given}",
+        f"--set train.{given}={_describe(train[given])} clashes with the "
+        f"recipe, which sets train.{kept} = {_describe(train[kept])}; set "
+        f"either epochs or steps, not both. Use --set train.{kept}=... "
+        f"({unit}) instead",
+    )
 
 
 def _divergence_keys(c, train):
@@ -850,6 +916,7 @@ def check_names(resolved, catalogue):
             f"architecture {entry.name!r}",
             supplied=tuple(RESERVED_ARCHITECTURE_PARAMS),
         )
+        problems += _check_label_mode(entry, model["label_mode"])
 
     data = resolved["data"]
     entry = lookup("datasets", data["dataset"], "data.dataset", "dataset")
@@ -890,6 +957,27 @@ def check_names(resolved, catalogue):
     for key in ("g_optimizer", "d_optimizer"):
         problems += _check_optimizer(train[key], f"train.{key}")
     return problems
+
+
+def _check_label_mode(entry, label_mode):
+    """A one_hot_concat recipe needs an architecture that can build it."""
+    from keras_gans.labels import ONE_HOT_CONCAT
+
+    if label_mode != ONE_HOT_CONCAT:
+        return []
+    try:
+        parameters = inspect.signature(entry.factory).parameters
+    except (TypeError, ValueError):
+        return []
+    if "label_mode" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+    ):
+        return []
+    return [f"model.label_mode: architecture {entry.name!r} takes no "
+            'label_mode parameter, so it cannot build the "one_hot_concat" '
+            "layout (single-input networks reading one-hot labels); use an "
+            'architecture that does (the built-in "dcgan" and "mlp"), or '
+            'remove model.label_mode for [z, labels] networks']
 
 
 def _section_order(problem):

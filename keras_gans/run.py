@@ -322,6 +322,8 @@ def build_gan(recipe, data, catalogue):
     )
     if model["conditional"]:
         arguments["num_classes"] = data.num_classes
+    if model.get("label_mode") == "one_hot_concat":
+        arguments["label_mode"] = model["label_mode"]
     try:
         generator, discriminator = catalogue.create(
             "architectures", name, "architecture", **arguments
@@ -342,6 +344,8 @@ def build_gan(recipe, data, catalogue):
             latent_dim=model["latent_dim"],
             conditional=model["conditional"],
             seed=train["seed"],
+            label_mode=model.get("label_mode"),
+            num_classes=data.num_classes if model["conditional"] else None,
         )
     except ValueError as error:
         raise RecipeError([f"model: {error}"]) from error
@@ -798,6 +802,9 @@ def _run(prepared, echo, verbose):
     callbacks = [guard, checkpoint] + callbacks
     if total_steps is not None:
         callbacks.append(callbacks_module.StopAtStep(total_steps))
+    planned = data.steps_per_epoch and epochs * data.steps_per_epoch
+    callbacks.append(
+        callbacks_module.Progress(total_steps or planned, echo=echo))
     catalogue = plugins.catalogue()
     for item in train["callbacks"]:
         params = {k: v for k, v in item.items() if k != "name"}
@@ -852,6 +859,7 @@ def _run(prepared, echo, verbose):
         coverage = mode_coverage(samples, centers, std=std)
         metrics["mode_coverage"] = dict(coverage.as_dict(),
                                         samples=COVERAGE_SAMPLES)
+    _keep_evaluation(metrics, os.path.join(directory, "metrics.json"))
     files.write_text(
         os.path.join(directory, "metrics.json"),
         json.dumps(_finite(metrics), indent=2, default=_json_default) + "\n",
@@ -891,6 +899,35 @@ def _resume_record(prepared):
         "changes": changes,
         "notes": list(prepared.notes),
     }
+
+
+def _keep_evaluation(metrics, path):
+    """Carries the `evaluation` block of the run's earlier metrics.json
+    into `metrics` (in place), marked with the step it was measured at.
+
+    `keras-gans evaluate` writes that block; a resumed run rewrites
+    metrics.json and would otherwise drop it. When the model has moved on
+    since, a note says so and how to score the new one.
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            earlier = json.load(file)
+    except (OSError, ValueError):
+        return
+    evaluation = earlier.get("evaluation") if isinstance(earlier,
+                                                         dict) else None
+    if not isinstance(evaluation, dict):
+        return
+    step = evaluation.get("measured_at_step", earlier.get("steps"))
+    evaluation = dict(evaluation, measured_at_step=step)
+    evaluation.pop("note", None)
+    if step != metrics["steps"]:
+        evaluation["note"] = (
+            f"measured at step {step}; the run has trained to step "
+            f"{metrics['steps']} since: run keras-gans evaluate again to "
+            "score the current model"
+        )
+    metrics["evaluation"] = evaluation
 
 
 def _train(prepared, callbacks, checkpoint, guard, echo, verbose):

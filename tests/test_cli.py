@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -87,6 +88,13 @@ def test_run_says_where_its_outputs_went(ring_run):
     assert f"Run directory: {ring_run.directory}" in output
     assert f"tensorboard --logdir {ring_run.directory / 'logs'}" in output
     assert "Mode coverage:" in output
+
+
+def test_run_prints_its_speed_and_time_left_after_each_epoch(ring_run):
+    # Epoch 1 is 8 of the 12 steps; the line comes before epoch 2.
+    assert re.search(r"^step 8/12, [0-9.e+]+ steps/s, about \d+s left$",
+                     ring_run.first.output, re.MULTILINE), (
+        ring_run.first.output)
 
 
 def test_set_overrides_are_saved_in_the_resolved_recipe(ring_run):
@@ -460,7 +468,7 @@ def test_new_plugin_calls_the_scaffold(monkeypatch, tmp_path):
     result = invoke("new-plugin", "gans-zoo", "--directory", tmp_path)
     assert result.exit_code == 0, result.output
     assert calls == [("gans-zoo", str(tmp_path))]
-    assert f"pip install -e {tmp_path / 'gans-zoo'}" in result.output
+    assert f"pip install -e '{tmp_path / 'gans-zoo'}[test]'" in result.output
 
 
 def test_new_plugin_errors_are_user_errors(monkeypatch, tmp_path):
