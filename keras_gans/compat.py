@@ -48,11 +48,15 @@ class AliasFinder(importlib.abc.MetaPathFinder):
 
     def target(self, name):
         """The new path of module `name`, or None when it is not an old
-        one."""
-        for old, new in self.aliases.items():
-            if name == old or name.startswith(old + "."):
-                return new + name[len(old):]
-        return None
+        one. The longest old path that matches wins, so a module can move
+        out of a package that moved elsewhere (`keras_gans.metrics.callback`
+        apart from `keras_gans.metrics`)."""
+        matches = [old for old in self.aliases
+                   if name == old or name.startswith(old + ".")]
+        if not matches:
+            return None
+        old = max(matches, key=len)
+        return self.aliases[old] + name[len(old):]
 
     def find_spec(self, fullname, path=None, target=None):
         new = self.target(fullname)

@@ -15,6 +15,8 @@ from keras_gans import compat
 ALIASES = {
     "keras_gans._old_arguments": "keras_gans.arguments",
     "keras_gans._old_metrics": "keras_gans.metrics",
+    # A module that left the package its old parent moved to.
+    "keras_gans._old_metrics.names": "keras_gans.naming",
 }
 
 
@@ -65,6 +67,15 @@ def test_other_names_are_left_to_the_usual_finders(finder):
         "keras_gans.metrics.kid")
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("keras_gans._never_existed")
+
+
+def test_the_longest_old_path_wins(finder):
+    assert finder.target("keras_gans._old_metrics.names") == (
+        "keras_gans.naming")
+    import keras_gans._old_metrics.names as old
+    import keras_gans.naming as new
+
+    assert old is new
 
 
 def test_installing_twice_adds_one_finder(finder):
