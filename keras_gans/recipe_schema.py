@@ -18,14 +18,15 @@ checked against the catalogue afterwards (`keras_gans.recipe.check_names`).
 `Recipe.to_dict()` is the resolved recipe as nested dicts, the form written
 to `recipe.toml`.
 
-Why dataclasses and not pydantic (measured on the recipe test cases; the
-issue 10 plan has the figures): pydantic reports none of these messages as
+Why dataclasses and not pydantic (measured on the recipe test cases, see
+issue 10): pydantic reports none of these messages as
 they are (no "did you mean", no known keys, "Field required"), a
 name-or-table value gives one error per member of its union, a check across
 keys (epochs or steps) runs only once every key is valid, and it would add
 a compiled dependency of about 10 MB and some 150 ms to each start.
 """
 
+import abc
 import copy
 import dataclasses
 import json
@@ -75,18 +76,19 @@ class Problems:
 # JSON Schema.
 
 
-class Kind:
+class Kind(abc.ABC):
     """How one key's value is checked, shown and described in a schema."""
 
     text = "value"  # the type column of the documentation table
 
+    @abc.abstractmethod
     def check(self, value, path, problems, default):
         """The value to keep: `value` if it passes, else `default` (after
-        adding the problem)."""
-        raise NotImplementedError
+        adding the problem to `problems`)."""
 
+    @abc.abstractmethod
     def schema(self):
-        raise NotImplementedError
+        """The JSON Schema of a valid value."""
 
 
 class Integer(Kind):
