@@ -30,7 +30,9 @@ class _AliasLoader(importlib.abc.Loader):
         self.target = target
 
     def create_module(self, spec):
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        _bind_submodules(spec.name, module)
+        return module
 
     def exec_module(self, module):
         """Nothing to run: the module ran once, under its new name."""
@@ -63,6 +65,24 @@ class AliasFinder(importlib.abc.MetaPathFinder):
         if new is None or importlib.util.find_spec(new) is None:
             return None
         return importlib.util.spec_from_loader(fullname, _AliasLoader(new))
+
+
+def _bind_submodules(old, module):
+    """Binds the submodules already imported below `module` to their old
+    paths too (`keras_gans.metrics.fid` when `keras_gans.metrics` is
+    imported by its old name).
+
+    Python looks a submodule up in `sys.modules` once its package is
+    imported and, only when it finds none there, loads it and sets it as an
+    attribute of the package. Through an alias that package is the new one,
+    whose attribute of that name may be something else: `metrics.fid` is a
+    function beside the module `metrics.fid`. Found in `sys.modules`, the
+    submodule is imported without touching the package.
+    """
+    new = module.__name__
+    for name, submodule in list(sys.modules.items()):
+        if name.startswith(new + ".") and submodule is not None:
+            sys.modules.setdefault(old + name[len(new):], submodule)
 
 
 def install(aliases=None):

@@ -7,17 +7,19 @@ D's outputs, learning rates and speed every N steps and per epoch, sample
 grids from a fixed latent batch, and the recipe.
 """
 
-import glob
 import io
 import itertools
 import json
 import os
+import socket
+import struct
 import time
 
 import keras
 import numpy as np
 
 from keras_gans import backend
+from keras_gans import files
 from keras_gans import images as images_module
 from keras_gans.checkpoints import batches_done
 from keras_gans.checkpoints import crossed_multiple
@@ -50,47 +52,75 @@ def tag_for(key):
 class EventWriter:
     """Appends summaries to a new TensorBoard event file in `logdir`.
 
-    tensorboardX writes the file and provides the protocol buffers, without
-    TensorFlow and without the `tensorboard` package, whose server parts
-    (grpcio, the data server, werkzeug) weigh about 54 MB. Its `FileWriter`
-    hands each event to a background thread that appends it and flushes
-    (with fsync) every `flush_secs`; `close()` writes what is left. (Its
-    synchronous writer fsyncs every event: 3-5 ms per point here, against
-    0.1-0.2 ms.) Scalars and hparams are its summaries; images and text are
-    built here, since its `add_image` turns grayscale pictures into RGB and
-    its `add_text` files the text under `<tag>/text_summary`. Importing
-    tensorboardX imports PyTorch when it is installed (its writer probes for
-    torch tensors): on a JAX or TensorFlow install that also has PyTorch,
-    the first writer costs that import once.
+    tensorboardX provides the protocol buffers and the record checksum,
+    without TensorFlow and without the `tensorboard` package, whose server
+    parts (grpcio, the data server, werkzeug) weigh about 54 MB. The file is
+    written here, in the caller's thread, not by tensorboardX's background
+    `FileWriter`: a failed write (a full disk) must reach the run as an
+    error naming the file, where that thread would die and leave training
+    blocked on its full queue. Each event is handed to the operating system
+    at once (a crashed process loses none); `fsync`, 3-5 ms here, runs at
+    most every `flush_secs` and on `close()`. Scalars and hparams are
+    tensorboardX's summaries; images and text are built here, since its
+    `add_image` turns grayscale pictures into RGB and its `add_text` files
+    the text under `<tag>/text_summary`.
 
     Args:
         logdir: the directory TensorBoard is pointed at.
-        flush_secs: the longest time a written event waits in memory.
+        flush_secs: the longest time a written event waits for `fsync`.
 
     Attributes:
         path: the event file.
     """
 
     def __init__(self, logdir, flush_secs=2):
-        from tensorboardX.writer import FileWriter
+        from tensorboardX.proto import event_pb2
 
         logdir = os.fspath(logdir)
         os.makedirs(logdir, exist_ok=True)
-        # A new file per writer, never truncating one (tensorboardX names
-        # files by the second): a resumed run in the same second and
-        # process (tests) takes the next sequence number.
-        prefix = os.path.join(glob.escape(logdir), "events.out.tfevents.*")
+        # A new file per writer, never truncating one: a resumed run in the
+        # same second and process (tests) takes the next sequence number.
+        stamp = f"{int(time.time()):010d}"
         for sequence in itertools.count(1):
-            suffix = f".{os.getpid()}.{sequence:03d}.keras_gans"
-            if not glob.glob(prefix + suffix):
-                break
-        self._writer = FileWriter(logdir, flush_secs=flush_secs,
-                                  filename_suffix=suffix)
-        (self.path,) = glob.glob(prefix + suffix)
+            self.path = os.path.join(
+                logdir,
+                f"events.out.tfevents.{stamp}.{socket.gethostname()}."
+                f"{os.getpid()}.{sequence:03d}.keras_gans",
+            )
+            try:
+                self._writer = open(self.path, "xb")
+            except FileExistsError:
+                continue
+            except OSError as error:
+                raise _write_error(error, self.path) from error
+            break
+        self._flush_secs = flush_secs
+        self._synced_at = time.monotonic()
         self._closed = False
+        self._write(event_pb2.Event(wall_time=time.time(),
+                                    file_version="brain.Event:2"))
 
     def _write(self, event):
-        self._writer.add_event(event)
+        """Appends one event as a TFRecord (length, its checksum, the bytes,
+        their checksum) and hands it to the operating system."""
+        from tensorboardX.record_writer import masked_crc32c
+
+        data = event.SerializeToString()
+        header = struct.pack("<Q", len(data))
+        try:
+            self._writer.write(header)
+            self._writer.write(struct.pack("<I", masked_crc32c(header)))
+            self._writer.write(data)
+            self._writer.write(struct.pack("<I", masked_crc32c(data)))
+            self._writer.flush()
+            if time.monotonic() - self._synced_at >= self._flush_secs:
+                self._sync()
+        except OSError as error:
+            raise _write_error(error, self.path) from error
+
+    def _sync(self):
+        os.fsync(self._writer.fileno())
+        self._synced_at = time.monotonic()
 
     def _summary(self, step, values):
         from tensorboardX.proto import summary_pb2
@@ -199,10 +229,23 @@ class EventWriter:
         self._add(end, step)
 
     def close(self):
-        """Writes the events still queued and closes the file."""
-        if not self._closed:
+        """Syncs the file to disk and closes it."""
+        if self._closed:
+            return
+        try:
+            self._writer.flush()
+            self._sync()
+        except OSError as error:
+            raise _write_error(error, self.path) from error
+        finally:
             self._writer.close()
             self._closed = True
+
+
+def _write_error(error, path):
+    """`error` as a `files.WriteError` naming `path` (a full disk names no
+    file of its own)."""
+    return files.WriteError(error.errno, error.strerror or str(error), path)
 
 
 # The name this writer had when it only wrote scalars.

@@ -81,3 +81,18 @@ def test_the_longest_old_path_wins(finder):
 def test_installing_twice_adds_one_finder(finder):
     assert compat.install(ALIASES) is finder
     assert sum(f is finder for f in sys.meta_path) == 1
+
+
+def test_importing_a_submodule_by_its_old_path_keeps_the_package_names(
+        finder):
+    # `keras_gans.metrics.fid` is both a module and, in the package, the
+    # function users call: the old path must not rebind the function.
+    import keras_gans.metrics as metrics
+
+    fid = metrics.fid
+    old_module = importlib.import_module("keras_gans._old_metrics.fid")
+    from keras_gans._old_metrics.fid import FewSamplesWarning
+
+    assert metrics.fid is fid and callable(metrics.fid)
+    assert old_module is sys.modules["keras_gans.metrics.fid"]
+    assert FewSamplesWarning is old_module.FewSamplesWarning
