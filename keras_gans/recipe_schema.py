@@ -33,11 +33,15 @@ import json
 import math
 import numbers
 
+from keras_gans.labels import LABEL_MODES
+
 # The wording of every message is today's (the executor of issue 10 moves
 # these helpers here when `keras_gans.recipe` is rebuilt on this module).
+from keras_gans.recipe import MAX_NAME_BYTES
 from keras_gans.recipe import _describe as describe
 from keras_gans.recipe import _interval
 from keras_gans.recipe import _join as join
+from keras_gans.recipe import _length_clash as length_clash
 from keras_gans.recipe import _unknown_key_message as unknown_key_message
 
 __all__ = [
@@ -92,15 +96,27 @@ class Kind(abc.ABC):
 
 
 class Integer(Kind):
-    def __init__(self, minimum=None):
-        self.minimum = minimum
-        self.text = "integer" if minimum is None else f"integer >= {minimum}"
+    """An integer, at least `minimum`; at most `maximum` where a larger
+    value cannot be meant (`why` says so in the message)."""
+
+    def __init__(self, minimum=None, maximum=None, why=None):
+        self.minimum, self.maximum, self.why = minimum, maximum, why
+        if maximum is not None:
+            low = "at most " if minimum is None else f"from {minimum:,} to "
+            self.text = f"integer {low}{maximum:,}"
+        else:
+            self.text = ("integer" if minimum is None
+                         else f"integer >= {minimum}")
 
     def check(self, value, path, problems, default):
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             problems.add(path, f"expected an integer, got {describe(value)}")
+            return default
+        if self.maximum is not None and value > self.maximum:
+            problems.add(path, f"expected an {self.text} ({self.why}), got "
+                         f"{value:,}")
             return default
         if self.minimum is not None and value < self.minimum:
             problems.add(path, f"expected an integer >= {self.minimum}, got "
@@ -112,6 +128,8 @@ class Integer(Kind):
         schema = {"type": "integer"}
         if self.minimum is not None:
             schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
         return schema
 
 
@@ -182,12 +200,34 @@ class String(Kind):
         return {"type": "string", "minLength": 1}
 
 
+class Path(String):
+    """A file system path: a non-empty string without a NUL byte (which no
+    file system takes)."""
+
+    text = "path"
+
+    def check(self, value, path, problems, default):
+        value = super().check(value, path, problems, default)
+        if value is not None and "\0" in value:
+            problems.add(path, "a path cannot contain the NUL character "
+                         f"(\\u0000); got {describe(value)}")
+            return None
+        return value
+
+    def schema(self):
+        return {**super().schema(), "pattern": "^[^\\u0000]*$"}
+
+
 class Choice(Kind):
-    def __init__(self, *choices):
-        self.choices = choices
+    """One of `choices`; with `optional`, also left out (None)."""
+
+    def __init__(self, *choices, optional=False):
+        self.choices, self.optional = choices, optional
         self.text = " or ".join(json.dumps(c) for c in choices)
 
     def check(self, value, path, problems, default):
+        if value is None and self.optional:
+            return None
         if value not in self.choices:
             listed = " or ".join(json.dumps(c) for c in self.choices)
             problems.add(path, f"expected {listed}, got {describe(value)}")
@@ -448,6 +488,16 @@ class CallbackList(Kind):
 # ----------------------------------------------------------------------
 # Sections
 
+# Upper bounds and the reason the message gives. Sizes: far above any real
+# run, so a larger value is a typo (an extra zero, an exponent) that would
+# allocate for a minute and then fail deep in a backend. Seeds: what every
+# backend's generator accepts (torch's SeedGenerator holds an int32).
+SIZE = 2**20
+TYPO = "a larger value is taken for a typo"
+SEED = 2**31 - 1
+LARGEST_SEED = "the largest seed every backend accepts"
+COUNT = 2**31 - 1
+
 
 def setting(default, kind, doc, *, required=False, factory=None):
     """A recipe key: its default, its `Kind` and a one-line doc."""
@@ -465,13 +515,19 @@ class Model:
     architecture: str | None = setting(
         None, String(), "A registered architecture (keras-gans list "
         "architectures).", required=True)
-    latent_dim: int = setting(64, Integer(1), "Size of the latent vector z.")
+    latent_dim: int = setting(64, Integer(1, SIZE, TYPO),
+                              "Size of the latent vector z.")
     conditional: bool = setting(
         False, Boolean(), "G and D take class labels (the data must have "
         "them).")
     num_classes: int | None = setting(
-        None, Integer(1), "Number of classes of a conditional model "
-        "(default: from the data's labels).")
+        None, Integer(1, SIZE, TYPO), "Number of classes of a conditional "
+        "model (default: from the data's labels).")
+    label_mode: str | None = setting(
+        None, Choice(*LABEL_MODES, optional=True), "Only with conditional "
+        "= true: G and D take labels as a second input (index), or one-hot "
+        "joined to their single input (one_hot_concat; dcgan and mlp build "
+        "it); default: from G's inputs.")
     params: dict = setting({}, Table(), "The architecture's own "
                            "parameters.", factory=dict)
 
@@ -483,7 +539,8 @@ class Data:
     dataset: str | None = setting(
         None, String(), "A registered dataset (keras-gans list datasets).",
         required=True)
-    batch_size: int = setting(64, Integer(1), "Samples per batch.")
+    batch_size: int = setting(64, Integer(1, SIZE, TYPO),
+                              "Samples per batch.")
     drop_remainder: bool = setting(
         True, Boolean(), "Leave out the samples of a partial last batch (a "
         "seeded choice).")
@@ -502,17 +559,19 @@ class Train:
     penalty: Named | None = setting(
         None, NameOrTable(allow_off=True), "A registered penalty (r1, "
         "wgan_gp), a table with its parameters, or false.")
-    d_steps: int = setting(1, Integer(1), "Discriminator updates per "
-                           "generator update.")
+    d_steps: int = setting(1, Integer(1, 100, TYPO), "Discriminator "
+                           "updates per generator update.")
     epochs: int | None = setting(
-        None, Integer(1), "Passes over the data (or set steps, not both).")
+        None, Integer(1, COUNT, TYPO), "Passes over the data (or set "
+        "steps, not both).")
     steps: int | None = setting(
-        None, Integer(1), "Generator updates (or set epochs, not both).")
+        None, Integer(1, COUNT, TYPO), "Generator updates (or set "
+        "epochs, not both).")
     ema: float | None = setting(
         None, Decay(), "Decay of the generator's weight average, which "
         "generate() uses; false for none.")
-    seed: int = setting(0, Integer(0), "Seed of the weights, the data "
-                        "order and z.")
+    seed: int = setting(0, Integer(0, SEED, LARGEST_SEED), "Seed of the "
+                        "weights, the data order and z.")
     jit_compile: object = setting(
         "auto", AutoOrBoolean(), "Compile the training step (XLA, jit).")
     g_optimizer: Optimizer = setting(
@@ -541,7 +600,7 @@ class Train:
 class Output:
     """Where and how often the run writes."""
 
-    dir: str = setting("runs", String(), "Parent of the run directories.")
+    dir: str = setting("runs", Path(), "Parent of the run directories.")
     checkpoint_every: int = setting(
         1, Integer(0), "Epochs between checkpoints; 0: only after the last "
         "one.")
@@ -551,10 +610,11 @@ class Output:
                                     "kept.")
     sample_every: int = setting(1, Integer(0), "Epochs between sample "
                                 "grids; 0: none.")
-    samples: int = setting(64, Integer(1), "Samples per grid and "
-                           "TensorBoard picture.")
-    sample_seed: int = setting(0, Integer(0), "Seed of the fixed latent "
-                               "batch.")
+    samples: int = setting(
+        64, Integer(1, 10_000, "a sample picture holds at most 100 x 100"),
+        "Samples per grid and TensorBoard picture.")
+    sample_seed: int = setting(0, Integer(0, SEED, LARGEST_SEED), "Seed of "
+                               "the fixed latent batch.")
     log_every: int = setting(50, Integer(0), "Generator steps between "
                              "TensorBoard scalars.")
     log_images_every: int = setting(
@@ -563,6 +623,43 @@ class Output:
 
 
 SECTIONS = {"model": Model, "data": Data, "train": Train, "output": Output}
+
+
+class LabelModeNeedsConditional:
+    """`model.label_mode` is only for a conditional model."""
+
+    def check(self, table, problems, overridden):
+        if (table.get("label_mode") in LABEL_MODES
+                and table.get("conditional") is not True):
+            problems.add("model.label_mode", "only for a conditional model; "
+                         "set model.conditional = true (or remove "
+                         "model.label_mode)")
+
+    def schema(self):
+        return {"dependentSchemas": {"label_mode": {
+            "required": ["conditional"],
+            "properties": {"conditional": {"const": True}}}}}
+
+
+class EpochsOrSteps:
+    """`train` sets the run's length once: epochs or steps."""
+
+    def check(self, table, problems, overridden):
+        """`overridden`: the dotted keys `--set` gave, so that a clash
+        between one of them and the file says which to set instead."""
+        if "epochs" in table and "steps" in table:
+            problems.add(*length_clash(table, overridden))
+        elif "epochs" not in table and "steps" not in table:
+            problems.add("train.epochs", "required, but missing (or set "
+                         "train.steps, the number of generator updates)")
+
+    def schema(self):
+        return {"not": {"required": ["epochs", "steps"]},
+                "anyOf": [{"required": ["epochs"]}, {"required": ["steps"]}]}
+
+
+# Checks across the keys of a section, after each key's own check.
+RULES = {Model: LabelModeNeedsConditional(), Train: EpochsOrSteps()}
 # The sections without which a recipe means nothing.
 REQUIRED_SECTIONS = ("model", "data")
 TOP_LEVEL = ("name", "description", *SECTIONS)
@@ -645,8 +742,6 @@ def _fields(cls, table, path, problems):
         raw = table.get(field.name, _default_value(field, default))
         values[field.name] = kind.check(raw, join(path, field.name),
                                         problems, default)
-        if cls is Train and field.name == "steps":
-            _epochs_or_steps(table, problems)
     return values
 
 
@@ -662,13 +757,16 @@ def _default_value(field, default):
     return default
 
 
-def parse(raw, default_name="recipe"):
+def parse(raw, default_name="recipe", overridden=()):
     """Checks a raw recipe (parsed TOML) and fills in the defaults.
 
     Args:
         raw: the recipe as nested dicts.
         default_name: the name when the recipe has no `name` key (the
             file name).
+        overridden: the dotted keys set by `--set`; a clash between one
+            of them and a key of the file is reported as such, with the key
+            to set instead.
 
     Returns:
         `(recipe, problems)`: a `Recipe` (values that failed a check keep
@@ -680,6 +778,11 @@ def parse(raw, default_name="recipe"):
     if not isinstance(name, str) or not name.strip():
         problems.add("name", f"expected a non-empty string, got "
                      f"{describe(name)}")
+        name = default_name
+    elif len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        problems.add("name", f"expected at most {MAX_NAME_BYTES} bytes (in "
+                     "UTF-8; it names the run directory, and file names "
+                     f"hold 255), got {len(name.encode('utf-8')):,}")
         name = default_name
     description = raw.get("description", "")
     if not isinstance(description, str):
@@ -699,6 +802,8 @@ def parse(raw, default_name="recipe"):
             table = _table(raw.get(section), section, cls, problems,
                            required)
         values = _fields(cls, table, section, problems)
+        if cls in RULES:
+            RULES[cls].check(table, problems, overridden)
         if cls is Output:
             values["dir"] = values["dir"] or "runs"
         sections[section] = cls(**values)
@@ -706,18 +811,10 @@ def parse(raw, default_name="recipe"):
     return recipe, problems.items
 
 
-def _epochs_or_steps(train, problems):
-    if "epochs" in train and "steps" in train:
-        problems.add("train", "set either epochs or steps, not both")
-    elif "epochs" not in train and "steps" not in train:
-        problems.add("train.epochs", "required, but missing (or set "
-                     "train.steps, the number of generator updates)")
-
-
-def check_structure(raw, default_name="recipe"):
+def check_structure(raw, default_name="recipe", overridden=()):
     """`keras_gans.recipe.check_structure`'s contract on the typed recipe:
     `(resolved dict, problems)`."""
-    recipe, problems = parse(raw, default_name)
+    recipe, problems = parse(raw, default_name, overridden)
     return recipe.to_dict(), problems
 
 
@@ -798,10 +895,8 @@ def json_schema():
             "required": [f.name for f in dataclasses.fields(cls)
                          if f.metadata["required"]],
         }
-        if cls is Train:
-            schema["not"] = {"required": ["epochs", "steps"]}
-            schema["anyOf"] = [{"required": ["epochs"]},
-                               {"required": ["steps"]}]
+        if cls in RULES:
+            schema.update(RULES[cls].schema())
         sections[section] = schema
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -809,8 +904,12 @@ def json_schema():
         "type": "object",
         "properties": {
             "name": {"type": "string", "pattern": r"\S",
+                     # Characters: a longer name is too long in bytes too
+                     # (the check counts UTF-8 bytes).
+                     "maxLength": MAX_NAME_BYTES,
                      "description": "The run's name (default: the file "
-                                    "name)."},
+                                    f"name; at most {MAX_NAME_BYTES} bytes "
+                                    "in UTF-8)."},
             "description": {"type": "string"},
             **sections,
         },

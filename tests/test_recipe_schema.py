@@ -117,7 +117,8 @@ def test_messages_keep_paths_and_suggestions():
     problems = assert_same(CASES["all problems at once"])
     assert problems == [
         'model.latnet_dim: unknown key; did you mean "latent_dim"? Known '
-        "keys: architecture, latent_dim, conditional, num_classes, params.",
+        "keys: architecture, latent_dim, conditional, num_classes, "
+        "label_mode, params.",
         "train.ema: expected a decay in [0, 1) such as 0.999, or false; got "
         "1.5",
         'train.d_optimizer.learning_rate: expected a number, got "fast"',
