@@ -589,7 +589,7 @@ def _load_plugins():
     """Imports the plugins, so classes they define deserialize."""
     from keras_gans import plugins
 
-    plugins.catalogue()
+    plugins.catalogue().import_factories()
 
 
 def _number_of_inputs(model):
