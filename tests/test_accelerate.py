@@ -185,7 +185,7 @@ def test_accelerate_leaves_subclasses_alone():
     assert type(model.layers[0]) is MyConv
 
 
-def wgan(jit_compile):
+def wgan(jit_compile, penalty="wgan_gp"):
     keras.utils.set_random_seed(0)
     generator = keras.Sequential(
         [keras.Input((4,)), layers.Dense(144), layers.Reshape((12, 12, 1))]
@@ -195,16 +195,23 @@ def wgan(jit_compile):
         g_optimizer=keras.optimizers.Adam(1e-3),
         d_optimizer=keras.optimizers.Adam(1e-3),
         loss="wasserstein",
-        penalty="wgan_gp",
+        penalty=penalty,
         jit_compile=jit_compile,
     )
     return gan
 
 
-def _jax_on_cpu():
-    import jax
+def _xla_on_cpu():
+    """Whether XLA would run on a CPU here (JAX, or TensorFlow's XLA)."""
+    if BACKEND == "jax":
+        import jax
 
-    return jax.default_backend() == "cpu"
+        return jax.default_backend() == "cpu"
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        return not tf.config.list_logical_devices("GPU")
+    return False
 
 
 def rewritten(gan):
@@ -214,29 +221,42 @@ def rewritten(gan):
     ]
 
 
-def test_auto_compile_rule_per_backend():
-    gan = wgan("auto")
-    expected = {"tensorflow": False, "jax": True, "torch": False}[BACKEND]
-    if BACKEND == "tensorflow":
-        import tensorflow as tf
+FAST = ["PatchConv2D", "PatchConv2D", "Conv2D"]
+NATIVE = ["Conv2D", "Conv2D", "Conv2D"]
 
-        # XLA on a GPU only.
-        expected = bool(tf.config.list_logical_devices("GPU"))
-    assert gan.jit_compile is expected
-    # XLA on a CPU (JAX here) rewrites the critic's strided convolutions.
-    accelerated = BACKEND == "jax" and _jax_on_cpu()
-    assert rewritten(gan) == (
-        ["PatchConv2D", "PatchConv2D", "Conv2D"] if accelerated
-        else ["Conv2D", "Conv2D", "Conv2D"]
-    )
+
+def test_auto_compile_rule_per_backend():
+    with_penalty, first_order = wgan("auto"), wgan("auto", penalty=None)
+    if BACKEND == "torch":
+        assert with_penalty.jit_compile is first_order.jit_compile is False
+        assert rewritten(with_penalty) == rewritten(first_order) == NATIVE
+    elif BACKEND == "jax":
+        assert with_penalty.jit_compile is first_order.jit_compile is True
+        # The critic's first layer is rewritten for its second-order
+        # gradient only, its second (output 3x3, kernel 5x5) always.
+        assert rewritten(with_penalty) == (FAST if _xla_on_cpu() else NATIVE)
+        assert rewritten(first_order) == (
+            ["Conv2D", "PatchConv2D", "Conv2D"] if _xla_on_cpu() else NATIVE
+        )
+    else:
+        # XLA (rewritten) for a penalty; TensorFlow's kernels for the
+        # first-order step of convolutional networks on a CPU.
+        assert with_penalty.jit_compile is True
+        assert rewritten(with_penalty) == (FAST if _xla_on_cpu() else NATIVE)
+        assert first_order.jit_compile is not _xla_on_cpu()
+        assert rewritten(first_order) == NATIVE
 
 
 def test_explicit_jit_compile_is_honoured():
-    assert wgan(False).jit_compile is False
-    if BACKEND != "torch":  # torch.compile cannot take a penalty
-        gan = wgan(True)
+    gan = wgan(False)
+    assert gan.jit_compile is False
+    assert rewritten(gan) == NATIVE
+    if BACKEND == "tensorflow":  # torch.compile cannot take a penalty
+        gan = wgan(True, penalty=None)
         assert gan.jit_compile is True
-        assert rewritten(gan)[:2] == ["PatchConv2D", "PatchConv2D"]
+        assert rewritten(gan) == (
+            ["Conv2D", "PatchConv2D", "Conv2D"] if _xla_on_cpu() else NATIVE
+        )
 
 
 def test_fit_logs_the_chosen_path_and_why(caplog):
@@ -248,7 +268,7 @@ def test_fit_logs_the_chosen_path_and_why(caplog):
     message = record.getMessage()
     assert message.startswith(f"keras-gans: {BACKEND} training step")
     reason = {
-        "tensorflow": "TensorFlow on a",
+        "tensorflow": "(XLA: ",
         "jax": "JAX runs the step compiled by XLA",
         "torch": "torch.compile cannot differentiate twice",
     }[BACKEND]
@@ -263,8 +283,7 @@ def test_accelerated_jit_step_trains_like_the_eager_native_one():
     # weights must give the same weights, to float32 rounding.
     x = np.random.default_rng(0).uniform(-1, 1, (4, 12, 12, 1)).astype("float32")
     fast, native = wgan("auto"), wgan(False)
-    assert rewritten(fast)[0] == "PatchConv2D"
-    assert rewritten(native)[0] == "Conv2D"
+    assert rewritten(fast) == FAST and rewritten(native) == NATIVE
     native.set_weights(fast.get_weights())
     for gan in (fast, native):
         gan.fit(x, batch_size=4, epochs=1, verbose=0, shuffle=False)

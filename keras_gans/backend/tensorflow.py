@@ -5,9 +5,6 @@ import contextlib
 import tensorflow as tf
 from keras import ops
 
-# XLA, also on a CPU where Keras' "auto" would not use it.
-COMPILED_BY_DEFAULT = True
-
 # Native transposed convolutions are fast here.
 SUBPIXEL_CONV_TRANSPOSE = False
 
@@ -70,3 +67,69 @@ def keep_variables_on_error(model):
 def check_compiled_penalty(penalty):
     # Second-order gradients compile on this backend.
     return None
+
+
+def _has_gpu():
+    return bool(tf.config.list_logical_devices("GPU"))
+
+
+def _has_convolutions(*models):
+    import keras
+
+    convolutions = (
+        keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D,
+        keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose,
+        keras.layers.Conv3DTranspose, keras.layers.DepthwiseConv1D,
+        keras.layers.DepthwiseConv2D, keras.layers.SeparableConv1D,
+        keras.layers.SeparableConv2D,
+    )
+    return any(
+        isinstance(layer, convolutions)
+        for model in models
+        for layer in model._flatten_layers(include_self=True)
+    )
+
+
+def resolve_jit_compile(gan, penalty):
+    """`(jit_compile, reason)` for `jit_compile="auto"`.
+
+    Measured on a CPU (`benchmarks/RESULTS.md`): TensorFlow's own
+    convolution kernels run first-order steps of convolutional GANs faster
+    than XLA; a gradient penalty's second-order gradients run faster under
+    XLA once `accelerate_networks` has rewritten the convolutions XLA is
+    slow on; float16 and convolution-free models are faster under XLA. On
+    a GPU, XLA.
+    """
+    if _has_gpu():
+        return True, "XLA: TensorFlow on a GPU"
+    if penalty is not None:
+        return True, (
+            "XLA: a gradient penalty on a CPU, faster under XLA with the "
+            "slow convolutions rewritten"
+        )
+    if gan._uses_float16():
+        return True, (
+            "XLA: float16 on a CPU, where TensorFlow's own float16 kernels "
+            "are slow"
+        )
+    if not _has_convolutions(gan.generator, gan.discriminator):
+        return True, "XLA: no convolutions"
+    return False, (
+        "no XLA: a first-order step with convolutions on a CPU, where "
+        "TensorFlow's own kernels beat XLA's"
+    )
+
+
+def accelerate_networks(generator, discriminator, jit_compile, penalty):
+    """Rewrites the convolutions XLA runs slowly, when XLA runs on a CPU.
+
+    Transposed convolutions are fast in TensorFlow's XLA and are left as
+    they are. Returns `keras_gans.layers.accelerate`'s list of changes.
+    """
+    if not jit_compile or _has_gpu():
+        return []
+    from keras_gans.layers import accelerate
+
+    return accelerate(generator, conv_transpose=False) + accelerate(
+        discriminator, conv_transpose=False, second_order=penalty is not None
+    )
