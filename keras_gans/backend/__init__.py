@@ -68,6 +68,9 @@ def current():
     return importlib.import_module(_MODULES[name])
 
 
+_COMPILERS = {"tensorflow": "XLA", "jax": "jit", "torch": "torch.compile"}
+
+
 def compile_note(jit_compile, reason, changes, run_eagerly=False):
     """One line saying how the training step runs, and why.
 
@@ -79,10 +82,13 @@ def compile_note(jit_compile, reason, changes, run_eagerly=False):
     """
     name = keras.backend.backend()
     if run_eagerly:
-        return f"keras-gans: {name} training step runs eagerly (run_eagerly=True)."
-    how = "compiled" if jit_compile else "not compiled with XLA/jit"
-    if name == "torch":
-        how = "compiled with torch.compile" if jit_compile else "eager"
+        how, reason = "runs eagerly", "run_eagerly=True"
+    elif jit_compile:
+        how = "compiled with " + _COMPILERS[name]
+    elif name == "tensorflow":
+        how = "runs as a tf.function without XLA"
+    else:
+        how = "runs eagerly"
     note = f"keras-gans: {name} training step {how} ({reason})."
     if changes:
         listed = ", ".join(

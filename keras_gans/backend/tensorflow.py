@@ -2,6 +2,7 @@
 
 import contextlib
 
+import keras
 import tensorflow as tf
 from keras import ops
 
@@ -74,8 +75,6 @@ def _has_gpu():
 
 
 def _has_convolutions(*models):
-    import keras
-
     convolutions = (
         keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D,
         keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose,
