@@ -183,8 +183,8 @@ class GAN(keras.Model):
                 average of the generator's weights, used by `generate()`.
             jit_compile: `"auto"` decides per backend and device from
                 measurements: jit on JAX, PyTorch eagerly, and TensorFlow
-                with XLA except for convolutional networks on a CPU
-                (README, "Speed"). Where XLA
+                with XLA except for first-order steps of convolutional
+                networks on a CPU (README, "Speed"). Where XLA
                 runs on a CPU, the convolutions it runs slowly are rewritten
                 in place into equivalents with the same weights
                 (`keras_gans.layers.accelerate`). True or False are

@@ -92,12 +92,13 @@ def _has_convolutions(*models):
 def resolve_jit_compile(gan, penalty):
     """`(jit_compile, reason)` for `jit_compile="auto"`.
 
-    Measured on a CPU (`benchmarks/RESULTS.md`): TensorFlow's own kernels
-    run the steps of convolutional GANs 1.4-2.5x faster than XLA in four of
-    six models, and XLA (with `accelerate_networks`' rewrites) is at most
-    1.6x faster in the other two, so no XLA there; float16 (slow in
-    TensorFlow's CPU kernels) and convolution-free networks run under XLA.
-    On a GPU, XLA.
+    Measured on a CPU (`benchmarks/RESULTS.md`, seconds per step):
+    TensorFlow's own kernels run first-order steps of convolutional GANs
+    as fast as XLA or faster (guide28 2.1 vs 3.9, cGAN 2.2 vs 2.4); a
+    gradient penalty runs faster under XLA once `accelerate_networks` has
+    rewritten the convolutions XLA is slow on (keras-io WGAN-GP 9.8 vs
+    17.2); float16 (slow in TensorFlow's CPU kernels) and convolution-free
+    networks run faster under XLA. On a GPU, XLA.
     """
     if _has_gpu():
         return True, "XLA: TensorFlow on a GPU"
@@ -108,22 +109,26 @@ def resolve_jit_compile(gan, penalty):
         )
     if not _has_convolutions(gan.generator, gan.discriminator):
         return True, "XLA: no convolutions"
+    if penalty is not None:
+        return True, (
+            "XLA: a gradient penalty through convolutions on a CPU, faster "
+            "under XLA with its slow convolutions rewritten"
+        )
     return False, (
-        "no XLA: convolutions on a CPU, where TensorFlow's own kernels "
-        "are faster than XLA's in most models measured"
+        "no XLA: a first-order step of convolutional networks on a CPU, "
+        "where TensorFlow's own kernels are at least as fast as XLA's"
     )
 
 
 def accelerate_networks(generator, discriminator, jit_compile, penalty):
     """Rewrites the convolutions XLA runs slowly, when XLA runs on a CPU.
 
-    Transposed convolutions are fast in TensorFlow's XLA and are left as
-    they are. Returns `keras_gans.layers.accelerate`'s list of changes.
+    Returns `keras_gans.layers.accelerate`'s list of changes.
     """
     if not jit_compile or _has_gpu():
         return []
     from keras_gans.layers import accelerate
 
-    return accelerate(generator, conv_transpose=False) + accelerate(
-        discriminator, conv_transpose=False, second_order=penalty is not None
+    return accelerate(generator) + accelerate(
+        discriminator, second_order=penalty is not None
     )
