@@ -257,7 +257,10 @@ def test_auto_compile_rule_per_backend():
         # kernels for a first-order step of convolutional networks, XLA for
         # the MLP GAN (no convolutions). On a GPU: XLA, nothing rewritten.
         assert with_penalty.jit_compile is True
-        assert rewritten(with_penalty) == (FAST if _xla_on_cpu() else NATIVE)
+        # Only the layer whose output (3x3) is no larger than its kernel.
+        assert rewritten(with_penalty) == (
+            ["Conv2D", "PatchConv2D", "Conv2D"] if _xla_on_cpu() else NATIVE
+        )
         assert first_order.jit_compile is not _xla_on_cpu()
         assert rewritten(first_order) == NATIVE
         assert ring_mlp_gan().jit_compile is True
@@ -270,7 +273,11 @@ def test_explicit_jit_compile_is_honoured():
     if BACKEND != "torch":  # torch.compile cannot take a penalty
         gan = wgan(True)
         assert gan.jit_compile is True
-        assert rewritten(gan) == (FAST if _xla_on_cpu() else NATIVE)
+        # JAX's XLA is also slow on the penalty through the first layer.
+        expected = FAST if BACKEND == "jax" else [
+            "Conv2D", "PatchConv2D", "Conv2D"
+        ]
+        assert rewritten(gan) == (expected if _xla_on_cpu() else NATIVE)
 
 
 def test_fit_logs_the_chosen_path_and_why(caplog):
@@ -287,7 +294,8 @@ def test_fit_logs_the_chosen_path_and_why(caplog):
         "torch": "torch.compile cannot differentiate twice",
     }[BACKEND]
     assert reason in message
-    assert ("Rewrote 2 layers" in message) == (rewritten(gan)[0] != "Conv2D")
+    count = sum(name == "PatchConv2D" for name in rewritten(gan))
+    assert (f"Rewrote {count} layers" in message) == (count > 0)
 
 
 @pytest.mark.skipif(BACKEND != "jax", reason="XLA on a CPU: JAX")
