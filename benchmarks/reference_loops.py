@@ -7,8 +7,15 @@ the same losses, and for WGAN-GP the penalty on random interpolates with a
 nested gradient. They are written independently of keras-gans' code, so the
 benchmark compares the framework against what an expert writes by hand.
 
-`make_loop(...)` returns `(step, sync)`: `step(real)` trains on one numpy
-batch and `sync()` waits until all queued work is finished.
+`make_loop(...)` returns `(step, sync)`: `step(real, labels=None)` trains
+on one numpy batch (with integer labels for a conditional GAN, whose
+networks take `[z, labels]` and `[x, labels]`) and `sync()` waits until all
+queued work is finished.
+
+`keras_io_model(...)` is the same TensorFlow step written as the keras-io
+examples write it: a `keras.Model` whose `train_step` does the updates,
+compiled with Keras' default `compile()` (on a CPU, `jit_compile="auto"`
+means no XLA), trained with `fit()`.
 """
 
 import keras
@@ -49,6 +56,10 @@ def _gp_from_grad(grad, weight):
     return weight * ops.mean(ops.square(norm - 1.0))
 
 
+def _with_labels(x, labels):
+    return x if labels is None else [x, labels]
+
+
 def make_loop(generator, discriminator, latent_dim, loss, gp_weight, d_steps):
     """The hand-written loop of the active backend; returns `(step, sync)`."""
     backend = keras.backend.backend()
@@ -60,8 +71,8 @@ def make_loop(generator, discriminator, latent_dim, loss, gp_weight, d_steps):
     return builder(generator, discriminator, latent_dim, loss, gp_weight, d_steps)
 
 
-def _tensorflow_loop(G, D, latent_dim, loss, gp_weight, d_steps):
-    """`tf.function(jit_compile=True)` + `GradientTape` + `optimizer.apply`."""
+def _tensorflow_step(G, D, latent_dim, loss, gp_weight, d_steps):
+    """The TensorFlow training step as a plain function `step(real, labels)`."""
     import tensorflow as tf
 
     g_opt, d_opt = adam_pair()
@@ -69,39 +80,74 @@ def _tensorflow_loop(G, D, latent_dim, loss, gp_weight, d_steps):
     d_opt.build(D.trainable_variables)
     seeds = keras.random.SeedGenerator(1)
 
-    def penalty(real, fake):
+    def penalty(real, fake, labels):
         alpha = keras.random.uniform(_alpha_shape(real), seed=seeds)
         points = real + alpha * (fake - real)
         with tf.GradientTape() as inner:
             inner.watch(points)
-            total = tf.reduce_sum(D(points, training=True))
+            logits = D(_with_labels(points, labels), training=True)
+            total = tf.reduce_sum(logits)
         return _gp_from_grad(inner.gradient(total, points), gp_weight)
 
-    @tf.function(jit_compile=True)
-    def step(real):
+    def step(real, labels=None):
         batch = real.shape[0]
         for _ in range(d_steps):
             z = keras.random.normal((batch, latent_dim), seed=seeds)
-            fake = G(z, training=True)
+            fake = G(_with_labels(z, labels), training=True)
             with tf.GradientTape() as tape:
                 loss_d = d_loss(
-                    loss, D(real, training=True), D(fake, training=True)
+                    loss,
+                    D(_with_labels(real, labels), training=True),
+                    D(_with_labels(fake, labels), training=True),
                 )
                 if gp_weight:
-                    loss_d = loss_d + penalty(real, fake)
+                    loss_d = loss_d + penalty(real, fake, labels)
             grads = tape.gradient(loss_d, D.trainable_variables)
             d_opt.apply(grads, D.trainable_variables)
         z = keras.random.normal((batch, latent_dim), seed=seeds)
         with tf.GradientTape() as tape:
-            loss_g = g_loss(loss, D(G(z, training=True), training=True))
+            fake = G(_with_labels(z, labels), training=True)
+            loss_g = g_loss(loss, D(_with_labels(fake, labels), training=True))
         grads = tape.gradient(loss_g, G.trainable_variables)
         g_opt.apply(grads, G.trainable_variables)
         return loss_d, loss_g
 
+    return step
+
+
+def keras_io_model(G, D, latent_dim, loss, gp_weight, d_steps):
+    """A keras-io style GAN: `train_step` overridden, default `compile()`."""
+    step = _tensorflow_step(G, D, latent_dim, loss, gp_weight, d_steps)
+
+    class KerasIoGAN(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.generator = G
+            self.discriminator = D
+
+        def train_step(self, data):
+            real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+            loss_d, loss_g = step(real, labels)
+            return {"d_loss": loss_d, "g_loss": loss_g}
+
+    model = KerasIoGAN()
+    model.compile()
+    return model
+
+
+def _tensorflow_loop(G, D, latent_dim, loss, gp_weight, d_steps):
+    """`tf.function(jit_compile=True)` + `GradientTape` + `optimizer.apply`."""
+    import tensorflow as tf
+
+    step = tf.function(
+        _tensorflow_step(G, D, latent_dim, loss, gp_weight, d_steps),
+        jit_compile=True,
+    )
     last = []
 
-    def run(real):
-        last[:] = step(tf.constant(real))
+    def run(real, labels=None):
+        labels = None if labels is None else tf.constant(labels)
+        last[:] = step(tf.constant(real), labels)
 
     def sync():
         if last:
@@ -132,19 +178,21 @@ def _jax_loop(G, D, latent_dim, loss, gp_weight, d_steps):
         jax.random.key(1),
     ]
 
-    def d_update(state, real):
+    def d_update(state, real, labels):
         g_tv, g_ntv, d_tv, d_ntv, g_ov, d_ov, key = state
         key, key_z, key_alpha = jax.random.split(key, 3)
         z = jax.random.normal(key_z, (real.shape[0], latent_dim))
-        fake, g_ntv = G.stateless_call(g_tv, g_ntv, z, training=True)
+        fake, g_ntv = G.stateless_call(
+            g_tv, g_ntv, _with_labels(z, labels), training=True
+        )
         fake = jax.lax.stop_gradient(fake)
 
         def loss_fn(d_tv, d_ntv):
             real_logits, d_ntv = D.stateless_call(
-                d_tv, d_ntv, real, training=True
+                d_tv, d_ntv, _with_labels(real, labels), training=True
             )
             fake_logits, d_ntv = D.stateless_call(
-                d_tv, d_ntv, fake, training=True
+                d_tv, d_ntv, _with_labels(fake, labels), training=True
             )
             value = d_loss(loss, real_logits, fake_logits)
             if gp_weight:
@@ -152,7 +200,9 @@ def _jax_loop(G, D, latent_dim, loss, gp_weight, d_steps):
                 points = real + alpha * (fake - real)
 
                 def total(x):
-                    out, _ = D.stateless_call(d_tv, d_ntv, x, training=True)
+                    out, _ = D.stateless_call(
+                        d_tv, d_ntv, _with_labels(x, labels), training=True
+                    )
                     return jnp.sum(out)
 
                 value = value + _gp_from_grad(
@@ -166,14 +216,18 @@ def _jax_loop(G, D, latent_dim, loss, gp_weight, d_steps):
         d_tv, d_ov = d_opt.stateless_apply(d_ov, grads, d_tv)
         return [g_tv, g_ntv, d_tv, d_ntv, g_ov, d_ov, key], value
 
-    def g_update(state, real):
+    def g_update(state, real, labels):
         g_tv, g_ntv, d_tv, d_ntv, g_ov, d_ov, key = state
         key, key_z = jax.random.split(key)
         z = jax.random.normal(key_z, (real.shape[0], latent_dim))
 
         def loss_fn(g_tv, g_ntv, d_ntv):
-            fake, g_ntv = G.stateless_call(g_tv, g_ntv, z, training=True)
-            logits, d_ntv = D.stateless_call(d_tv, d_ntv, fake, training=True)
+            fake, g_ntv = G.stateless_call(
+                g_tv, g_ntv, _with_labels(z, labels), training=True
+            )
+            logits, d_ntv = D.stateless_call(
+                d_tv, d_ntv, _with_labels(fake, labels), training=True
+            )
             return g_loss(loss, logits), (g_ntv, d_ntv)
 
         (value, (g_ntv, d_ntv)), grads = jax.value_and_grad(
@@ -183,14 +237,15 @@ def _jax_loop(G, D, latent_dim, loss, gp_weight, d_steps):
         return [g_tv, g_ntv, d_tv, d_ntv, g_ov, d_ov, key], value
 
     @jax.jit
-    def train(state, real):
+    def train(state, real, labels):
         for _ in range(d_steps):
-            state, loss_d = d_update(state, real)
-        state, loss_g = g_update(state, real)
+            state, loss_d = d_update(state, real, labels)
+        state, loss_g = g_update(state, real, labels)
         return state, (loss_d, loss_g)
 
-    def run(real):
-        state[:], _ = train(state, jnp.asarray(real))
+    def run(real, labels=None):
+        labels = None if labels is None else jnp.asarray(labels)
+        state[:], _ = train(state, jnp.asarray(real), labels)
 
     def sync():
         jax.block_until_ready(state)
@@ -209,10 +264,10 @@ def _torch_loop(G, D, latent_dim, loss, gp_weight, d_steps):
     g_params = [v.value for v in G.trainable_variables]
     d_params = [v.value for v in D.trainable_variables]
 
-    def penalty(real, fake):
+    def penalty(real, fake, labels):
         alpha = keras.random.uniform(_alpha_shape(real), seed=seeds)
         points = (real + alpha * (fake - real)).requires_grad_(True)
-        total = D(points, training=True).sum()
+        total = D(_with_labels(points, labels), training=True).sum()
         (grad,) = torch.autograd.grad(total, points, create_graph=True)
         return _gp_from_grad(grad, gp_weight)
 
@@ -223,19 +278,25 @@ def _torch_loop(G, D, latent_dim, loss, gp_weight, d_steps):
         with torch.no_grad():
             optimizer.apply([p.grad for p in params], variables)
 
-    def run(real):
+    def run(real, labels=None):
         real = torch.as_tensor(real)
+        labels = None if labels is None else torch.as_tensor(labels)
         batch = real.shape[0]
         for _ in range(d_steps):
             z = keras.random.normal((batch, latent_dim), seed=seeds)
             with torch.no_grad():
-                fake = G(z, training=True)
-            value = d_loss(loss, D(real, training=True), D(fake, training=True))
+                fake = G(_with_labels(z, labels), training=True)
+            value = d_loss(
+                loss,
+                D(_with_labels(real, labels), training=True),
+                D(_with_labels(fake, labels), training=True),
+            )
             if gp_weight:
-                value = value + penalty(real, fake)
+                value = value + penalty(real, fake, labels)
             update(d_opt, value, d_params, D.trainable_variables)
         z = keras.random.normal((batch, latent_dim), seed=seeds)
-        value = g_loss(loss, D(G(z, training=True), training=True))
+        fake = G(_with_labels(z, labels), training=True)
+        value = g_loss(loss, D(_with_labels(fake, labels), training=True))
         update(g_opt, value, g_params, G.trainable_variables)
 
     def sync():

@@ -39,21 +39,34 @@ BACKENDS = ("tensorflow", "jax", "torch")
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-# name: latent size, batch size, sample shape. dcgan64 uses batch 16 so that
-# the WGAN-GP configuration (six passes of a 64x64 DCGAN per step) fits the
-# time budget on a 2-core CPU.
+# name: latent size, batch size, sample shape, the losses it runs with. dcgan64
+# uses batch 16 so that the WGAN-GP configuration (six passes of a 64x64
+# DCGAN per step) fits the time budget on a 2-core CPU. The keras-io models
+# (keras_io_models.py) run with their examples' own loss, unchanged, and
+# every contender is timed one block (one fit() call) at a time.
+_OURS = ("ns", "wgan_gp")
+_KERAS_IO = {"latent_dim": 128, "batch_size": 64, "shape": (28, 28, 1),
+             "keras_io": True}
 MODELS = {
-    "guide28": {"latent_dim": 128, "batch_size": 64, "shape": (28, 28, 1)},
-    "dcgan64": {"latent_dim": 100, "batch_size": 16, "shape": (64, 64, 3)},
-    "mlp": {"latent_dim": 16, "batch_size": 256, "shape": (2,)},
+    "guide28": {"latent_dim": 128, "batch_size": 64, "shape": (28, 28, 1),
+                "losses": _OURS},
+    "dcgan64": {"latent_dim": 100, "batch_size": 16, "shape": (64, 64, 3),
+                "losses": _OURS},
+    "mlp": {"latent_dim": 16, "batch_size": 256, "shape": (2,),
+            "losses": _OURS},
+    "dcgan28": dict(_KERAS_IO, losses=("ns",)),
+    "cgan28": dict(_KERAS_IO, losses=("ns",), num_classes=10),
+    "wgan_gp28": dict(_KERAS_IO, losses=("wgan_gp3",)),
 }
 # name: (loss, gradient-penalty weight, d_steps)
 LOSSES = {
     "ns": ("non_saturating", 0.0, 1),
     "wgan_gp": ("wasserstein", 10.0, 5),
+    "wgan_gp3": ("wasserstein", 10.0, 3),  # keras-io wgan_gp's settings
 }
 RESULT_PREFIX = "RESULT "
 REFERENCE = "Keras hand-written"
+KERAS_IO = "keras-io train_step"
 
 
 # ----------------------------------------------------------------------
@@ -98,6 +111,17 @@ def parse_args(argv):
         help="CPU threads per backend process (0: the backends' defaults); "
         "1 keeps a busy machine from oversubscribing its cores",
     )
+    parser.add_argument(
+        "--torch-python",
+        help="a Python with torch: TensorFlow and JAX runs then time pure "
+        "PyTorch in a process of it, interleaved with their own contenders",
+    )
+    parser.add_argument(
+        "--no-other-compile",
+        action="store_true",
+        help="leave out the TensorFlow row compiled the other way "
+        "(jit_compile=True if the default is False, and vice versa)",
+    )
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -129,6 +153,10 @@ def forwarded_options(args):
         "--conv-transpose", args.conv_transpose,
         "--threads", str(args.threads),
     ]
+    if args.no_other_compile:
+        options.append("--no-other-compile")
+    if args.torch_python:
+        options += ["--torch-python", args.torch_python]
     if args.steps is not None:
         options += ["--steps", str(args.steps)]
     return options
@@ -208,6 +236,8 @@ def run_backend(backend, args):
     configs = []
     for model in args.models:
         for loss in args.losses:
+            if loss not in MODELS[model]["losses"]:
+                continue
             command = [sys.executable, os.path.abspath(__file__)]
             command += forwarded_options(args)
             command += ["--worker", f"{model}:{loss}"]
@@ -281,6 +311,10 @@ def build_models(name, conv_transpose):
     from keras_gans.architectures.mlp import mlp
 
     spec = MODELS[name]
+    if spec.get("keras_io"):
+        import keras_io_models
+
+        return keras_io_models.BUILDERS[name](spec["latent_dim"])
     if name == "guide28":
         return guide28(spec["latent_dim"], conv_transpose)
     if name == "dcgan64":
@@ -296,51 +330,34 @@ def guide28(latent_dim, conv_transpose="native"):
     `conv_transpose` picks the generator's transposed-convolution layer as
     for keras_gans' `dcgan` (the same function either way).
     """
-    import keras
-    from keras import layers
+    import keras_io_models
     from keras_gans.architectures.dcgan import conv_transpose_class
 
-    transposed_conv = conv_transpose_class(conv_transpose)
-    discriminator = keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            layers.Conv2D(64, 3, strides=2, padding="same"),
-            layers.LeakyReLU(0.2),
-            layers.Conv2D(128, 3, strides=2, padding="same"),
-            layers.LeakyReLU(0.2),
-            layers.GlobalMaxPooling2D(),
-            layers.Dense(1),
-        ],
-        name="discriminator",
+    return keras_io_models.guide_networks(
+        latent_dim, 128, 1, "tanh", conv_transpose_class(conv_transpose)
     )
-    generator = keras.Sequential(
-        [
-            keras.Input((latent_dim,)),
-            layers.Dense(7 * 7 * 128),
-            layers.LeakyReLU(0.2),
-            layers.Reshape((7, 7, 128)),
-            transposed_conv(128, 4, strides=2, padding="same"),
-            layers.LeakyReLU(0.2),
-            transposed_conv(128, 4, strides=2, padding="same"),
-            layers.LeakyReLU(0.2),
-            layers.Conv2D(1, 7, padding="same", activation="tanh"),
-        ],
-        name="generator",
-    )
-    return generator, discriminator
 
 
 def training_data(name, num_samples, seed=0):
-    """Samples in memory: the ring for the MLP, uniform [-1, 1] images else."""
+    """Samples in memory: the ring for the MLP, uniform [-1, 1] images else.
+
+    Returns `(x, labels)`: int32 class labels for a conditional model,
+    else None.
+    """
     import numpy as np
 
     if name == "mlp":
         from keras_gans.datasets import ring
 
-        return ring(num_samples=num_samples, seed=seed)[0]
+        return ring(num_samples=num_samples, seed=seed)[0], None
     rng = np.random.default_rng(seed)
     shape = (num_samples,) + MODELS[name]["shape"]
-    return rng.uniform(-1.0, 1.0, shape).astype("float32")
+    x = rng.uniform(-1.0, 1.0, shape).astype("float32")
+    classes = MODELS[name].get("num_classes")
+    labels = None
+    if classes:
+        labels = rng.integers(0, classes, num_samples).astype("int32")
+    return x, labels
 
 
 def forward_flops(model):
@@ -353,16 +370,18 @@ def forward_flops(model):
     from keras import layers
 
     total = 0
-    for layer in model.layers:
+    for layer in model._flatten_layers(include_self=False):
         if isinstance(layer, layers.Dense):
             total += 2 * math.prod(layer.kernel.shape)
         elif isinstance(layer, layers.Conv2DTranspose):
             # SubPixelConv2DTranspose too: counted as the same function.
-            height, width = layer.input.shape[1:3]
-            total += 2 * height * width * math.prod(layer.kernel.shape)
+            shape = layer._build_shapes_dict["input_shape"]
+            total += 2 * math.prod(shape[1:3]) * math.prod(layer.kernel.shape)
         elif isinstance(layer, layers.Conv2D):
-            height, width = layer.output.shape[1:3]
-            total += 2 * height * width * math.prod(layer.kernel.shape)
+            shape = layer.compute_output_shape(
+                layer._build_shapes_dict["input_shape"]
+            )
+            total += 2 * math.prod(shape[1:3]) * math.prod(layer.kernel.shape)
     return total
 
 
@@ -386,11 +405,17 @@ def _max_rss_mib():
 
 
 class Contender:
-    """One way of training: warm-up, timed blocks, and its memory cost."""
+    """One way of training: warm-up, timed blocks, and its memory cost.
 
-    def __init__(self, name, run_block):
+    `run_block(steps)` trains `steps` steps; it may return the seconds its
+    training took (a `fit()` call timed from its first batch), else the
+    whole call is timed. `path` says how its step is compiled.
+    """
+
+    def __init__(self, name, run_block, path=""):
         self.name = name
         self.run_block = run_block
+        self.path = path
         self.times = []
         self.rss_growth = 0.0
 
@@ -401,9 +426,29 @@ class Contender:
 
     def time_block(self, steps):
         start = time.perf_counter()
-        self.run_block(steps)
-        self.times.append(time.perf_counter() - start)
+        measured = self.run_block(steps)
+        elapsed = time.perf_counter() - start
+        self.times.append(elapsed if measured is None else measured)
         return self.times[-1]
+
+
+def _fit_arguments(data):
+    x, labels = data
+    return (x,) if labels is None else (x, labels)
+
+
+def _gan_path(gan):
+    """How a compiled `GAN`'s step runs, from its compile note."""
+    import keras
+
+    if keras.backend.backend() == "torch":
+        path = "torch.compile" if gan.jit_compile else "eager"
+    elif keras.backend.backend() == "jax":
+        path = "jit" if gan.jit_compile else "eager"
+    else:
+        path = "XLA" if gan.jit_compile else "no XLA"
+    rewritten = gan._compile_note.count("->")
+    return path + (f", {rewritten} layers rewritten" if rewritten else "")
 
 
 def make_contenders(name, loss_name, args, data_for):
@@ -415,32 +460,45 @@ def make_contenders(name, loss_name, args, data_for):
     spec = MODELS[name]
     batch, latent = spec["batch_size"], spec["latent_dim"]
     loss, gp_weight, d_steps = LOSSES[loss_name]
+    backend = keras.backend.backend()
     keras.utils.set_random_seed(0)
     generator, discriminator = build_models(name, args.conv_transpose)
     weights = (generator.get_weights(), discriminator.get_weights())
+    flops = step_flops(generator, discriminator, batch, gp_weight, d_steps)
 
     def copies():
-        g = keras.models.clone_model(generator)
-        d = keras.models.clone_model(discriminator)
+        # The networks built again (before any compile() rewrote layers in
+        # place), with the same weights.
+        g, d = build_models(name, args.conv_transpose)
         g.set_weights(weights[0])
         d.set_weights(weights[1])
         return g, d
 
-    def gan_block(gan):
+    networks = {
+        "gan": (generator, discriminator),
+        "other": copies(),
+        "spe": copies(),
+        "loop": copies(),
+        "keras-io": copies(),
+    }
+
+    def fit_block(model):
         def run(steps, epochs=1, callbacks=()):
-            gan.fit(
-                data_for(steps),
+            timer = _FitTimer()
+            model.fit(
+                *_fit_arguments(data_for(steps)),
                 batch_size=batch,
                 epochs=epochs,
                 verbose=0,
-                callbacks=list(callbacks),
+                callbacks=[timer, *callbacks],
             )
-            sync_gan(gan)
+            sync_gan(model)
+            return timer.seconds
 
-        run.gan = gan
+        run.gan = model
         return run
 
-    def compiled_gan(models, spe):
+    def compiled_gan(models, spe, jit_compile="auto"):
         g, d = models
         gan = keras_gans.GAN(g, d, latent_dim=latent, seed=1)
         g_opt, d_opt = reference_loops.adam_pair()
@@ -452,51 +510,148 @@ def make_contenders(name, loss_name, args, data_for):
                 keras_gans.penalties.WGANGP(gp_weight) if gp_weight else None
             ),
             d_steps=d_steps,
+            jit_compile=jit_compile,
             steps_per_execution=spe,
         )
         return gan
 
     def loop_block(step, sync):
         def run(steps):
-            data = data_for(steps)
-            order = _permutation(len(data))
+            x, labels = data_for(steps)
+            order = _permutation(len(x))
             for index in range(steps):
-                step(data[order[index * batch:(index + 1) * batch]])
+                rows = order[index * batch:(index + 1) * batch]
+                step(x[rows], None if labels is None else labels[rows])
             sync()
 
         return run
 
-    gan = compiled_gan((generator, discriminator), 1)
-    contenders = [Contender("keras-gans fit", gan_block(gan))]
+    gan = compiled_gan(networks["gan"], 1)
+    contenders = [
+        Contender("keras-gans fit", fit_block(gan), _gan_path(gan))
+    ]
+    if backend == "tensorflow" and not args.no_other_compile:
+        other = compiled_gan(networks["other"], 1, not gan.jit_compile)
+        contenders.append(
+            Contender(
+                f"keras-gans fit jit_compile={other.jit_compile}",
+                fit_block(other),
+                _gan_path(other),
+            )
+        )
     if name == "mlp" and args.spe > 1:
+        spe_gan = compiled_gan(networks["spe"], args.spe)
         contenders.append(
             Contender(
                 f"keras-gans fit spe={args.spe}",
-                gan_block(compiled_gan(copies(), args.spe)),
+                fit_block(spe_gan),
+                _gan_path(spe_gan),
             )
         )
-    g, d = copies()
     contenders.append(
         Contender(
             REFERENCE,
             loop_block(
-                *reference_loops.make_loop(g, d, latent, loss, gp_weight, d_steps)
+                *reference_loops.make_loop(
+                    *networks["loop"], latent, loss, gp_weight, d_steps
+                )
             ),
+            {"tensorflow": "XLA", "jax": "jit", "torch": "eager"}[backend],
         )
     )
-    if keras.backend.backend() == "torch":
+    if backend == "tensorflow" and spec.get("keras_io"):
+        contenders.append(
+            Contender(
+                KERAS_IO,
+                fit_block(
+                    reference_loops.keras_io_model(
+                        *networks["keras-io"], latent, loss, gp_weight,
+                        d_steps,
+                    )
+                ),
+                "Keras default compile (no XLA on a CPU)",
+            )
+        )
+    if backend != "torch" and args.torch_python:
+        contenders.append(
+            Contender(
+                "pure PyTorch",
+                _torch_process_block(args.torch_python, name, loss_name),
+                "eager (a PyTorch process, interleaved)",
+            )
+        )
+    if backend == "torch":
         import torch_models
 
         contenders.append(
             Contender(
                 "pure PyTorch",
                 loop_block(
-                    *torch_models.make_loop(name, latent, loss, gp_weight, d_steps)
+                    *torch_models.make_loop(
+                        name, latent, loss, gp_weight, d_steps
+                    )
                 ),
+                "eager",
             )
         )
-    flops = step_flops(generator, discriminator, batch, gp_weight, d_steps)
     return contenders, flops
+
+
+def _torch_process_block(python, name, loss_name):
+    """Runs pure PyTorch in a process of `python` (an environment with torch),
+    one block per request, so another backend's contenders interleave with
+    it; returns its `run_block`."""
+    spec = MODELS[name]
+    loss, gp_weight, d_steps = LOSSES[loss_name]
+    config = {
+        "model": name,
+        "latent_dim": spec["latent_dim"],
+        "loss": loss,
+        "gp_weight": gp_weight,
+        "d_steps": d_steps,
+        "batch": spec["batch_size"],
+        "shape": list(spec["shape"]),
+        "classes": spec.get("num_classes"),
+    }
+    env = dict(os.environ, PYTHONPATH=HERE)
+    env.pop("KERAS_BACKEND", None)
+    process = subprocess.Popen(
+        [python, os.path.join(HERE, "torch_models.py"), json.dumps(config)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+    )
+    if process.stdout.readline().strip() != "ready":
+        raise RuntimeError(f"{python} could not start the PyTorch process")
+
+    def run(steps):
+        process.stdin.write(f"{steps}\n")
+        process.stdin.flush()
+        return float(process.stdout.readline())
+
+    return run
+
+
+class _FitTimer:
+    """A callback timing one fit() call from its first batch to its end.
+
+    The per-call setup (data pipeline, iterator) is left out, as a training
+    run pays it once; the end waits for queued work.
+    """
+
+    def __new__(cls):
+        import keras
+
+        class FitTimer(keras.callbacks.Callback):
+            seconds = None
+
+            def on_train_batch_begin(self, batch, logs=None):
+                if batch == 0:
+                    self.start = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                sync_gan(self.model)
+                self.seconds = time.perf_counter() - self.start
+
+        return FitTimer()
 
 
 def sync_gan(gan):
@@ -566,8 +721,11 @@ def worker(args):
     # The hand-written loops warm up first: keras-gans' RSS growth then
     # shows the memory it needs beyond theirs.
     warm_steps = max(2, args.spe)
+    if MODELS[name].get("keras_io"):
+        warm_steps = 1
     for contender in reversed(contenders):
         contender.warm_up(warm_steps)
+        print(f"  warmed up {contender.name}", file=sys.stderr, flush=True)
     if args.steps is not None:
         steps = args.steps
     else:
@@ -580,16 +738,28 @@ def worker(args):
     # Each `GAN.fit` contender (steps_per_execution 1 and K) is timed epoch
     # by epoch inside its own fit() call, the hand-written loops between its
     # epochs: fit()'s setup is paid once per call, as in a training run.
-    hosts = [c for c in contenders if c.name.startswith("keras-gans fit")]
-    others = [c for c in contenders if c not in hosts]
-    for host in hosts:
-        interleaved_in_one_fit(host, others, steps, args.repeats)
+    if MODELS[name].get("keras_io"):
+        # Every contender one block (one fit() call, timed from its first
+        # batch) at a time, in alternating order: steps of 0.5-50 s make
+        # fit()'s per-call costs negligible.
+        for repeat in range(args.repeats):
+            order = contenders if repeat % 2 == 0 else contenders[::-1]
+            for contender in order:
+                seconds = contender.time_block(steps)
+                print(f"  {contender.name}: {seconds:.1f} s", file=sys.stderr,
+                      flush=True)
+    else:
+        hosts = [c for c in contenders if c.name.startswith("keras-gans fit")]
+        others = [c for c in contenders if c not in hosts]
+        for host in hosts:
+            interleaved_in_one_fit(host, others, steps, args.repeats)
     rows = []
     for contender in contenders:
         seconds = statistics.median(contender.times)
         rows.append(
             {
                 "loop": contender.name,
+                "path": contender.path,
                 "steps_per_s": steps / seconds,
                 "block_times": contender.times,
                 "rss_warm_up_growth_mib": contender.rss_growth,
@@ -648,10 +818,10 @@ def markdown_report(results, args):
         "SubPixelConv2DTranspose on JAX, Keras' Conv2DTranspose elsewhere; "
         "both sides of a comparison use the same layers).",
         "",
-        "| backend | model | loss | batch | loop | steps/s | images/s | "
-        "ratio vs Keras loop | GFLOP/s | % of matmul peak | peak RSS MiB "
-        "(+warm-up) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| backend | model | loss | batch | loop | step compiled as | "
+        "steps/s | images/s | ratio vs Keras loop | ratio vs pure PyTorch | "
+        "GFLOP/s | % of matmul peak | peak RSS MiB (+warm-up) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
         peak = result["peak_gflops"]
@@ -659,15 +829,24 @@ def markdown_report(results, args):
             reference = next(
                 r for r in config["rows"] if r["loop"] == REFERENCE
             )
+            torch_row = next(
+                (r for r in config["rows"] if r["loop"] == "pure PyTorch"),
+                None,
+            )
             for row in config["rows"]:
                 rate = row["steps_per_s"]
                 gflops = rate * config["flops_per_step"] / 1e9
+                versus_torch = (
+                    f"{rate / torch_row['steps_per_s']:.2f}"
+                    if torch_row else "-"
+                )
                 lines.append(
                     f"| {result['backend']} | {config['model']} | "
                     f"{config['loss']} | {config['batch_size']} | "
-                    f"{row['loop']} | {rate:.2f} | "
+                    f"{row['loop']} | {row.get('path', '')} | {rate:.2f} | "
                     f"{rate * config['batch_size']:.0f} | "
                     f"{rate / reference['steps_per_s']:.2f} | "
+                    f"{versus_torch} | "
                     f"{gflops:.1f} | {100 * gflops / peak:.0f} % | "
                     f"{config['rss_peak_mib']:.0f} "
                     f"(+{row['rss_warm_up_growth_mib']:.0f}) |"

@@ -67,5 +67,6 @@ def load_model(path, **kwargs):
 
     import keras_gans.gan  # noqa: F401  (registers GAN, losses, penalties)
 
-    plugins.catalogue()  # imports plugins, registering their classes
+    # Imports the plugins' modules, registering their classes.
+    plugins.catalogue().import_factories()
     return keras.models.load_model(path, **kwargs)

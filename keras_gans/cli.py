@@ -23,6 +23,7 @@ usage error or an invalid recipe (every problem listed, with its path);
 130 interrupted.
 """
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -254,7 +255,8 @@ def run(ctx, recipe_path, overrides, output, resume, backend):
     try:
         # Keras' bar in a terminal; one line per epoch in a log file.
         verbose = 1 if sys.stdout.isatty() else 2
-        result = run_module.run(prepared, echo=click.echo, verbose=verbose)
+        with _training_notes():
+            result = run_module.run(prepared, echo=click.echo, verbose=verbose)
     except resume_module.Interrupted as stop:
         saved = (f"wrote the checkpoint {stop.path}" if stop.path else
                  "wrote no checkpoint (training had diverged)")
@@ -272,6 +274,27 @@ def run(ctx, recipe_path, overrides, output, resume, backend):
     except run_module.RunError as error:
         raise click.ClickException(str(error)) from None
     _report_run(result)
+
+
+@contextlib.contextmanager
+def _training_notes():
+    """Echoes keras-gans' INFO log lines (how the step is compiled, and why)
+    to stderr while training."""
+    import logging
+
+    class Echo(logging.Handler):
+        def emit(self, record):
+            click.echo(self.format(record), err=True)
+
+    logger = logging.getLogger("keras_gans")
+    handler, level = Echo(logging.INFO), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _resume_command(recipe_path, prepared, overrides, backend):

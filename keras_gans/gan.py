@@ -1,5 +1,7 @@
 """The `GAN` model: a generator and a discriminator trained with `fit()`."""
 
+import logging
+
 import numpy as np
 
 import keras
@@ -14,6 +16,8 @@ from keras_gans.optimizer_pair import OptimizerPair
 
 _CHECK_BATCH = 2
 
+logger = logging.getLogger("keras_gans")
+
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class GAN(keras.Model):
@@ -22,8 +26,8 @@ class GAN(keras.Model):
     The training step (losses, penalties, `d_steps` discriminator updates per
     generator update, EMA of the generator, metrics, sampling of z) is written
     once with `keras.ops`; only gradients are taken by backend code
-    (`keras_gans.backend`). It is compiled by default: XLA on TensorFlow, jit
-    on JAX; eager on PyTorch.
+    (`keras_gans.backend`). `compile(jit_compile="auto")` picks the faster
+    path per backend and device (see `compile`).
 
     Conditional GANs: the data gives `(x, labels)`. When the generator has
     two inputs (`label_mode="index"`), it is called as `G([z, labels])` and
@@ -228,9 +232,15 @@ class GAN(keras.Model):
                 `keras_gans.penalties.R1(weight=0.1)`.
             ema: None, or the decay (e.g. 0.999) of an exponential moving
                 average of the generator's weights, used by `generate()`.
-            jit_compile: `"auto"` compiles with XLA on TensorFlow (also on a
-                CPU) and jit on JAX, and runs PyTorch eagerly. False runs
-                eagerly everywhere, for debugging.
+            jit_compile: `"auto"` decides per backend and device from
+                measurements: jit on JAX, PyTorch eagerly, and TensorFlow
+                with XLA except for first-order steps of convolutional
+                networks on a CPU (README, "Speed"). Where XLA
+                runs on a CPU, the convolutions it runs slowly are rewritten
+                in place into equivalents with the same weights
+                (`keras_gans.layers.accelerate`). True or False are
+                honoured; False runs eagerly everywhere, for debugging.
+                `fit()` logs the choice and why (logger `keras_gans`).
             steps_per_execution: training steps per call of the train
                 function, on every backend (Keras' PyTorch trainer alone
                 refuses more than 1; keras-gans runs them in a loop there).
@@ -277,9 +287,17 @@ class GAN(keras.Model):
         # on another the way that backend does by default.
         self._jit_compile_choice = jit_compile
         if jit_compile == "auto":
-            jit_compile = gradients.COMPILED_BY_DEFAULT
+            jit_compile, reason = gradients.resolve_jit_compile(self, penalty)
+        else:
+            reason = f"jit_compile={jit_compile!r} passed to compile()"
         if jit_compile and penalty is not None:
             gradients.check_compiled_penalty(penalty)
+        changes = gradients.accelerate_networks(
+            self.generator, self.discriminator, jit_compile, penalty
+        )
+        self._compile_note = backend.compile_note(
+            jit_compile, reason, changes, run_eagerly
+        )
         if self._uses_float16():
             g_optimizer = _loss_scaled(g_optimizer)
             d_optimizer = _loss_scaled(d_optimizer)
@@ -371,7 +389,13 @@ class GAN(keras.Model):
         return int(ops.convert_to_numpy(self.g_optimizer.iterations.value))
 
     def fit(self, *args, **kwargs):
-        """Keras' `fit()`; a failure never leaves the model without weights."""
+        """Keras' `fit()`; a failure never leaves the model without weights.
+
+        Logs (logger `keras_gans`, level INFO) how the step runs and why.
+        """
+        note = getattr(self, "_compile_note", None)
+        if note:
+            logger.info(note)
         with backend.current().keep_variables_on_error(self):
             return super().fit(*args, **kwargs)
 
@@ -652,7 +676,7 @@ def _load_plugins():
     """Imports the plugins, so classes they define deserialize."""
     from keras_gans import plugins
 
-    plugins.catalogue()
+    plugins.catalogue().import_factories()
 
 
 def _get_optimizer(argument, optimizer):

@@ -2,7 +2,9 @@
 
 Every hook receives a host-built `register(name, factory, *, description="")`
 callback. Calling it adds one named factory to the catalogue; the plugin that
-made the call is recorded as its owner. A plugin implements a hook with
+made the call is recorded as its owner. The factory may be given as a
+`"module:attribute"` string, imported on first use: listing names
+(`keras-gans list`) then imports no Keras. A plugin implements a hook with
 `@keras_gans.hookimpl` and is found through the `keras_gans` entry-point
 group of its distribution:
 

@@ -7,6 +7,10 @@ names are left out; nothing else is affected, so one bad plugin never takes
 the command line down. A name registered by two plugins is usable by
 neither: looking it up raises an error naming both owners.
 
+A factory may be registered as a `"module:attribute"` string with its
+description; the module is imported when the factory is first used, so
+listing names (`keras-gans list`, `keras-gans plugins`) imports no Keras.
+
 `KERAS_GANS_LOAD_PLUGINS` picks which third-party plugins load: a comma
 separated list of entry-point names; empty loads none. Unset loads all.
 """
@@ -44,13 +48,63 @@ class CatalogueError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class Entry:
-    """One registered factory and the plugin that registered it."""
+    """One registered factory and the plugin that registered it.
+
+    `target` is the factory itself, or a `"module:attribute"` reference
+    that `factory` imports on first use.
+    """
 
     kind: str
     name: str
-    factory: object
+    target: object
     description: str
     plugin: str
+
+    @property
+    def factory(self):
+        """The factory, importing its module first for a reference.
+
+        Raises:
+            CatalogueError: when the reference cannot be imported or does
+                not name a callable.
+        """
+        if not isinstance(self.target, str):
+            return self.target
+        if self.target not in _resolved:
+            _resolved[self.target] = self._load()
+        return _resolved[self.target]
+
+    def _load(self):
+        module_name, _, attribute = self.target.partition(":")
+        what = f"The {KINDS[self.kind]} {self.name!r} of plugin {self.plugin!r}"
+        try:
+            value = importlib.import_module(module_name)
+            for part in attribute.split("."):
+                value = getattr(value, part)
+        except Exception as error:
+            raise CatalogueError(
+                f"{what} could not be imported: {type(error).__name__}: "
+                f"{error}. Received: factory={self.target!r}"
+            ) from error
+        if not callable(value):
+            raise CatalogueError(
+                f"{what} must name a callable factory. "
+                f"Received: factory={self.target!r} ({value!r})"
+            )
+        return value
+
+
+# "module:attribute" -> the imported factory
+_resolved = {}
+
+
+def _is_reference(factory):
+    """Whether `factory` is a `"module:attribute"` string."""
+    if not isinstance(factory, str):
+        return False
+    module_name, colon, attribute = factory.partition(":")
+    names = module_name.split(".") + attribute.split(".")
+    return bool(colon) and all(n.isidentifier() for n in names)
 
 
 @dataclasses.dataclass
@@ -107,11 +161,11 @@ class Catalogue:
                 f"A {KINDS[kind]} name must be a non-empty string. "
                 f"Received: name={name!r} from plugin {plugin!r}"
             )
-        if not callable(factory):
+        if not (callable(factory) or _is_reference(factory)):
             raise CatalogueError(
                 f"The factory registered as {KINDS[kind]} {name!r} must be "
-                f"callable. Received: factory={factory!r} from plugin "
-                f"{plugin!r}"
+                "callable, or a 'module:attribute' string naming one. "
+                f"Received: factory={factory!r} from plugin {plugin!r}"
             )
         self.plugins[plugin].registered.setdefault(kind, []).append(name)
         existing = self.entries[kind].get(name)
@@ -198,6 +252,22 @@ class Catalogue:
             f"plugins, {listed}; none of them is used. Uninstall all but "
             f"one, or choose the plugins to load with {LOAD_PLUGINS_ENV}."
         )
+
+    def import_factories(self):
+        """Imports every factory registered by reference.
+
+        Listing names imports nothing, but a saved model may use classes
+        (layers, losses) that a plugin's modules register with Keras when
+        imported; loading a model calls this first. A reference that fails
+        to import marks its plugin broken for that kind, as a hook that
+        raises does.
+        """
+        for kind in KINDS:
+            for entry in list(self.entries[kind].values()):
+                try:
+                    entry.factory
+                except CatalogueError as error:
+                    self.mark_broken(entry.plugin, error, kind)
 
     def listing(self, kind):
         """Rows of `{name, description, plugin}` for usable names."""

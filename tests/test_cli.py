@@ -88,6 +88,8 @@ def test_run_says_where_its_outputs_went(ring_run):
     assert f"Run directory: {ring_run.directory}" in output
     assert f"tensorboard --logdir {ring_run.directory / 'logs'}" in output
     assert "Mode coverage:" in output
+    # How the step was compiled, and why (keras-gans' log line).
+    assert f"keras-gans: {BACKEND} training step" in output
 
 
 def test_run_prints_its_speed_and_time_left_after_each_epoch(ring_run):

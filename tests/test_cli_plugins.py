@@ -164,3 +164,127 @@ def test_example_plugin_recipe_runs_through_the_cli(tmp_path):
         assert name in recipe
     loaded = keras_gans.load_model(run_dir / "gan.keras")
     assert loaded.generate(5, seed=0).shape == (5, 2)
+
+
+# -- listing imports no backend ----------------------------------------------
+#
+# `keras-gans list` and `keras-gans plugins` run in a fresh interpreter, with
+# the installed plugins (such as keras-gans-example) and a fake one; the test
+# looks at what that interpreter imported.
+
+BACKEND_MODULES = ("keras", "tensorflow", "jax", "torch")
+
+# Runs the listing commands in-process, then reports their output and which
+# of the backend modules the interpreter holds.
+LISTING = """
+import contextlib, io, json, sys
+from keras_gans.cli import main
+
+outputs = {}
+for args in [["list", kind, "--json"] for kind in %(kinds)r] + [
+    ["plugins", "--json"]
+]:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        main(args, standalone_mode=False)
+    outputs[" ".join(args[:2])] = json.loads(buffer.getvalue())
+print(json.dumps({
+    "outputs": outputs,
+    "imported": [m for m in %(modules)r if m in sys.modules],
+    "fake_factory_imported": "kg_lazy_factories" in sys.modules,
+}))
+"""
+
+
+def _python_with_site(code, site, **env):
+    """Runs `code` in a fresh interpreter seeing the plugins in `site`."""
+    root = os.path.dirname(os.path.dirname(keras_gans.__file__))
+    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **env)
+    environment.pop("KERAS_GANS_LOAD_PLUGINS", None)
+    environment["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(site), root, environment.get("PYTHONPATH")) if p
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True,
+        text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_list_and_plugins_import_no_backend(tmp_path):
+    site = tmp_path / "site"
+    _add_plugin(
+        site,
+        "lazy",
+        """
+        import keras_gans
+
+        @keras_gans.hookimpl
+        def register_losses(register):
+            register("lazy_hinge", "kg_lazy_factories:LazyHinge",
+                     description="A hinge loss imported on first use.")
+        """,
+    )
+    (site / "kg_lazy_factories.py").write_text(
+        "import keras\nLazyHinge = object\n"
+    )
+    kinds = ["architectures", "losses", "penalties", "datasets", "metrics",
+             "features", "callbacks"]
+    code = LISTING % {"kinds": kinds, "modules": BACKEND_MODULES}
+    report = json.loads(
+        _python_with_site(code, site, KERAS_BACKEND=keras.backend.backend())
+    )
+
+    assert report["imported"] == []
+    assert report["fake_factory_imported"] is False
+    outputs = report["outputs"]
+    names = {
+        kind: {row["name"]: row for row in outputs[f"list {kind}"]}
+        for kind in kinds
+    }
+    assert {"mlp", "dcgan", "cdcgan", "sngan_resnet"} <= set(
+        names["architectures"]
+    )
+    assert names["architectures"]["dcgan"]["description"] == (
+        "Builds a DCGAN generator and discriminator."
+    )
+    assert names["losses"]["lazy_hinge"] == {
+        "name": "lazy_hinge",
+        "description": "A hinge loss imported on first use.",
+        "plugin": "lazy",
+    }
+    plugins = {p["name"]: p for p in outputs["plugins --json"]}
+    assert plugins["lazy"]["status"] == "ok"
+    assert plugins["lazy"]["registered"] == {"losses": ["lazy_hinge"]}
+    assert plugins["keras_gans"]["registered"]["penalties"] == ["r1", "wgan_gp"]
+
+
+def test_a_plugin_importing_keras_loads_it_with_the_chosen_backend(tmp_path):
+    # Such a plugin makes listing as slow as importing Keras, but Keras
+    # must come up with the backend the command settled (--backend here,
+    # overriding a KERAS_BACKEND naming another one).
+    site = tmp_path / "site"
+    _add_plugin(
+        site,
+        "eager",
+        """
+        import keras
+        import keras_gans
+
+        @keras_gans.hookimpl
+        def register_losses(register):
+            register("eager_loss", object,
+                     description=f"backend {keras.backend.backend()}")
+        """,
+    )
+    backend = keras.backend.backend()
+    other = "torch" if backend != "torch" else "jax"
+    code = (
+        "from keras_gans.cli import main\n"
+        f"main(['--backend', {backend!r}, 'list', 'losses', '--json'], "
+        "standalone_mode=False)\n"
+    )
+    rows = json.loads(_python_with_site(code, site, KERAS_BACKEND=other))
+    row = next(r for r in rows if r["name"] == "eager_loss")
+    assert row["description"] == f"backend {backend}"

@@ -596,3 +596,78 @@ def test_installed_example_plugin_is_in_the_catalogue(monkeypatch):
         ("datasets", "example_spiral"),
     ]:
         assert catalogue.get(kind, name).plugin == "example"
+
+
+# -- factories registered as "module:attribute" references ------------------
+
+LAZY_PLUGIN = """
+import keras_gans
+
+
+@keras_gans.hookimpl
+def register_losses(register):
+    register("lazy_hinge", "kg_fake_lazy_losses:LazyHinge",
+             description="Imported on first use.")
+    register("lazy_missing", "kg_fake_lazy_losses:NotThere",
+             description="A reference to nothing.")
+"""
+
+LAZY_FACTORIES = """
+class LazyHinge:
+    def __init__(self, margin=1.0):
+        self.margin = margin
+"""
+
+
+def test_reference_is_imported_on_first_use_only(site, monkeypatch):
+    site.add("lazy", LAZY_PLUGIN)
+    site.add("lazy_factories", LAZY_FACTORIES, module="kg_fake_lazy_losses")
+    catalogue = load(monkeypatch, "lazy")
+    rows = [r for r in catalogue.listing("losses") if r["plugin"] == "lazy"]
+    assert rows == [
+        {"name": "lazy_hinge", "description": "Imported on first use.",
+         "plugin": "lazy"},
+        {"name": "lazy_missing", "description": "A reference to nothing.",
+         "plugin": "lazy"},
+    ]
+    assert "kg_fake_lazy_losses" not in sys.modules
+    loss = keras_gans.get_loss("lazy_hinge", margin=2.0)
+    assert type(loss).__name__ == "LazyHinge" and loss.margin == 2.0
+    assert "kg_fake_lazy_losses" in sys.modules
+
+
+def test_reference_to_nothing_fails_on_use_naming_plugin_and_target(
+    site, monkeypatch
+):
+    site.add("lazy", LAZY_PLUGIN)
+    site.add("lazy_factories", LAZY_FACTORIES, module="kg_fake_lazy_losses")
+    catalogue = load(monkeypatch, "lazy")
+    with pytest.raises(CatalogueError) as error:
+        keras_gans.get_loss("lazy_missing")
+    message = str(error.value)
+    assert "'lazy_missing'" in message and "'lazy'" in message
+    assert "kg_fake_lazy_losses:NotThere" in message
+    # Loading a model imports every reference first: the bad one marks its
+    # plugin broken and withdraws the names of that hook only.
+    catalogue.import_factories()
+    assert catalogue.plugins["lazy"].status == "broken"
+    assert "NotThere" in catalogue.plugins["lazy"].error
+    assert not {"lazy_hinge", "lazy_missing"} & set(catalogue.names("losses"))
+    assert "hinge" in catalogue.names("losses")
+
+
+def test_malformed_reference_is_refused_at_registration(site, monkeypatch):
+    site.add(
+        "dotted",
+        """
+        import keras_gans
+
+        @keras_gans.hookimpl
+        def register_losses(register):
+            register("dotted_loss", "kg_fake.losses.Hinge")
+        """,
+    )
+    catalogue = load(monkeypatch, "dotted")
+    error = catalogue.plugins["dotted"].error
+    assert "must be callable, or a 'module:attribute' string" in error
+    assert "dotted_loss" not in catalogue.names("losses")

@@ -25,9 +25,15 @@ module per backend. Each module exposes the same functions:
   (JAX's `fit()` keeps them in its own state between steps).
 - `keep_variables_on_error(model)`: a context around `fit()` that keeps the
   model's weights if training fails before its first step (JAX empties them).
-- `COMPILED_BY_DEFAULT` and `check_compiled_penalty(penalty)`: whether the
-  training step is compiled by default, and a refusal where a compiled step
-  cannot take a penalty's second-order gradient.
+- `resolve_jit_compile(gan, penalty)`: `(jit_compile, reason)` for
+  `jit_compile="auto"`, decided from measurements per backend and device
+  (`benchmarks/RESULTS.md`).
+- `check_compiled_penalty(penalty)`: a refusal where a compiled step cannot
+  take a penalty's second-order gradient.
+- `accelerate_networks(generator, discriminator, jit_compile, penalty)`:
+  rewrites, in place, the convolutions XLA runs slowly on a CPU
+  (`keras_gans.layers.accelerate`) when the step is compiled with XLA on a
+  CPU; returns the changes.
 - `SUBPIXEL_CONV_TRANSPOSE`: whether built-in architectures compute
   transposed convolutions as a convolution plus depth-to-space
   (`keras_gans.layers.SubPixelConv2DTranspose`) by default (JAX, whose CPU
@@ -60,6 +66,36 @@ def current():
             f"Received: KERAS_BACKEND={name!r}"
         )
     return importlib.import_module(_MODULES[name])
+
+
+_COMPILERS = {"tensorflow": "XLA", "jax": "jit", "torch": "torch.compile"}
+
+
+def compile_note(jit_compile, reason, changes, run_eagerly=False):
+    """One line saying how the training step runs, and why.
+
+    Args:
+        jit_compile: the resolved choice.
+        reason: why (`resolve_jit_compile`'s, or the caller's choice).
+        changes: the layers `accelerate_networks` rewrote.
+        run_eagerly: `compile(run_eagerly=True)`, which overrides the rest.
+    """
+    name = keras.backend.backend()
+    if run_eagerly:
+        how, reason = "runs eagerly", "run_eagerly=True"
+    elif jit_compile:
+        how = "compiled with " + _COMPILERS[name]
+    elif name == "tensorflow":
+        how = "runs as a tf.function without XLA"
+    else:
+        how = "runs eagerly"
+    note = f"keras-gans: {name} training step {how} ({reason})."
+    if changes:
+        listed = ", ".join(
+            f"{layer} {old}->{new} ({why})" for layer, old, new, why in changes
+        )
+        note += f" Rewrote {len(changes)} layers for XLA on a CPU: {listed}."
+    return note
 
 
 def value_and_grad(fn, variables):

@@ -59,9 +59,6 @@ def _write_back(written, new_values):
         written[key].assign(value)
 
 
-# jit, as Keras does.
-COMPILED_BY_DEFAULT = True
-
 # XLA's CPU kernel gradient of a transposed convolution is ~80 forward
 # passes (benchmarks/RESULTS.md); the sub-pixel form avoids it.
 SUBPIXEL_CONV_TRANSPOSE = True
@@ -190,3 +187,22 @@ def keep_variables_on_error(model):
 def check_compiled_penalty(penalty):
     # Second-order gradients compile on this backend.
     return None
+
+
+def resolve_jit_compile(gan, penalty):
+    """`(jit_compile, reason)` for `jit_compile="auto"`: always jit."""
+    return True, "jit: JAX runs the step compiled by XLA"
+
+
+def accelerate_networks(generator, discriminator, jit_compile, penalty):
+    """Rewrites the convolutions XLA runs slowly, when XLA runs on a CPU.
+
+    Returns `keras_gans.layers.accelerate`'s list of changes.
+    """
+    if not jit_compile or jax.default_backend() != "cpu":
+        return []
+    from keras_gans.layers import accelerate
+
+    return accelerate(generator) + accelerate(
+        discriminator, second_order=penalty is not None
+    )

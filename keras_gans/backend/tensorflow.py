@@ -2,11 +2,9 @@
 
 import contextlib
 
+import keras
 import tensorflow as tf
 from keras import ops
-
-# XLA, also on a CPU where Keras' "auto" would not use it.
-COMPILED_BY_DEFAULT = True
 
 # Native transposed convolutions are fast here.
 SUBPIXEL_CONV_TRANSPOSE = False
@@ -70,3 +68,70 @@ def keep_variables_on_error(model):
 def check_compiled_penalty(penalty):
     # Second-order gradients compile on this backend.
     return None
+
+
+def _has_gpu():
+    return bool(tf.config.list_logical_devices("GPU"))
+
+
+def _has_convolutions(*models):
+    convolutions = (
+        keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D,
+        keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose,
+        keras.layers.Conv3DTranspose, keras.layers.DepthwiseConv1D,
+        keras.layers.DepthwiseConv2D, keras.layers.SeparableConv1D,
+        keras.layers.SeparableConv2D,
+    )
+    return any(
+        isinstance(layer, convolutions)
+        for model in models
+        for layer in model._flatten_layers(include_self=True)
+    )
+
+
+def resolve_jit_compile(gan, penalty):
+    """`(jit_compile, reason)` for `jit_compile="auto"`.
+
+    Measured on a CPU (`benchmarks/RESULTS.md`, seconds per step):
+    TensorFlow's own kernels run first-order steps of convolutional GANs
+    as fast as XLA or faster (guide28 2.1 vs 3.9, cGAN 2.2 vs 2.4); a
+    gradient penalty runs faster under XLA once `accelerate_networks` has
+    rewritten the convolutions XLA is slow on (keras-io WGAN-GP 9.8 vs
+    17.2); float16 (slow in TensorFlow's CPU kernels) and convolution-free
+    networks run faster under XLA. On a GPU, XLA.
+    """
+    if _has_gpu():
+        return True, "XLA: TensorFlow on a GPU"
+    if gan._uses_float16():
+        return True, (
+            "XLA: float16 on a CPU, where TensorFlow's own float16 kernels "
+            "are slow"
+        )
+    if not _has_convolutions(gan.generator, gan.discriminator):
+        return True, "XLA: no convolutions"
+    if penalty is not None:
+        return True, (
+            "XLA: a gradient penalty through convolutions on a CPU, faster "
+            "under XLA with its slow convolutions rewritten"
+        )
+    return False, (
+        "no XLA: a first-order step of convolutional networks on a CPU, "
+        "where TensorFlow's own kernels are at least as fast as XLA's"
+    )
+
+
+def accelerate_networks(generator, discriminator, jit_compile, penalty):
+    """Rewrites the convolutions XLA runs slowly, when XLA runs on a CPU.
+
+    TensorFlow's XLA takes the second-order gradient of ordinary strided
+    convolutions at full speed (unlike JAX's), so only transposed
+    convolutions and convolutions whose output is no larger than their
+    kernel are rewritten: rewriting every strided convolution of dcgan64's
+    critic halved its WGAN-GP speed here. Returns
+    `keras_gans.layers.accelerate`'s list of changes.
+    """
+    if not jit_compile or _has_gpu():
+        return []
+    from keras_gans.layers import accelerate
+
+    return accelerate(generator) + accelerate(discriminator)

@@ -4,9 +4,6 @@ import contextlib
 
 import torch
 
-# Eager: torch.compile gains little here and cannot do double backward.
-COMPILED_BY_DEFAULT = False
-
 # Native transposed convolutions are fast here.
 SUBPIXEL_CONV_TRANSPOSE = False
 
@@ -91,3 +88,16 @@ def check_compiled_penalty(penalty):
         "default on PyTorch). Received: jit_compile=True, "
         f"penalty={penalty!r}"
     )
+
+
+def resolve_jit_compile(gan, penalty):
+    """`(jit_compile, reason)` for `jit_compile="auto"`: eager."""
+    return False, (
+        "eager: torch.compile cannot differentiate twice and gains little "
+        "on these steps"
+    )
+
+
+def accelerate_networks(generator, discriminator, jit_compile, penalty):
+    # PyTorch's native convolutions are fast, compiled or not.
+    return []

@@ -2,6 +2,7 @@
 registration with keras-gans (through a fake `register`, and through the
 installed entry point when the distribution is installed)."""
 
+import importlib
 import importlib.metadata
 import pathlib
 
@@ -52,8 +53,16 @@ def test_hooks_register_one_name_each_with_a_description():
     assert {kind: [c[0] for c in calls[kind]] for kind in calls} == {
         kind: [name] for kind, name in NAMES.items()
     }
+    expected = {
+        "architectures": example_mlp,
+        "losses": SymmetricLeastSquares,
+        "datasets": spiral,
+    }
     for kind, [(name, factory, description)] in calls.items():
-        assert callable(factory), name
+        # A "module:attribute" reference, imported on first use.
+        module_name, _, attribute = factory.partition(":")
+        resolved = getattr(importlib.import_module(module_name), attribute)
+        assert resolved is expected[kind], name
         assert "example plugin" in description, name
 
 

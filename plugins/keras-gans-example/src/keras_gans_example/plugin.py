@@ -6,8 +6,9 @@ example = "keras_gans_example.plugin"
 ```
 
 Each hook receives a `register(name, factory, *, description="")` callback
-and calls it once per name. The modules holding the factories are imported
-inside the hooks, so importing this module stays cheap.
+and calls it once per name. The factories are registered as
+`"module:attribute"` strings, imported by keras-gans on first use, so
+loading the plugin imports no Keras and `keras-gans list` stays fast.
 """
 
 import keras_gans
@@ -15,11 +16,9 @@ import keras_gans
 
 @keras_gans.hookimpl
 def register_architectures(register):
-    from keras_gans_example.architecture import example_mlp
-
     register(
         "example_mlp",
-        example_mlp,
+        "keras_gans_example.architecture:example_mlp",
         description=(
             "Residual MLP generator; MLP discriminator with a minibatch "
             "standard deviation feature (example plugin)."
@@ -29,11 +28,9 @@ def register_architectures(register):
 
 @keras_gans.hookimpl
 def register_losses(register):
-    from keras_gans_example.loss import SymmetricLeastSquares
-
     register(
         "example_least_squares_symmetric",
-        SymmetricLeastSquares,
+        "keras_gans_example.loss:SymmetricLeastSquares",
         description=(
             "LSGAN with targets fake=-1, real=1, generator=0 "
             "(Pearson chi-squared; example plugin)."
@@ -43,11 +40,9 @@ def register_losses(register):
 
 @keras_gans.hookimpl
 def register_datasets(register):
-    from keras_gans_example.dataset import spiral
-
     register(
         "example_spiral",
-        spiral,
+        "keras_gans_example.dataset:spiral",
         description="Points on the arms of a 2-D spiral, labelled by arm "
         "(example plugin).",
     )

@@ -1,4 +1,4 @@
-"""Layers keras-gans' built-in architectures use where Keras' own are slow.
+"""`SubPixelConv2DTranspose`: a transposed convolution without its slow gradient.
 
 `SubPixelConv2DTranspose` computes exactly what `keras.layers.Conv2DTranspose`
 computes, from the same kernel, as one stride-1 convolution followed by
@@ -60,6 +60,14 @@ class SubPixelConv2DTranspose(keras.layers.Conv2DTranspose):
 
     def build(self, input_shape):
         super().build(input_shape)
+        self.prepare()
+
+    def prepare(self):
+        """Plans the sub-pixel form from the layer's configuration.
+
+        Called by `build`, and by `keras_gans.layers.accelerate` on a built
+        `Conv2DTranspose` whose class it changes to this one.
+        """
         self._plan = None
         supported = (
             self.padding == "same"
