@@ -8,7 +8,13 @@ command line can still choose the backend after it starts.
 import importlib
 import sys
 
-from keras_gans.hookspecs import hookimpl
+from keras_gans import compat
+
+# Old module paths (`keras_gans.callbacks`, ...) import the modules that
+# replaced them; installed before any other import of the package.
+compat.install()
+
+from keras_gans.hookspecs import hookimpl  # noqa: E402
 
 __version__ = "0.1.0"
 
