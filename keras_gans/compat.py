@@ -20,7 +20,9 @@ import sys
 __all__ = ["ALIASES", "AliasFinder", "install"]
 
 # old module path -> new module path; filled in as modules move (issue 10).
-ALIASES = {}
+ALIASES = {
+    "keras_gans.architectures.spectral_norm": "keras_gans.layers.spectral_norm",
+}
 
 
 class _AliasLoader(importlib.abc.Loader):

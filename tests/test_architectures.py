@@ -11,7 +11,7 @@ import pytest
 import keras
 import keras_gans
 from keras_gans import architectures
-from keras_gans.architectures.spectral_norm import SpectralNormalization
+from keras_gans.layers import SpectralNormalization
 
 LATENT = 8
 NUM_CLASSES = 3

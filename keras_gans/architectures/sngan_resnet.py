@@ -14,7 +14,7 @@ blocks use class-conditional BatchNorm and D adds a projection term.
 import keras
 
 from keras_gans.architectures import _checks
-from keras_gans.architectures.spectral_norm import SpectralNormalization
+from keras_gans.layers.spectral_norm import SpectralNormalization
 
 # SNGAN's Chainer BatchNorm averages with decay 0.9; Keras' default (0.99)
 # would lag behind the early generator that `generate()` samples from.
@@ -34,7 +34,7 @@ def sngan_resnet(
     D: an optimized first block (conv3x3, ReLU, conv3x3, 2x average pooling;
     shortcut pooling then conv1x1), a down-block, two plain blocks, ReLU,
     global sum pooling and a Dense logit. Every conv and dense is wrapped in
-    `keras_gans.architectures.spectral_norm.SpectralNormalization` (a
+    `keras_gans.layers.SpectralNormalization` (a
     `keras.layers.SpectralNormalization` that does not overwrite the kernel,
     which breaks PyTorch gradients when D runs twice per step).
 
