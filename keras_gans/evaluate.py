@@ -163,17 +163,17 @@ def load_splits(dataset, params):
         `(train_x, held_out_x, reference)`: arrays of real samples, and a
         dict describing both for the protocol.
     """
-    from keras_gans.run import _split_dataset
+    from keras_gans.datasets.arrays import split_dataset
 
     entry = _catalogue().get("datasets", dataset, "dataset")
     params = dict(params or {})
-    train_x = np.asarray(_split_dataset(entry.factory(**params))[0])
+    train_x = np.asarray(split_dataset(entry.factory(**params))[0])
     reference = {"train": {"dataset": dataset, "params": params,
                            "num_samples": len(train_x)}}
     accepts_split = "split" in inspect.signature(entry.factory).parameters
     if accepts_split and params.get("split") == "train":
         held_params = dict(params, split="test")
-        held_x = np.asarray(_split_dataset(entry.factory(**held_params))[0])
+        held_x = np.asarray(split_dataset(entry.factory(**held_params))[0])
         reference["held_out"] = {"dataset": dataset, "params": held_params,
                                  "num_samples": len(held_x)}
     else:

@@ -44,6 +44,8 @@ import numpy as np
 
 from keras_gans import files
 from keras_gans import images as images_module
+from keras_gans.datasets.arrays import peek
+from keras_gans.datasets.arrays import split_dataset
 from keras_gans.recipe import _for_toml
 from keras_gans.recipe import RecipeError
 from keras_gans.recipe import name_and_params
@@ -119,7 +121,7 @@ def load_data(recipe, catalogue):
             f"{type(error).__name__}: {error}"
         ) from error
 
-    x, y, is_array = _split_dataset(loaded)
+    x, y, is_array = split_dataset(loaded)
     batch_size = data_section["batch_size"]
     problems = []
     if is_array:
@@ -143,7 +145,7 @@ def load_data(recipe, catalogue):
             )
         sample_shape = tuple(int(s) for s in x.shape[1:])
     else:
-        first = _peek(x)
+        first = peek(x)
         first_x = first[0] if isinstance(first, (tuple, list)) else first
         sample_shape = tuple(int(s) for s in np.asarray(first_x).shape[1:])
         if y is None and isinstance(first, (tuple, list)) and len(first) > 1:
@@ -220,33 +222,6 @@ def _default_data_seed(factory, data_section, seed):
         return
     if parameter is not None and parameter.default is None:
         data_section["params"]["seed"] = seed
-
-
-def _split_dataset(loaded):
-    """`(x, y, is_array)` from what a dataset factory returned: an array,
-    or a pair `(x, y)` of arrays where `y` may be None (no labels, as
-    `image_folder` and `npz` give without `labels`)."""
-    if isinstance(loaded, np.ndarray):
-        return loaded, None, True
-    if isinstance(loaded, (tuple, list)) and len(loaded) == 2 and (
-        _is_array_like(loaded[0])
-        and (loaded[1] is None or _is_array_like(loaded[1]))
-    ):
-        return loaded[0], loaded[1], True
-    if _is_array_like(loaded):
-        return np.asarray(loaded), None, True
-    return loaded, None, False
-
-
-def _is_array_like(value):
-    return hasattr(value, "__array__") and hasattr(value, "shape")
-
-
-def _peek(dataset):
-    """The first batch of a tf.data dataset, PyDataset or DataLoader."""
-    if hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__"):
-        return dataset[0]
-    return next(iter(dataset))
 
 
 def _call_dataset(factory, params):
