@@ -24,7 +24,7 @@ _ATTRIBUTES = {
     "get_loss": "keras_gans.catalogue_api",
     "get_penalty": "keras_gans.catalogue_api",
     "load_dataset": "keras_gans.catalogue_api",
-    "load_model": "keras_gans.catalogue_api",
+    "load_model": "keras_gans.saving",
     "registered": "keras_gans.catalogue_api",
 }
 _SUBMODULES = (
@@ -37,6 +37,7 @@ _SUBMODULES = (
     "metrics",
     "penalties",
     "plugins",
+    "saving",
 )
 
 __all__ = sorted([*_ATTRIBUTES, *_SUBMODULES, "hookimpl", "__version__"])

@@ -1,6 +1,7 @@
 """Build registered objects by name: the Python face of the plugin catalogue."""
 
 from keras_gans import plugins
+from keras_gans.saving import load_model  # noqa: F401  (the old path)
 
 
 def build_architecture(name, **params):
@@ -55,18 +56,3 @@ def registered(kind=None):
     if kind is not None:
         return catalogue.listing(kind)
     return {k: catalogue.listing(k) for k in plugins.KINDS}
-
-
-def load_model(path, **kwargs):
-    """Loads a saved `GAN` (or generator) that may use plugin classes.
-
-    Same as `keras.models.load_model`, after making sure keras-gans' own
-    classes and every plugin's are registered with Keras.
-    """
-    import keras
-
-    import keras_gans.gan  # noqa: F401  (registers GAN, losses, penalties)
-
-    # Imports the plugins' modules, registering their classes.
-    plugins.catalogue().import_factories()
-    return keras.models.load_model(path, **kwargs)

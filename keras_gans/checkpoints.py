@@ -288,7 +288,7 @@ def restore(directory, gan=None, echo=None):
         CheckpointMismatch: when `gan` does not match the newest one.
     """
     if gan is None:
-        from keras_gans.catalogue_api import load_model as load
+        from keras_gans.saving import load_model as load
     else:
         def load(path):
             _load_into(gan, path)

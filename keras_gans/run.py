@@ -643,7 +643,7 @@ def _check_same_model(recipe, info, directory, checkpoint):
 
 def load_model(path):
     """Loads a saved GAN or generator, with the plugins' classes registered."""
-    from keras_gans.catalogue_api import load_model as load
+    from keras_gans.saving import load_model as load
 
     return load(path)
 
