@@ -38,6 +38,7 @@ _SUBMODULES = (
     "penalties",
     "plugins",
     "saving",
+    "training",
 )
 
 __all__ = sorted([*_ATTRIBUTES, *_SUBMODULES, "hookimpl", "__version__"])

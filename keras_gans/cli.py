@@ -474,7 +474,7 @@ def _model_path(source):
             if os.path.isfile(os.path.join(candidate, "recipe.toml")):
                 return source, candidate
         return source, None
-    from keras_gans.checkpoints import latest_checkpoint
+    from keras_gans.training.checkpoints import latest_checkpoint
 
     gan_path = os.path.join(source, "gan.keras")
     if os.path.isfile(gan_path):

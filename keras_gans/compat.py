@@ -21,6 +21,11 @@ __all__ = ["ALIASES", "AliasFinder", "install"]
 
 # old module path -> new module path; filled in as modules move (issue 10).
 ALIASES = {
+    "keras_gans.batches": "keras_gans.training.batches",
+    "keras_gans.callbacks": "keras_gans.training.callbacks",
+    "keras_gans.checkpoints": "keras_gans.training.checkpoints",
+    "keras_gans.guards": "keras_gans.training.guards",
+    "keras_gans.tensorboard": "keras_gans.training.tensorboard",
     "keras_gans.architectures.spectral_norm": "keras_gans.layers.spectral_norm",
 }
 

@@ -15,7 +15,7 @@ import contextlib
 import os
 
 __all__ = ["TEMPORARY_PREFIX", "WriteError", "fsync_directory", "replacing",
-           "write_text"]
+           "toml_text", "without_none", "write_text"]
 
 TEMPORARY_PREFIX = ".tmp-"
 
@@ -88,3 +88,31 @@ def _remove_quietly(path):
         os.remove(path)
     except OSError:  # FileNotFoundError included: nothing to remove.
         pass
+
+
+def toml_text(data, header=()):
+    """TOML text for a nested dict, preceded by `# ` comment lines.
+
+    TOML has no null: keys whose value is None are left out.
+
+    Args:
+        data: a dict of TOML values (tables, arrays, numbers, strings).
+        header: lines to write first, as comments.
+
+    Returns:
+        The text.
+    """
+    import tomli_w
+
+    lines = "".join(f"# {line}\n" for line in header)
+    return lines + tomli_w.dumps(without_none(data))
+
+
+def without_none(value):
+    """`value` with every dict entry whose value is None left out, at any
+    depth (what TOML can hold)."""
+    if isinstance(value, dict):
+        return {k: without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [without_none(v) for v in value]
+    return value

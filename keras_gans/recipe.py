@@ -76,6 +76,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from keras_gans import files
+
 __all__ = [
     "Recipe",
     "RecipeError",
@@ -386,20 +388,10 @@ def resolve(raw, default_name="recipe", catalogue=None, source=None,
     return Recipe(resolved, resolved["name"], source, tuple(overrides))
 
 
-def dump(data, header=()):
-    """TOML text for a recipe dict, preceded by `# ` comment lines."""
-    import tomli_w
-
-    lines = "".join(f"# {line}\n" for line in header)
-    return lines + tomli_w.dumps(_for_toml(data))
-
-
-def _for_toml(value):
-    if isinstance(value, dict):
-        return {k: _for_toml(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        return [_for_toml(v) for v in value]
-    return value
+# TOML text of a recipe dict (`files.toml_text`); `_for_toml` drops the
+# None values TOML cannot hold.
+dump = files.toml_text
+_for_toml = files.without_none
 
 
 # ----------------------------------------------------------------------
@@ -752,7 +744,7 @@ def _length_clash(train, overridden):
 
 
 def _divergence_keys(c, train):
-    """The divergence guard's settings (see `keras_gans.guards`)."""
+    """The divergence guard's settings (see `keras_gans.training.guards`)."""
     action = train.get("on_divergence", "stop")
     if action not in ON_DIVERGENCE:
         c.problem("train.on_divergence",

@@ -3,10 +3,10 @@
 What makes a resumed run end with the same weights as an uninterrupted one:
 
 - the checkpoint holds the whole training state (see
-  `keras_gans.checkpoints`): weights, optimizer states, EMA weights, the
+  `keras_gans.training.checkpoints`): weights, optimizer states, EMA weights, the
   step counter and the GAN's random stream;
 - the data order of epoch `e` is a pure function of `(train.seed, e)`
-  (`keras_gans.batches`), and the position `(epoch, batch)` follows from
+  (`keras_gans.training.batches`), and the position `(epoch, batch)` follows from
   the step, so the resumed run trains on the batches the uninterrupted run
   would have: first the rest of the interrupted epoch (one short `fit()`),
   then the remaining epochs (a second `fit()`).
@@ -28,7 +28,7 @@ import dataclasses
 import signal
 import threading
 
-from keras_gans.batches import OrderedBatches
+from keras_gans.training.batches import OrderedBatches
 
 __all__ = [
     "Interrupted",

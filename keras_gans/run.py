@@ -13,7 +13,7 @@ A run directory holds:
   atomically; the newest `output.keep_checkpoints` are kept. `--resume`
   continues from the newest complete one, exactly (`keras_gans.resume`).
   None is written once a loss or weight is NaN or infinite
-  (`keras_gans.guards`); Ctrl-C writes one and stops.
+  (`keras_gans.training.guards`); Ctrl-C writes one and stops.
 - `samples/epoch_0001.png`: samples from one fixed latent batch per epoch
   (an image grid, or a scatter plot over the real data for 2-D data).
 - `skipped_files.txt`: only when the dataset left files out (unreadable
@@ -574,7 +574,7 @@ def _newest_checkpoint(directory):
         RunError: when every checkpoint is damaged, or the directory holds
             neither a checkpoint nor a run's recipe.toml.
     """
-    from keras_gans import checkpoints
+    from keras_gans.training import checkpoints
 
     folder = os.path.join(directory, "checkpoints")
     notes = []
@@ -679,7 +679,7 @@ def run(prepared, echo=print, verbose="auto"):
 
 def _file_error_message(error, directory):
     """What failed (the operation and the path), what is kept, what to do."""
-    from keras_gans import checkpoints
+    from keras_gans.training import checkpoints
 
     operation = "write" if isinstance(error, files.WriteError) else "access"
     path = error.filename or directory
@@ -701,9 +701,9 @@ def _run(prepared, echo, verbose):
     """`run` while the run directory is held."""
     import keras
 
-    from keras_gans import callbacks as callbacks_module
+    from keras_gans.training import callbacks as callbacks_module
     from keras_gans import plugins
-    from keras_gans.guards import DivergenceGuard
+    from keras_gans.training.guards import DivergenceGuard
 
     started = time.time()
     recipe, data, gan = prepared.recipe, prepared.data, prepared.gan
@@ -960,7 +960,7 @@ def _roll_back(prepared, callbacks, checkpoint, guard, echo, factor):
     the checkpoint holds, so rollbacks compound: the k-th retries at
     `factor ** k` times the run's rates.
     """
-    from keras_gans import checkpoints
+    from keras_gans.training import checkpoints
     from keras_gans import resume as resume_module
     divergence = guard.divergence
     rates = [rate * factor for rate in
@@ -1016,7 +1016,7 @@ def _set_learning_rates(gan, rates):
 
 def _divergence_message(divergence, checkpoint, rollbacks, train):
     """What diverged, what was kept, and what to try."""
-    from keras_gans import checkpoints
+    from keras_gans.training import checkpoints
 
     kept, _ = checkpoints.latest_checkpoint(checkpoint.directory)
     where = (f"The last good checkpoint is kept: {kept} (no checkpoint was "
@@ -1091,7 +1091,7 @@ def _save_generator(gan, path):
     """
     import keras
 
-    from keras_gans.callbacks import atomic_save
+    from keras_gans.training.callbacks import atomic_save
 
     averages = gan.ema_weights
     variables = gan.generator.trainable_variables

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import keras_gans
-from keras_gans import checkpoints
-from keras_gans.batches import OrderedBatches
-from keras_gans.batches import epoch_order
+from keras_gans.training import checkpoints
+from keras_gans.training.batches import OrderedBatches
+from keras_gans.training.batches import epoch_order
 from keras_gans.datasets import ring
 from toy_models import mlp, optimizers
 

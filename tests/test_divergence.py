@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 import keras_gans
-from keras_gans import checkpoints
+from keras_gans.training import checkpoints
 from keras_gans import cli
-from keras_gans.batches import epoch_order
+from keras_gans.training.batches import epoch_order
 from keras_gans.datasets import ring
-from keras_gans.guards import DivergenceGuard
-from keras_gans.guards import saved_variables
+from keras_gans.training.guards import DivergenceGuard
+from keras_gans.training.guards import saved_variables
 from plugin_catalogue import use_test_plugin
 from toy_models import mlp, optimizers
 

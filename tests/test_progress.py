@@ -1,9 +1,9 @@
-"""`keras_gans.callbacks.Progress`: the run's speed and time left, per epoch."""
+"""`keras_gans.training.callbacks.Progress`: the run's speed and time left, per epoch."""
 
 import types
 
-from keras_gans.callbacks import Progress
-from keras_gans.callbacks import format_duration
+from keras_gans.training.callbacks import Progress
+from keras_gans.training.callbacks import format_duration
 
 
 class Clock:

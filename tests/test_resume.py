@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 import keras_gans
-from keras_gans import checkpoints
+from keras_gans.training import checkpoints
 from keras_gans import cli
 from keras_gans.datasets import ring
 from plugin_catalogue import use_test_plugin

@@ -26,7 +26,7 @@ import pytest
 from click.testing import CliRunner
 
 import keras_gans
-from keras_gans import checkpoints
+from keras_gans.training import checkpoints
 from keras_gans import cli
 from keras_gans import files
 from keras_gans import run_directory
@@ -315,7 +315,7 @@ def test_a_failed_atomic_write_removes_its_temporary_file(tmp_path):
 
 
 def test_the_tensorboard_writer_names_its_file_when_a_write_fails(tmp_path):
-    from keras_gans.tensorboard import EventWriter
+    from keras_gans.training.tensorboard import EventWriter
 
     writer = EventWriter(tmp_path)
 

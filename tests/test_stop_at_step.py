@@ -6,7 +6,7 @@ import pytest
 
 import keras
 import keras_gans
-from keras_gans.callbacks import StopAtStep
+from keras_gans.training.callbacks import StopAtStep
 from keras_gans.datasets import ring
 from toy_models import mlp, optimizers
 

@@ -16,7 +16,7 @@ from PIL import Image
 import keras_gans
 from keras_gans import cli
 from keras_gans import images
-from keras_gans.callbacks import TensorBoard
+from keras_gans.training.callbacks import TensorBoard
 from keras_gans.recipe import RecipeError
 from keras_gans.recipe import resolve
 from keras_gans.recipe import tomllib
@@ -408,7 +408,7 @@ def test_conditional_run_logs_pictures_with_its_fixed_labels(tmp_path):
 def test_writing_events_does_not_import_tensorflow(tmp_path):
     code = (
         "import sys, numpy as np, keras, keras_gans\n"
-        "from keras_gans.callbacks import TensorBoard\n"
+        "from keras_gans.training.callbacks import TensorBoard\n"
         "from toy_models import mlp\n"
         "gan = keras_gans.GAN(mlp(2, 2, 8), mlp(2, 1, 8), latent_dim=2)\n"
         "gan.compile(g_optimizer='adam', d_optimizer='adam', ema=0.9)\n"

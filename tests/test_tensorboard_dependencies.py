@@ -30,7 +30,7 @@ def test_events_are_written_without_the_tensorboard_package(tmp_path):
                                 else ["tensorflow"])
     code = (
         "import sys, numpy as np, keras, keras_gans\n"
-        "from keras_gans.callbacks import TensorBoard\n"
+        "from keras_gans.training.callbacks import TensorBoard\n"
         "from toy_models import mlp\n"
         "gan = keras_gans.GAN(mlp(2, 2, 8), mlp(2, 1, 8), latent_dim=2)\n"
         "gan.compile(g_optimizer='adam', d_optimizer='adam', ema=0.9)\n"

@@ -5,7 +5,7 @@ recall, density/coverage, memorization, or a plugin's) every `every`
 epochs on `num_samples` generated samples against real features
 extracted once at the start, and puts the values into the epoch's `logs`
 (`logs["fid"]`, `logs["precision"]`, ...). Keras hands the same `logs`
-dict to the callbacks that follow, so a `keras_gans.callbacks.TensorBoard`
+dict to the callbacks that follow, so a `keras_gans.training.callbacks.TensorBoard`
 placed *after* it in the callback list writes the values, and they land
 in `fit()`'s history.
 
@@ -59,7 +59,7 @@ class EvaluationMetrics(keras.callbacks.Callback):
     callbacks = [
         EvaluationMetrics(x_test, metrics="fid,pr", features="pixels",
                           every=5),
-        keras_gans.callbacks.TensorBoard("logs"),  # writes epoch/fid
+        keras_gans.training.TensorBoard("logs"),  # writes epoch/fid
     ]
     gan.fit(x_train, epochs=50, callbacks=callbacks)
     ```

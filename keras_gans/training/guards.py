@@ -9,7 +9,7 @@ EMA weights, both optimizers' state), before every checkpoint: an
 optimizer's moments can overflow to infinity while the weights are still
 finite, and a checkpoint holding them diverges again when resumed. Once it
 sees a non-finite value it stops `fit()` and holds a `Divergence` that says
-which value, at which step; `keras_gans.checkpoints.Checkpoint` writes
+which value, at which step; `keras_gans.training.Checkpoint` writes
 nothing after that, so the newest checkpoint is the last good one.
 """
 
@@ -18,8 +18,8 @@ import math
 import keras
 import numpy as np
 
-from keras_gans.checkpoints import StepCounting
-from keras_gans.checkpoints import crossed_multiple
+from keras_gans.training.steps import StepCounting
+from keras_gans.training.steps import crossed_multiple
 
 __all__ = ["Divergence", "DivergenceGuard", "non_finite_variable",
            "saved_variables"]

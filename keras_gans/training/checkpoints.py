@@ -19,12 +19,12 @@ recipe's model section, for `keras-gans run`).
 Example, for `fit()` users:
 
 ```python
-from keras_gans import checkpoints
+from keras_gans import training
 
-callback = checkpoints.Checkpoint("ckpt", every_steps=500, keep=3)
+callback = training.Checkpoint("ckpt", every_steps=500, keep=3)
 gan.fit(x, batch_size=64, epochs=10, callbacks=[callback])
 # ... after a crash:
-restored = checkpoints.restore("ckpt")      # or restore("ckpt", gan=gan)
+restored = training.restore("ckpt")      # or restore("ckpt", gan=gan)
 gan = restored.gan
 restored.step, restored.epoch, restored.batch
 ```
@@ -39,6 +39,9 @@ import zipfile
 import keras
 
 from keras_gans import files
+from keras_gans.training.steps import StepCounting
+from keras_gans.training.steps import batches_done  # noqa: F401  (old path)
+from keras_gans.training.steps import crossed_multiple
 
 __all__ = [
     "Checkpoint",
@@ -324,55 +327,12 @@ def _load_into(gan, path):
 # The callback
 
 
-class StepCounting(keras.callbacks.Callback):
-    """A callback that knows the run's step (generator updates) and epoch.
-
-    The counter is read from the model once per `fit()`; after that the
-    batch indices Keras passes give it, with no device sync.
-    """
-
-    step = 0
-    epoch = 0
-    _epoch_start_step = 0
-
-    def on_train_begin(self, logs=None):
-        self.step = self.model.steps
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-        self._epoch_start_step = self.step
-
-    def count_steps(self, batch):
-        """Moves the step to the end of batch `batch` of this epoch (with
-        `steps_per_execution`, Keras passes the last batch it ran)."""
-        self.step = self._epoch_start_step + batches_done(batch, self.params)
-
-
-def batches_done(batch, params):
-    """How many batches of the epoch have run when Keras reports `batch`.
-
-    With `steps_per_execution = k`, Keras reports the index of the k-th
-    batch of each call, also for an epoch's last call that runs fewer
-    (7 batches, k = 3: it reports 2, 5 and 8); the epoch length in the
-    callbacks' `params["steps"]` bounds it.
-    """
-    done = batch + 1
-    steps = (params or {}).get("steps")
-    return min(done, steps) if steps else done
-
-
-def crossed_multiple(interval, before, after):
-    """Whether a multiple of `interval` lies in `(before, after]` (several
-    steps pass at once with `steps_per_execution`); never for interval 0."""
-    return bool(interval) and after // interval > before // interval
-
-
 class Checkpoint(StepCounting):
     """Saves the full GAN every N steps and/or epochs, keeping the last K.
 
     Each file is named by the step it was taken after, and records the
     training position (see the module docstring). A `guard` (a
-    `keras_gans.guards.DivergenceGuard`) is asked before every save: a
+    `keras_gans.training.DivergenceGuard`) is asked before every save: a
     checkpoint is never written once a loss or a weight is NaN or infinite,
     so the newest checkpoint is always a good one.
 

@@ -21,8 +21,8 @@ import numpy as np
 from keras_gans import backend
 from keras_gans import files
 from keras_gans import images as images_module
-from keras_gans.checkpoints import batches_done
-from keras_gans.checkpoints import crossed_multiple
+from keras_gans.training.steps import batches_done
+from keras_gans.training.steps import crossed_multiple
 
 __all__ = ["EventWriter", "ScalarWriter", "TensorBoard", "flatten", "tag_for"]
 
@@ -345,7 +345,7 @@ class TensorBoard(keras.callbacks.Callback):
 
     ```python
     gan.fit(x, epochs=10, callbacks=[
-        keras_gans.callbacks.TensorBoard("logs", every=50, images_every=500)
+        keras_gans.training.TensorBoard("logs", every=50, images_every=500)
     ])
     # tensorboard --logdir logs
     ```
@@ -555,9 +555,7 @@ class TensorBoard(keras.callbacks.Callback):
         if hasattr(self.recipe, "to_toml"):
             text = self.recipe.to_toml()
         else:
-            from keras_gans.recipe import dump
-
-            text = dump(self.recipe)
+            text = files.toml_text(self.recipe)
         # Indented: a Markdown code block, shown as written.
         markdown = "".join(f"    {line}\n" for line in text.splitlines())
         self.writer.text("recipe", self._step, markdown,
