@@ -14,7 +14,7 @@ the 359 held-out test digits:
   histogram to the uniform one (0 when every digit is equally frequent),
 - memorization: the share of samples whose nearest training digit is
   closer than a quarter of the median nearest-neighbour distance among
-  training digits (`keras_gans.metrics.memorization`, same features),
+  training digits (`keras_gans.evaluation.metrics.memorization`, same features),
 - the floor: the same numbers for the real training digits against the
   held-out ones (real vs real; its memorization is left out, the set
   being the training set itself).
@@ -76,10 +76,10 @@ def score(name, samples, real_features, classifier, train_features=None,
           seconds=None):
     """One table row: FID, precision/recall, class coverage and, given the
     training features, memorization."""
-    from keras_gans.features import extract
-    from keras_gans.metrics import fid
-    from keras_gans.metrics import memorization
-    from keras_gans.metrics import precision_recall
+    from keras_gans.evaluation.features import extract
+    from keras_gans.evaluation.metrics import fid
+    from keras_gans.evaluation.metrics import memorization
+    from keras_gans.evaluation.metrics import precision_recall
 
     features = extract(classifier, samples, verbose=0)
     precision, recall = precision_recall(real_features, features, k=3)
@@ -143,8 +143,8 @@ def main():
     os.environ["KERAS_BACKEND"] = args.backend
     sys.path.insert(0, REPO)
     from keras_gans.datasets import digits
-    from keras_gans.features import domain_classifier
-    from keras_gans.features import extract
+    from keras_gans.evaluation.features import domain_classifier
+    from keras_gans.evaluation.features import extract
 
     directory = args.directory or tempfile.mkdtemp(prefix="quality-")
     runs = {}

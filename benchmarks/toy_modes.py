@@ -2,7 +2,7 @@
 
 Trains one fixed recipe (printed above the tables) on ring8 and grid25 for
 each backend and seed, scores 2,500 generated samples with
-`keras_gans.metrics.mode_coverage` and prints one table per dataset next to
+`keras_gans.evaluation.metrics.mode_coverage` and prints one table per dataset next to
 the published numbers of REFERENCES.md section 1.
 
 Each backend runs in its own subprocess with `KERAS_BACKEND` set, since
@@ -121,7 +121,7 @@ def train_and_score(dataset, seed, recipe, steps):
 
     import keras_gans
     from keras_gans import datasets
-    from keras_gans.metrics import mode_coverage
+    from keras_gans.evaluation.metrics import mode_coverage
 
     std = DATASETS[dataset]["std"]
     num_samples = steps * recipe["batch_size"]

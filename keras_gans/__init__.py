@@ -31,6 +31,7 @@ _SUBMODULES = (
     "architectures",
     "backend",
     "datasets",
+    "evaluation",
     "features",
     "layers",
     "losses",

@@ -112,51 +112,51 @@ BUILTINS = {
     },
     "metrics": {
         "mode_coverage": (
-            "keras_gans.metrics.mode_coverage:mode_coverage",
+            "keras_gans.evaluation.metrics.mode_coverage:mode_coverage",
             "Computes mode coverage statistics of samples from a Gaussian "
             "mixture.",
         ),
         "fid": (
-            "keras_gans.metrics.fid:FID",
+            "keras_gans.evaluation.metrics.fid:FID",
             "Frechet distance between real and generated features (FID).",
         ),
         "kid": (
-            "keras_gans.metrics.kid:KID",
+            "keras_gans.evaluation.metrics.kid:KID",
             "Kernel Inception Distance (unbiased MMD^2, cubic kernel) on "
             "features.",
         ),
         "precision_recall": (
-            "keras_gans.metrics.prdc:PrecisionRecall",
+            "keras_gans.evaluation.metrics.prdc:PrecisionRecall",
             "Precision and recall with k-NN balls (k = 3) on features.",
         ),
         "density_coverage": (
-            "keras_gans.metrics.prdc:DensityCoverage",
+            "keras_gans.evaluation.metrics.prdc:DensityCoverage",
             "Density and coverage with k-NN balls (k = 5) on features.",
         ),
         "memorization": (
-            "keras_gans.metrics.memorization:Memorization",
+            "keras_gans.evaluation.metrics.memorization:Memorization",
             "Share of generated samples that copy a training sample "
             "(features).",
         ),
     },
     "features": {
         "inception_v3": (
-            "keras_gans.features.inception:inception_v3",
+            "keras_gans.evaluation.features.inception:inception_v3",
             "InceptionV3 pool features (2,048) with ImageNet weights, for FID.",
         ),
         "domain_classifier": (
-            "keras_gans.features.domain_classifier:domain_classifier",
+            "keras_gans.evaluation.features.domain_classifier:domain_classifier",
             "Features of a small classifier trained on the dataset's own "
             "labels.",
         ),
         "pixels": (
-            "keras_gans.features.pixels:pixels",
+            "keras_gans.evaluation.features.pixels:pixels",
             "Flattened samples as features: 2-D data and small images.",
         ),
     },
     "callbacks": {
         "evaluation": (
-            "keras_gans.metrics.callback:evaluation_metrics",
+            "keras_gans.evaluation.callback:evaluation_metrics",
             "Metrics of generated samples in the epoch logs, every few epochs.",
         ),
     },

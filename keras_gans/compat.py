@@ -24,7 +24,10 @@ ALIASES = {
     "keras_gans.batches": "keras_gans.training.batches",
     "keras_gans.callbacks": "keras_gans.training.callbacks",
     "keras_gans.checkpoints": "keras_gans.training.checkpoints",
+    "keras_gans.features": "keras_gans.evaluation.features",
     "keras_gans.guards": "keras_gans.training.guards",
+    "keras_gans.metrics": "keras_gans.evaluation.metrics",
+    "keras_gans.metrics.callback": "keras_gans.evaluation.callback",
     "keras_gans.tensorboard": "keras_gans.training.tensorboard",
     "keras_gans.architectures.spectral_norm": "keras_gans.layers.spectral_norm",
 }

@@ -72,7 +72,7 @@ def register_metrics(register):
     """Registers evaluation metrics.
 
     `factory(**params)` returns a callable scoring generated samples against
-    real ones (see `keras_gans.metrics`).
+    real ones (see `keras_gans.evaluation.metrics`).
     """
 
 
@@ -81,7 +81,7 @@ def register_features(register):
     """Registers feature extractors for the evaluation metrics.
 
     `factory(**params)` returns an extractor (see
-    `keras_gans.features.base`): `prepare(sample_shape)` readies it or
+    `keras_gans.evaluation.features.base`): `prepare(sample_shape)` readies it or
     raises `FeatureError`, then `extractor(batch)` gives `(batch, dim)`
     features and `protocol` says what the scores depend on.
     """

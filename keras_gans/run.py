@@ -822,7 +822,7 @@ def _run(prepared, echo, verbose):
         metrics["rollbacks"] = checkpoint.extra["rollbacks"]
     modes = _toy_modes(recipe, catalogue)
     if modes is not None and tuple(gan.sample_shape) == (2,):
-        from keras_gans.metrics import mode_coverage
+        from keras_gans.evaluation.metrics import mode_coverage
 
         centers, std = modes
         coverage_labels = None

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from keras_gans import cli
-from keras_gans import metrics
+from keras_gans.evaluation import metrics
 from keras_gans.datasets import digits
 from keras_gans.evaluate import evaluate
 

@@ -9,12 +9,12 @@ import pytest
 
 from keras_gans import plugins
 from keras_gans.datasets import digits
-from keras_gans.features import FeatureError
-from keras_gans.features import domain_classifier
-from keras_gans.features import extract
-from keras_gans.features import inception
-from keras_gans.features import inception_v3
-from keras_gans.features import pixels
+from keras_gans.evaluation.features import FeatureError
+from keras_gans.evaluation.features import domain_classifier
+from keras_gans.evaluation.features import extract
+from keras_gans.evaluation.features import inception
+from keras_gans.evaluation.features import inception_v3
+from keras_gans.evaluation.features import pixels
 
 
 def test_builtin_extractors_and_metrics_are_registered_through_the_hooks():
@@ -195,7 +195,7 @@ def test_inception_uses_a_cached_weights_file_and_records_its_sha256(
     import h5py
     from keras.src.legacy.saving import legacy_h5_format
 
-    from keras_gans.features.base import file_digest
+    from keras_gans.evaluation.features.base import file_digest
 
     path = _offline_keras_home(monkeypatch, tmp_path)
     os.makedirs(path.parent)

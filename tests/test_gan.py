@@ -9,7 +9,7 @@ import pytest
 import keras
 import keras_gans
 from keras_gans.datasets import ring, ring_centers
-from keras_gans.metrics import mode_coverage
+from keras_gans.evaluation.metrics import mode_coverage
 from toy_models import assert_labels_pick_their_mode
 from toy_models import conditional_mlp, mlp, optimizers
 

@@ -8,9 +8,9 @@ import pytest
 import keras_gans
 from keras_gans import plugins
 from keras_gans.datasets import ring
-from keras_gans.metrics import fid
-from keras_gans.metrics import precision_recall
-from keras_gans.metrics.callback import EvaluationMetrics
+from keras_gans.evaluation.metrics import fid
+from keras_gans.evaluation.metrics import precision_recall
+from keras_gans.evaluation.callback import EvaluationMetrics
 from toy_models import mlp
 
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from keras_gans.metrics import fid
-from keras_gans.metrics.fid import FewSamplesWarning
-from keras_gans.metrics.fid import GaussianStats
-from keras_gans.metrics.fid import frechet_distance
+from keras_gans.evaluation.metrics import fid
+from keras_gans.evaluation.metrics.fid import FewSamplesWarning
+from keras_gans.evaluation.metrics.fid import GaussianStats
+from keras_gans.evaluation.metrics.fid import frechet_distance
 
 
 def _rotation(dim, seed):

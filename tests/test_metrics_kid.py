@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from keras_gans.metrics import kid
+from keras_gans.evaluation.metrics import kid
 
 
 def _direct_mmd2(x, y):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from keras_gans.datasets import digits
-from keras_gans.metrics import memorization
+from keras_gans.evaluation.metrics import memorization
 
 
 def test_share_of_noisy_copies_among_fresh_gaussian_samples():

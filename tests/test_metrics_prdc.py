@@ -6,10 +6,10 @@ from math import comb
 import numpy as np
 import pytest
 
-from keras_gans.metrics import density_coverage
-from keras_gans.metrics import distances
-from keras_gans.metrics import precision_recall
-from keras_gans.metrics import prdc
+from keras_gans.evaluation.metrics import density_coverage
+from keras_gans.evaluation.metrics import distances
+from keras_gans.evaluation.metrics import precision_recall
+from keras_gans.evaluation.metrics import prdc
 
 
 def _plain_prdc(real, fake, k):

@@ -12,8 +12,8 @@ torch = pytest.importorskip("torch")
 fid_module = pytest.importorskip("torchmetrics.image.fid")
 kid_module = pytest.importorskip("torchmetrics.image.kid")
 
-from keras_gans.metrics import fid  # noqa: E402
-from keras_gans.metrics import kid  # noqa: E402
+from keras_gans.evaluation.metrics import fid  # noqa: E402
+from keras_gans.evaluation.metrics import kid  # noqa: E402
 
 DIM = 16
 

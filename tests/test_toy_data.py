@@ -13,8 +13,8 @@ from keras_gans.datasets import grid
 from keras_gans.datasets import grid_centers
 from keras_gans.datasets import ring
 from keras_gans.datasets import ring_centers
-from keras_gans.metrics import ModeCoverage
-from keras_gans.metrics import mode_coverage
+from keras_gans.evaluation.metrics import ModeCoverage
+from keras_gans.evaluation.metrics import mode_coverage
 
 PACKAGE_DIR = pathlib.Path(__file__).resolve().parents[1] / "keras_gans"
 
@@ -206,9 +206,9 @@ def test_nearest_center_assignment():
 
 
 def test_chunking_matches_unchunked(monkeypatch):
-    # `keras_gans.metrics.mode_coverage` is shadowed by the function of the
+    # `keras_gans.evaluation.metrics.mode_coverage` is shadowed by the function of the
     # same name on the package, so fetch the submodule explicitly.
-    mc = importlib.import_module("keras_gans.metrics.mode_coverage")
+    mc = importlib.import_module("keras_gans.evaluation.metrics.mode_coverage")
 
     x, _ = grid(num_samples=3000, std=0.3, seed=1)
     centers = grid_centers()

@@ -2,7 +2,7 @@
 
 This module is pure NumPy: it imports neither Keras nor any backend, so it
 can be used to generate data (and reference mode centers for
-`keras_gans.metrics.mode_coverage`) anywhere. A draw that cannot fit in
+`keras_gans.evaluation.metrics.mode_coverage`) anywhere. A draw that cannot fit in
 memory is refused before it starts (`keras_gans.resources`).
 """
 

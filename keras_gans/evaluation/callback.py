@@ -5,7 +5,7 @@ recall, density/coverage, memorization, or a plugin's) every `every`
 epochs on `num_samples` generated samples against real features
 extracted once at the start, and puts the values into the epoch's `logs`
 (`logs["fid"]`, `logs["precision"]`, ...). Keras hands the same `logs`
-dict to the callbacks that follow, so a `keras_gans.training.callbacks.TensorBoard`
+dict to the callbacks that follow, so a `keras_gans.training.TensorBoard`
 placed *after* it in the callback list writes the values, and they land
 in `fit()`'s history.
 
@@ -69,8 +69,8 @@ class EvaluationMetrics(keras.callbacks.Callback):
                  num_samples=1000, seed=0, train=None, num_classes=None,
                  dataset=None, dataset_params=None, verbose=0):
         super().__init__()
-        from keras_gans.evaluate import create_extractor
-        from keras_gans.evaluate import resolve_metrics
+        from keras_gans.evaluation.scoring import create_extractor
+        from keras_gans.evaluation.scoring import resolve_metrics
 
         self.metrics = resolve_metrics(metrics)
         self.extractor = create_extractor(features, dataset, dataset_params)
@@ -85,8 +85,8 @@ class EvaluationMetrics(keras.callbacks.Callback):
         self._train_features = None
 
     def on_train_begin(self, logs=None):
-        from keras_gans.evaluate import check_sample_counts
-        from keras_gans.features import extract
+        from keras_gans.evaluation.scoring import check_sample_counts
+        from keras_gans.evaluation.features import extract
 
         self.extractor.prepare(self.real.shape[1:])
         train = self.real if self.train is None else self.train
@@ -113,7 +113,7 @@ class EvaluationMetrics(keras.callbacks.Callback):
 
     def evaluate(self):
         """`{name: value}` of every metric for the current generator."""
-        from keras_gans.features import extract
+        from keras_gans.evaluation.features import extract
 
         labels = None
         if self.num_classes:
@@ -141,9 +141,9 @@ def evaluation_metrics(dataset, dataset_params=None, metrics="fid",
     reference, at most `max(num_samples, 10,000)` of it), and the training
     data for memorization.
     """
-    from keras_gans.evaluate import REAL_SAMPLES
-    from keras_gans.evaluate import at_most
-    from keras_gans.evaluate import load_splits
+    from keras_gans.evaluation.scoring import REAL_SAMPLES
+    from keras_gans.evaluation.scoring import at_most
+    from keras_gans.evaluation.scoring import load_splits
 
     train_x, held_x, _ = load_splits(dataset, dataset_params)
     held_x = at_most(held_x, max(num_samples, REAL_SAMPLES), seed)

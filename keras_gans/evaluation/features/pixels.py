@@ -7,8 +7,8 @@ nothing. No weights, so the protocol has no sha256.
 
 import math
 
-from keras_gans.features.base import FeatureError
-from keras_gans.features.base import FeatureExtractor
+from keras_gans.evaluation.features.base import FeatureError
+from keras_gans.evaluation.features.base import FeatureExtractor
 
 MAX_DIM = 4096
 

@@ -15,7 +15,7 @@
 "Inside" is a strict `distance < radius`, as in the reference code of
 Naeem et al. Every value comes from one blocked pass over the real x
 generated distance matrix plus the k-NN radii, so memory stays bounded
-(`keras_gans.metrics.distances`). Pure NumPy, float64.
+(`keras_gans.evaluation.metrics.distances`). Pure NumPy, float64.
 """
 
 import dataclasses
@@ -23,11 +23,11 @@ import dataclasses
 import numpy as np
 
 from keras_gans.arguments import positive_int
-from keras_gans.metrics.base import FeatureMetric
-from keras_gans.metrics.distances import as_features
-from keras_gans.metrics.distances import distance_blocks
-from keras_gans.metrics.distances import kth_neighbour_distances
-from keras_gans.metrics.distances import same_dim
+from keras_gans.evaluation.metrics.base import FeatureMetric
+from keras_gans.evaluation.metrics.distances import as_features
+from keras_gans.evaluation.metrics.distances import distance_blocks
+from keras_gans.evaluation.metrics.distances import kth_neighbour_distances
+from keras_gans.evaluation.metrics.distances import same_dim
 
 __all__ = [
     "PRDC",

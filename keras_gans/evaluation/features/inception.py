@@ -25,9 +25,9 @@ not identical features, so compare scores only under the same protocol.
 
 import os
 
-from keras_gans.features.base import FeatureError
-from keras_gans.features.base import FeatureExtractor
-from keras_gans.features.base import file_digest
+from keras_gans.evaluation.features.base import FeatureError
+from keras_gans.evaluation.features.base import FeatureExtractor
+from keras_gans.evaluation.features.base import file_digest
 
 __all__ = ["InceptionV3Features", "inception_v3"]
 

@@ -23,9 +23,9 @@ import warnings
 import numpy as np
 
 from keras_gans.arguments import positive_int
-from keras_gans.metrics.base import FeatureMetric
-from keras_gans.metrics.distances import as_features
-from keras_gans.metrics.distances import same_dim
+from keras_gans.evaluation.metrics.base import FeatureMetric
+from keras_gans.evaluation.metrics.distances import as_features
+from keras_gans.evaluation.metrics.distances import same_dim
 
 __all__ = ["FID", "FewSamplesWarning", "GaussianStats", "fid",
            "frechet_distance"]

@@ -14,7 +14,7 @@ Pure NumPy: imports no Keras.
 
 import numpy as np
 
-from keras_gans.metrics.mode_coverage import _as_real_2d
+from keras_gans.evaluation.metrics.mode_coverage import _as_real_2d
 
 # float64 elements in one block of the distance matrix: 2**23 = 64 MiB.
 BLOCK_ELEMENTS = 2**23

@@ -38,9 +38,9 @@ import os
 import numpy as np
 
 from keras_gans import files
-from keras_gans.features.base import FeatureError
-from keras_gans.features.base import FeatureExtractor
-from keras_gans.features.base import file_digest
+from keras_gans.evaluation.features.base import FeatureError
+from keras_gans.evaluation.features.base import FeatureExtractor
+from keras_gans.evaluation.features.base import file_digest
 
 __all__ = ["DomainClassifier", "domain_classifier", "cache_directory"]
 

@@ -17,7 +17,7 @@ noise) scores the share of copies; fresh samples from the data
 distribution score about 0 (the held-out digits score 0.0 against the
 training digits in pixel space, at 8x8 and at 28x28).
 
-Blocked distances keep memory bounded (`keras_gans.metrics.distances`).
+Blocked distances keep memory bounded (`keras_gans.evaluation.metrics.distances`).
 Pure NumPy, float64.
 """
 
@@ -26,11 +26,11 @@ import dataclasses
 import numpy as np
 
 from keras_gans.arguments import positive_float
-from keras_gans.metrics.base import FeatureMetric
-from keras_gans.metrics.distances import as_features
-from keras_gans.metrics.distances import kth_neighbour_distances
-from keras_gans.metrics.distances import nearest_distances
-from keras_gans.metrics.distances import same_dim
+from keras_gans.evaluation.metrics.base import FeatureMetric
+from keras_gans.evaluation.metrics.distances import as_features
+from keras_gans.evaluation.metrics.distances import kth_neighbour_distances
+from keras_gans.evaluation.metrics.distances import nearest_distances
+from keras_gans.evaluation.metrics.distances import same_dim
 
 __all__ = ["Memorization", "MemorizationResult", "memorization"]
 

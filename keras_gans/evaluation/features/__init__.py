@@ -12,12 +12,12 @@ Each is registered through the `register_features` hook, like a plugin's.
 bar.
 """
 
-from keras_gans.features.base import FeatureError
-from keras_gans.features.base import FeatureExtractor
-from keras_gans.features.base import extract
-from keras_gans.features.domain_classifier import domain_classifier
-from keras_gans.features.inception import inception_v3
-from keras_gans.features.pixels import pixels
+from keras_gans.evaluation.features.base import FeatureError
+from keras_gans.evaluation.features.base import FeatureExtractor
+from keras_gans.evaluation.features.base import extract
+from keras_gans.evaluation.features.domain_classifier import domain_classifier
+from keras_gans.evaluation.features.inception import inception_v3
+from keras_gans.evaluation.features.pixels import pixels
 
 __all__ = [
     "FeatureError",
