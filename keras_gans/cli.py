@@ -34,7 +34,7 @@ import click
 from keras_gans import __version__
 from keras_gans.regular_files import check_replaceable
 from keras_gans.regular_files import read_regular
-from keras_gans.recipe import LIMITS
+from keras_gans.runs.recipe import LIMITS
 
 # The most samples a picture holds (the recipe's output.samples limit).
 MAX_PICTURE_SAMPLES = LIMITS["output.samples"][0]
@@ -164,7 +164,7 @@ def _complete_set(ctx, param, incomplete):
     """Completes `--set` keys, and registered names after `=`."""
     from click.shell_completion import CompletionItem
 
-    from keras_gans.recipe import known_keys
+    from keras_gans.runs.recipe import known_keys
 
     key, sep, value = incomplete.partition("=")
     if not sep:
@@ -234,8 +234,8 @@ def run(ctx, recipe_path, overrides, output, resume, backend):
     generator.keras, gan.keras and metrics.json.
     """
     chosen = setup_backend(_backend_of(ctx, backend))
-    from keras_gans import recipe as recipe_module
-    from keras_gans import resume as resume_module
+    from keras_gans.runs import recipe as recipe_module
+    from keras_gans.runs import resume as resume_module
     from keras_gans import run as run_module
 
     try:
@@ -511,8 +511,8 @@ def _run_recipe(run_dir):
     path = os.path.join(run_dir, "recipe.toml")
     if not os.path.isfile(path):
         return None
-    from keras_gans.recipe import RecipeError
-    from keras_gans.recipe import read
+    from keras_gans.runs.recipe import RecipeError
+    from keras_gans.runs.recipe import read
 
     try:  # any file there: too deep for tomllib, binary, ...
         return read(path)

@@ -28,6 +28,9 @@ ALIASES = {
     "keras_gans.guards": "keras_gans.training.guards",
     "keras_gans.metrics": "keras_gans.evaluation.metrics",
     "keras_gans.metrics.callback": "keras_gans.evaluation.callback",
+    "keras_gans.recipe": "keras_gans.runs.recipe",
+    "keras_gans.recipe_schema": "keras_gans.runs.recipe_schema",
+    "keras_gans.resume": "keras_gans.runs.resume",
     "keras_gans.tensorboard": "keras_gans.training.tensorboard",
     "keras_gans.architectures.spectral_norm": "keras_gans.layers.spectral_norm",
 }

@@ -11,7 +11,7 @@ A run directory holds:
   position, every `output.checkpoint_every_steps` steps, every
   `output.checkpoint_every` epochs and after the last one, written
   atomically; the newest `output.keep_checkpoints` are kept. `--resume`
-  continues from the newest complete one, exactly (`keras_gans.resume`).
+  continues from the newest complete one, exactly (`keras_gans.runs.resume`).
   None is written once a loss or weight is NaN or infinite
   (`keras_gans.training.guards`); Ctrl-C writes one and stops.
 - `samples/epoch_0001.png`: samples from one fixed latent batch per epoch
@@ -45,21 +45,17 @@ import numpy as np
 from keras_gans import files
 from keras_gans import images as images_module
 from keras_gans.datasets.arrays import peek
+from keras_gans.runs.errors import RunError
 from keras_gans.datasets.arrays import split_dataset
-from keras_gans.recipe import _for_toml
-from keras_gans.recipe import RecipeError
-from keras_gans.recipe import name_and_params
+from keras_gans.runs.recipe import _for_toml
+from keras_gans.runs.recipe import RecipeError
+from keras_gans.runs.recipe import name_and_params
 
 __all__ = ["RunError", "RunResult", "prepare", "run", "new_run_directory"]
 
 COVERAGE_SAMPLES = 2_500
 SKIPPED_FILES = "skipped_files.txt"
 SCATTER_REFERENCE = 2_000
-
-
-class RunError(RuntimeError):
-    """A run that cannot start or continue, for a reason outside the recipe
-    (a missing checkpoint, a download that failed, an existing directory)."""
 
 
 @dataclasses.dataclass
@@ -262,9 +258,9 @@ def _list_skipped(skipped, directory, echo):
 
 def optimizer(config):
     """A Keras optimizer from a resolved `{name, learning_rate, ...}` table."""
-    from keras_gans.recipe import _schedule_key
-    from keras_gans.recipe import optimizer_classes
-    from keras_gans.recipe import schedule_classes
+    from keras_gans.runs.recipe import _schedule_key
+    from keras_gans.runs.recipe import optimizer_classes
+    from keras_gans.runs.recipe import schedule_classes
 
     params = {k: v for k, v in config.items() if k != "name"}
     rate = params.get("learning_rate")
@@ -548,7 +544,7 @@ def _prepare(recipe, directory, resume, catalogue):
             f"{'' if gan.conditional else 'un'}conditional but the recipe "
             f"sets model.conditional = {str(conditional).lower()}."
         )
-    from keras_gans import resume as resume_module
+    from keras_gans.runs import resume as resume_module
 
     epoch, batch = resume_module.resume_position(
         gan.steps, info, data.steps_per_epoch
@@ -607,7 +603,7 @@ def _newest_checkpoint(directory):
 
 def _saved_recipe(directory):
     """The run's recipe.toml as a dict, or None."""
-    from keras_gans.recipe import tomllib
+    from keras_gans.runs.recipe import tomllib
 
     try:
         with open(os.path.join(directory, "recipe.toml"), "rb") as file:
@@ -622,7 +618,7 @@ def _check_same_model(recipe, info, directory, checkpoint):
     The checkpoint records its model section (older ones: the run's
     recipe.toml is used).
     """
-    from keras_gans import resume as resume_module
+    from keras_gans.runs import resume as resume_module
 
     saved = info.get("model")
     if saved is None:
@@ -855,7 +851,7 @@ def _resume_record(prepared):
     notes it printed."""
     import keras
 
-    from keras_gans import resume as resume_module
+    from keras_gans.runs import resume as resume_module
 
     saved = _saved_recipe(prepared.directory)
     changes = []
@@ -915,7 +911,7 @@ def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
         resume.Interrupted: after Ctrl-C (a checkpoint was written).
         RunError: when training diverged and no rollback is left.
     """
-    from keras_gans import resume as resume_module
+    from keras_gans.runs import resume as resume_module
 
     train = prepared.recipe["train"]
     epoch, batch = prepared.initial_epoch, prepared.batch
@@ -961,7 +957,7 @@ def _roll_back(prepared, callbacks, checkpoint, guard, echo, factor):
     `factor ** k` times the run's rates.
     """
     from keras_gans.training import checkpoints
-    from keras_gans import resume as resume_module
+    from keras_gans.runs import resume as resume_module
     divergence = guard.divergence
     rates = [rate * factor for rate in
              _learning_rates(prepared.gan, divergence)]

@@ -100,7 +100,7 @@ def test_run_prints_its_speed_and_time_left_after_each_epoch(ring_run):
 
 
 def test_set_overrides_are_saved_in_the_resolved_recipe(ring_run):
-    from keras_gans.recipe import tomllib
+    from keras_gans.runs.recipe import tomllib
 
     saved = tomllib.loads(ring_run.first_recipe)
     assert saved["train"]["steps"] == FIRST_STEPS

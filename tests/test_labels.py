@@ -14,9 +14,9 @@ from keras import layers
 import keras_gans
 from keras_gans import cli
 from keras_gans import labels as labels_module
-from keras_gans import recipe as recipe_module
-from keras_gans.recipe import RecipeError
-from keras_gans.recipe import tomllib
+from keras_gans.runs import recipe as recipe_module
+from keras_gans.runs.recipe import RecipeError
+from keras_gans.runs.recipe import tomllib
 from keras_gans.datasets import digits, ring, ring_centers
 from toy_models import assert_labels_pick_their_mode
 from toy_models import conditional_mlp, mlp, optimizers

@@ -106,7 +106,7 @@ sample_every = 0
 def test_a_recipe_callback_logs_fid_to_tensorboard_and_metrics_json(tmp_path):
     from tensorboard.backend.event_processing import event_accumulator
 
-    from keras_gans import recipe as recipe_module
+    from keras_gans.runs import recipe as recipe_module
     from keras_gans import run as run_module
 
     path = tmp_path / "recipe.toml"

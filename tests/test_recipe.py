@@ -9,8 +9,8 @@ import pytest
 
 import keras_gans
 from keras_gans import plugins
-from keras_gans import recipe as recipe_module
-from keras_gans.recipe import RecipeError
+from keras_gans.runs import recipe as recipe_module
+from keras_gans.runs.recipe import RecipeError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECIPES = sorted(glob.glob(os.path.join(REPO, "recipes", "*.toml")))
@@ -253,7 +253,7 @@ def test_structure_checks_and_the_cli_module_import_no_keras():
     code = (
         "import sys\n"
         "import keras_gans.cli\n"
-        "from keras_gans import recipe\n"
+        "from keras_gans.runs import recipe\n"
         "resolved, problems = recipe.check_structure("
         "{'model': {'architecture': 'mlp'}, 'data': {'dataset': 'ring'},"
         " 'train': {'epochs': 'x'}})\n"

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from keras_gans import cli
 from nonblocking import in_thread
-from keras_gans import recipe as recipe_module
-from keras_gans.recipe import RecipeError
+from keras_gans.runs import recipe as recipe_module
+from keras_gans.runs.recipe import RecipeError
 
 VALID = """\
 [model]

@@ -1,6 +1,6 @@
-"""The typed recipe (`keras_gans.recipe_schema`) against today's checks.
+"""The typed recipe (`keras_gans.runs.recipe_schema`) against today's checks.
 
-`keras_gans.recipe.check_structure` is the reference: on the recipe test
+`keras_gans.runs.recipe.check_structure` is the reference: on the recipe test
 cases, on every recipe shipped and on thousands of seeded random edits of
 them, the typed recipe must report the same problems (same messages, same
 section order) and resolve valid recipes to the same dict. The JSON Schema
@@ -15,9 +15,9 @@ import random
 
 import pytest
 
-from keras_gans import recipe as reference
-from keras_gans import recipe_schema as schema
-from keras_gans.recipe import tomllib
+from keras_gans.runs import recipe as reference
+from keras_gans.runs import recipe_schema as schema
+from keras_gans.runs.recipe import tomllib
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECIPES = sorted(glob.glob(os.path.join(REPO, "recipes", "*.toml"))) + [
@@ -328,7 +328,7 @@ def test_the_documentation_table_is_generated_from_the_definitions():
         document = file.read()
     assert table in document, (
         "docs/recipe-keys.md is out of date: regenerate it with "
-        "`python -m keras_gans.recipe_schema --markdown`")
+        "`python -m keras_gans.runs.recipe_schema --markdown`")
     for key in schema.known_keys():
         if key.count(".") == 1:
             assert f"| `{key}` |" in table

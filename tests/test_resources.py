@@ -11,7 +11,7 @@ import keras
 from keras_gans import architectures
 from keras_gans import cli
 from keras_gans import plugins
-from keras_gans import recipe as recipe_module
+from keras_gans.runs import recipe as recipe_module
 from keras_gans import resources
 from keras_gans import run as run_module
 

@@ -18,7 +18,7 @@ from PIL import Image
 
 from keras_gans import cli
 from keras_gans import run as run_module
-from keras_gans.recipe import tomllib
+from keras_gans.runs.recipe import tomllib
 from test_datasets import _write_idx
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -187,7 +187,7 @@ def test_every_builtin_dataset_trains_through_keras_gans_run(
 @pytest.mark.parametrize("dataset", ["ring", "grid"])
 def test_toy_data_without_a_seed_is_drawn_from_the_train_seed(dataset):
     from keras_gans import plugins
-    from keras_gans import recipe as recipe_module
+    from keras_gans.runs import recipe as recipe_module
 
     def load(train_seed):
         recipe = recipe_module.load(

@@ -17,9 +17,9 @@ import keras_gans
 from keras_gans import cli
 from keras_gans import images
 from keras_gans.training.callbacks import TensorBoard
-from keras_gans.recipe import RecipeError
-from keras_gans.recipe import resolve
-from keras_gans.recipe import tomllib
+from keras_gans.runs.recipe import RecipeError
+from keras_gans.runs.recipe import resolve
+from keras_gans.runs.recipe import tomllib
 from toy_models import mlp
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

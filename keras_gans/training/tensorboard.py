@@ -338,7 +338,7 @@ class TensorBoard(keras.callbacks.Callback):
         labels: class labels for a conditional GAN: an int or `samples`
             ints (e.g. `np.arange(samples) % num_classes`).
         picture_kwargs: passed to `keras_gans.images.picture`.
-        recipe: a resolved `keras_gans.recipe.Recipe`, or a nested dict of
+        recipe: a resolved `keras_gans.runs.recipe.Recipe`, or a nested dict of
             settings, to record as text and hparams; None records none.
 
     Example:

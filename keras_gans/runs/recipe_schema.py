@@ -6,7 +6,7 @@ definitions alone come:
 
 - `parse(raw)`: the typed `Recipe` and every problem at once, each with its
   dotted path and, for a misspelt key, the nearest known one (the messages
-  of `keras_gans.recipe.check_structure`, which it can replace);
+  of `keras_gans.runs.recipe.check_structure`, which it can replace);
 - `json_schema()`: a JSON Schema of a recipe (draft 2020-12), for editors
   that complete TOML;
 - `markdown_table()`: the table of keys for the documentation;
@@ -14,7 +14,7 @@ definitions alone come:
 
 Only structure, types, ranges and defaults are checked here, without Keras
 or the plugin catalogue: registered names and factory parameters are
-checked against the catalogue afterwards (`keras_gans.recipe.check_names`).
+checked against the catalogue afterwards (`keras_gans.runs.recipe.check_names`).
 `Recipe.to_dict()` is the resolved recipe as nested dicts, the form written
 to `recipe.toml`.
 
@@ -36,13 +36,13 @@ import numbers
 from keras_gans.labels import LABEL_MODES
 
 # The wording of every message is today's (the executor of issue 10 moves
-# these helpers here when `keras_gans.recipe` is rebuilt on this module).
-from keras_gans.recipe import MAX_NAME_BYTES
-from keras_gans.recipe import _describe as describe
-from keras_gans.recipe import _interval
-from keras_gans.recipe import _join as join
-from keras_gans.recipe import _length_clash as length_clash
-from keras_gans.recipe import _unknown_key_message as unknown_key_message
+# these helpers here when `keras_gans.runs.recipe` is rebuilt on this module).
+from keras_gans.runs.recipe import MAX_NAME_BYTES
+from keras_gans.runs.recipe import _describe as describe
+from keras_gans.runs.recipe import _interval
+from keras_gans.runs.recipe import _join as join
+from keras_gans.runs.recipe import _length_clash as length_clash
+from keras_gans.runs.recipe import _unknown_key_message as unknown_key_message
 
 __all__ = [
     "Callback",
@@ -677,7 +677,7 @@ class Recipe:
     description: str = ""
 
     def to_dict(self):
-        """Nested dicts as `keras_gans.recipe.check_structure` resolves
+        """Nested dicts as `keras_gans.runs.recipe.check_structure` resolves
         them (the form written to `recipe.toml`)."""
         out = {"name": self.name}
         if self.description:
@@ -812,7 +812,7 @@ def parse(raw, default_name="recipe", overridden=()):
 
 
 def check_structure(raw, default_name="recipe", overridden=()):
-    """`keras_gans.recipe.check_structure`'s contract on the typed recipe:
+    """`keras_gans.runs.recipe.check_structure`'s contract on the typed recipe:
     `(resolved dict, problems)`."""
     recipe, problems = parse(raw, default_name, overridden)
     return recipe.to_dict(), problems
@@ -919,7 +919,7 @@ def json_schema():
 
 
 def main(argv=None):
-    """`python -m keras_gans.recipe_schema --markdown | --json-schema`."""
+    """`python -m keras_gans.runs.recipe_schema --markdown | --json-schema`."""
     import sys
 
     argv = sys.argv[1:] if argv is None else argv
@@ -928,7 +928,7 @@ def main(argv=None):
     elif argv == ["--json-schema"]:
         sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
     else:
-        sys.stderr.write("usage: python -m keras_gans.recipe_schema "
+        sys.stderr.write("usage: python -m keras_gans.runs.recipe_schema "
                          "--markdown | --json-schema\n")
         return 2
     return 0
