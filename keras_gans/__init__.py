@@ -26,6 +26,9 @@ _ATTRIBUTES = {
     "load_dataset": "keras_gans.catalogue_api",
     "load_model": "keras_gans.saving",
     "registered": "keras_gans.catalogue_api",
+    "evaluate": "keras_gans.runs.api",
+    "sample": "keras_gans.runs.api",
+    "train": "keras_gans.runs.api",
 }
 _SUBMODULES = (
     "architectures",
@@ -38,6 +41,7 @@ _SUBMODULES = (
     "metrics",
     "penalties",
     "plugins",
+    "runs",
     "saving",
     "training",
 )

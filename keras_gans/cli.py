@@ -34,6 +34,7 @@ import click
 from keras_gans import __version__
 from keras_gans.regular_files import check_replaceable
 from keras_gans.regular_files import read_regular
+from keras_gans.evaluation.scoring import DEFAULT_METRICS
 from keras_gans.runs.recipe import LIMITS
 
 # The most samples a picture holds (the recipe's output.samples limit).
@@ -236,7 +237,7 @@ def run(ctx, recipe_path, overrides, output, resume, backend):
     chosen = setup_backend(_backend_of(ctx, backend))
     from keras_gans.runs import recipe as recipe_module
     from keras_gans.runs import resume as resume_module
-    from keras_gans import run as run_module
+    from keras_gans.runs import train as run_module
 
     try:
         recipe = recipe_module.load(recipe_path, overrides)
@@ -246,11 +247,16 @@ def run(ctx, recipe_path, overrides, output, resume, backend):
             error = recipe_module.RecipeError(error.problems, recipe_path)
         _exit_invalid(ctx, error)
     except run_module.RunError as error:
-        raise click.ClickException(str(error)) from None
+        message = str(error)
+        if message == run_module.RESUME_NEEDS_OUTPUT:  # in the CLI's words
+            message = "--resume needs --output, the run directory to continue."
+        raise click.ClickException(message) from None
     except OSError as error:
         raise click.ClickException(f"{recipe_path}: {error}") from None
 
-    logs = os.path.join(prepared.directory, "logs")
+    from keras_gans.runs.directory import RunDirectory
+
+    logs = RunDirectory(prepared.directory).logs
     click.echo(f"Watch training with:\n  tensorboard --logdir {logs}")
     try:
         # Keras' bar in a terminal; one line per epoch in a log file.
@@ -327,21 +333,13 @@ def _report_run(result):
             f"modes, {coverage['high_quality']:.0%} high-quality samples."
         )
     click.echo(f"Run directory: {directory}")
-    samples = sorted(os.listdir(os.path.join(directory, "samples"))) if (
-        os.path.isdir(os.path.join(directory, "samples"))) else []
-    rows = [
-        ("recipe", "recipe.toml"),
-        ("samples", os.path.join("samples", samples[-1]) if samples else None),
-        ("checkpoints", "checkpoints/"),
-        ("generator", "generator.keras"),
-        ("full GAN", "gan.keras"),
-        ("metrics", "metrics.json"),
-    ]
-    for label, name in rows:
-        if name:
-            click.echo(f"  {label + ':':<13}{os.path.join(directory, name)}")
+    from keras_gans.runs.directory import RunDirectory
+
+    run_dir = RunDirectory(directory)
+    for label, path in run_dir.outputs():
+        click.echo(f"  {label + ':':<13}{path}")
     click.echo("Training curves:")
-    click.echo(f"  tensorboard --logdir {os.path.join(directory, 'logs')}")
+    click.echo(f"  tensorboard --logdir {run_dir.logs}")
     click.echo("More samples:")
     click.echo(f"  keras-gans sample {directory} -n 64 -o samples.png")
 
@@ -388,67 +386,24 @@ def sample(ctx, source, n, output, seed, labels, columns, backend):
     except OSError as error:
         raise click.BadParameter(str(error), param_hint="-o") from None
     setup_backend(_backend_of(ctx, backend))
-    import numpy as np
-
     from keras_gans import images as images_module
-    from keras_gans import run as run_module
+    from keras_gans.runs import api
+    from keras_gans.runs.errors import RunError
+    from keras_gans.runs.sample import SampleError
 
-    model_path, run_dir = _model_path(source)
     try:
-        model = run_module.load_model(model_path)
-    except Exception as error:
-        raise click.ClickException(
-            f"Could not load {model_path}: {type(error).__name__}: {error}"
-        ) from None
-    gan = model if hasattr(model, "generate") else None
-    generator = gan.generator if gan is not None else model
-    conditional = _is_conditional(gan, generator, run_dir)
-    if label_list is not None and not conditional:
-        raise click.UsageError(
-            "This model is unconditional and takes no --labels."
-        )
-    classes = _num_classes(run_dir, generator, gan) if conditional else None
-    if conditional:
-        classes = _num_classes(run_dir, generator)
-        if not label_list:
-            if classes is None:
-                raise click.UsageError(
-                    "This model is conditional: pass --labels (the number of "
-                    "classes could not be found)."
-                )
-            label_list = list(range(classes))
-        outside = [label for label in label_list
-                   if label < 0 or (classes is not None and label >= classes)]
-        if outside:
-            known = f"0 to {classes - 1}" if classes else "0 or more"
-            raise click.BadParameter(
-                f"class ids are {known}; got {outside[0]}",
-                param_hint="--labels",
-            )
-        label_array = np.resize(np.asarray(label_list, dtype="int32"), n)
-    else:
-        label_array = None
-
-    if gan is not None:
-        try:
-            samples = gan.generate(n, seed=seed, labels=label_array)
-        except ValueError as error:  # e.g. a label outside the classes
-            raise click.UsageError(str(error)) from None
-    else:
-        samples = _generate_with(generator, n, seed, label_array,
-                                 num_classes=classes)
-    kwargs = {}
-    if samples.ndim == 2 and samples.shape[1] == 2:
-        modes = _run_modes(run_dir)
-        if modes is not None:
-            kwargs["centers"] = modes
-    elif columns:
-        kwargs["columns"] = min(columns, n)
-    picture = images_module.picture(samples, **kwargs)
+        drawn = api.sample(source, n, seed=seed, labels=label_list,
+                           columns=columns,
+                           echo=lambda line: click.echo(line, err=True))
+    except SampleError as error:
+        raise click.BadParameter(str(error), param_hint="--labels") from None
+    except RunError as error:
+        raise click.ClickException(str(error)) from None
+    model_path, picture = drawn.model_path, drawn.picture
     if picture is None:
         raise click.ClickException(
-            f"Samples of shape {samples.shape[1:]} are neither images nor "
-            "2-D points; nothing to draw."
+            f"Samples of shape {drawn.samples.shape[1:]} are neither images "
+            "nor 2-D points; nothing to draw."
         )
     try:
         images_module.save_png(picture, output)
@@ -460,134 +415,6 @@ def sample(ctx, source, n, output, seed, labels, columns, backend):
         f"Wrote {n} samples from {model_path} to {output} "
         f"({picture.width}x{picture.height} pixels)."
     )
-
-
-def _model_path(source):
-    """`(model file, run directory or None)` for `sample`'s argument.
-
-    A file inside a run directory (its generator.keras, a checkpoint) finds
-    the run by the recipe.toml beside it or one level up.
-    """
-    if os.path.isfile(source):
-        parent = os.path.dirname(os.path.abspath(source))
-        for candidate in (parent, os.path.dirname(parent)):
-            if os.path.isfile(os.path.join(candidate, "recipe.toml")):
-                return source, candidate
-        return source, None
-    from keras_gans.training.checkpoints import latest_checkpoint
-
-    gan_path = os.path.join(source, "gan.keras")
-    if os.path.isfile(gan_path):
-        return gan_path, source
-    checkpoint, _ = latest_checkpoint(os.path.join(source, "checkpoints"),
-                                      echo=lambda line: click.echo(line,
-                                                                   err=True))
-    if checkpoint:
-        return checkpoint, source
-    generator_path = os.path.join(source, "generator.keras")
-    if os.path.isfile(generator_path):
-        return generator_path, source
-    raise click.ClickException(
-        f"{source} holds no gan.keras, checkpoint or generator.keras."
-    )
-
-
-def _is_conditional(gan, generator, run_dir=None):
-    if gan is not None:
-        return bool(gan.conditional)
-    if ((_run_recipe(run_dir) or {}).get("model") or {}).get(
-        "label_mode"
-    ) == "one_hot_concat":
-        return True  # one input: z joined with the one-hot labels
-    try:
-        return len(generator.inputs) == 2
-    except (AttributeError, TypeError, ValueError):
-        return False
-
-
-def _run_recipe(run_dir):
-    if run_dir is None:
-        return None
-    path = os.path.join(run_dir, "recipe.toml")
-    if not os.path.isfile(path):
-        return None
-    from keras_gans.runs.recipe import RecipeError
-    from keras_gans.runs.recipe import read
-
-    try:  # any file there: too deep for tomllib, binary, ...
-        return read(path)
-    except RecipeError:
-        return None
-
-
-def _num_classes(run_dir, generator, gan=None):
-    """Classes of a conditional generator: from the GAN, the run's recipe,
-    else its label embedding."""
-    if getattr(gan, "num_classes", None):
-        return int(gan.num_classes)
-    recipe = _run_recipe(run_dir)
-    classes = ((recipe or {}).get("model") or {}).get("num_classes")
-    if isinstance(classes, int) and classes > 0:
-        return classes
-    import keras
-
-    for layer in getattr(generator, "layers", []):
-        if isinstance(layer, keras.layers.Embedding):
-            return int(layer.input_dim)
-        if isinstance(layer, keras.layers.CategoryEncoding):
-            return int(layer.num_tokens)
-    return None
-
-
-def _run_modes(run_dir):
-    recipe = _run_recipe(run_dir)
-    if not recipe:
-        return None
-    from keras_gans import plugins
-    from keras_gans import run as run_module
-
-    try:
-        modes = run_module._toy_modes(recipe, plugins.catalogue())
-    except Exception:
-        return None
-    return None if modes is None else modes[0]
-
-
-def _generate_with(generator, n, seed, labels, batch_size=256,
-                   num_classes=None):
-    """Samples from a bare generator, drawing z as `GAN.generate` does.
-
-    A single-input generator given labels reads z joined with the one-hot
-    labels (`label_mode="one_hot_concat"`; `num_classes` needed).
-    """
-    import keras
-    import numpy as np
-
-    from keras_gans import labels as labels_module
-
-    mode = None
-    latent_dim = int(generator.inputs[0].shape[-1])
-    if labels is not None:
-        mode = labels_module.INDEX
-        if labels_module.number_of_inputs(generator) == 1:
-            mode = labels_module.ONE_HOT_CONCAT
-            latent_dim -= num_classes
-    z = np.random.default_rng(seed).standard_normal(
-        (n, latent_dim), dtype=np.float32
-    )
-    batches = []
-    for start in range(0, n, batch_size):
-        y = None
-        if labels is not None:
-            y = labels_module.encode(labels[start : start + batch_size], mode,
-                                     num_classes)
-        inputs = labels_module.generator_inputs(
-            keras.ops.convert_to_tensor(z[start : start + batch_size]), y,
-            mode,
-        )
-        out = generator(inputs, training=False)
-        batches.append(keras.ops.convert_to_numpy(out).astype("float32"))
-    return np.concatenate(batches)
 
 
 @main.command("list")
@@ -683,10 +510,67 @@ def new_plugin(name, directory):
     click.echo("  keras-gans plugins")
 
 
-# `keras-gans evaluate` lives with the evaluation logic it drives.
-from keras_gans.evaluate import evaluate_command  # noqa: E402
+def _dataset_option(value):
+    if value is None:
+        return None
+    return {"dataset": value, "params": {}}
 
-main.add_command(evaluate_command)
+
+@main.command("evaluate")
+@click.argument("source", metavar="RUN_DIR_OR_MODEL",
+                type=click.Path(exists=True))
+@click.option("--metrics", default=DEFAULT_METRICS, show_default=True,
+              help="Comma-separated: fid, kid, pr (precision/recall), dc "
+                   "(density/coverage), memorization, or a plugin's.")
+@click.option("--features", default=None,
+              help="Feature extractor: domain_classifier, inception_v3, "
+                   "pixels or a plugin's (default: domain_classifier for "
+                   "labelled image datasets, else pixels).")
+@click.option("-n", "--num-samples", "n", default=10_000, show_default=True,
+              type=click.IntRange(min=2), help="Samples to generate.")
+@click.option("--seed", default=0, show_default=True,
+              type=click.IntRange(min=0),
+              help="Seed of the generated samples.")
+@click.option("--dataset", default=None,
+              help="Dataset to compare with, for a model without a "
+                   "recipe.toml beside it.")
+@click.option("-o", "--output", default=None,
+              type=click.Path(dir_okay=False),
+              help="JSON file (default: metrics.json in the run directory).")
+@click.option("--backend", type=click.Choice(("tensorflow", "jax", "torch")),
+              default=None, help="Keras backend.")
+@click.pass_context
+def evaluate_command(ctx, source, metrics, features, n, seed, dataset,
+                     output, backend):
+    """Score a GAN: FID, KID, precision/recall, density/coverage and
+    memorization against the real data, written to metrics.json.
+
+    RUN_DIR_OR_MODEL is a run directory (its gan.keras, else its newest
+    checkpoint, else generator.keras, and its recipe.toml for the data) or
+    a saved model (then pass --dataset unless a recipe.toml is beside it).
+    """
+    setup_backend(_backend_of(ctx, backend))
+    from keras_gans.evaluation.features import FeatureError
+    from keras_gans.evaluation.scoring import EvaluationError
+    from keras_gans.plugins import CatalogueError
+    from keras_gans.runs.evaluate import evaluate
+    from keras_gans.runs.evaluate import summary
+
+    try:
+        evaluation = evaluate(
+            source, metrics=metrics, features=features, num_samples=n,
+            seed=seed, dataset=_dataset_option(dataset), output=output,
+            echo=click.echo,
+        )
+    except (EvaluationError, CatalogueError) as error:
+        click.echo(f"Error: {error}", err=True)
+        ctx.exit(2)
+    except (FeatureError, OSError) as error:  # e.g. a failed download
+        raise click.ClickException(str(error)) from None
+    click.echo("")
+    for line in summary(evaluation):
+        click.echo(line)
+    click.echo(f"Wrote {evaluation['path']}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ ALIASES = {
     "keras_gans.recipe": "keras_gans.runs.recipe",
     "keras_gans.recipe_schema": "keras_gans.runs.recipe_schema",
     "keras_gans.resume": "keras_gans.runs.resume",
+    "keras_gans.run": "keras_gans.runs.train",
+    "keras_gans.run_directory": "keras_gans.runs.directory",
     "keras_gans.tensorboard": "keras_gans.training.tensorboard",
     "keras_gans.architectures.spectral_norm": "keras_gans.layers.spectral_norm",
 }

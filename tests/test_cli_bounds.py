@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from keras_gans import cli
-from keras_gans import evaluate as evaluate_module
+from keras_gans.runs import evaluate as evaluate_module
 from keras_gans import resources
 from nonblocking import in_thread
 

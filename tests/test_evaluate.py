@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from keras_gans import cli
 from keras_gans.evaluation import metrics
 from keras_gans.datasets import digits
-from keras_gans.evaluate import evaluate
+from keras_gans.runs.evaluate import evaluate
 
 LATENT = 8
 RECIPE = """name = "tiny"

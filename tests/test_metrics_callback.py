@@ -107,7 +107,7 @@ def test_a_recipe_callback_logs_fid_to_tensorboard_and_metrics_json(tmp_path):
     from tensorboard.backend.event_processing import event_accumulator
 
     from keras_gans.runs import recipe as recipe_module
-    from keras_gans import run as run_module
+    from keras_gans.runs import train as run_module
 
     path = tmp_path / "recipe.toml"
     path.write_text(RECIPE.replace("{runs}", (tmp_path / "runs").as_posix()))

@@ -305,7 +305,7 @@ def test_learning_rate_schedules():
                               'learning-rate schedule "cosine_dekay".')
     assert 'Did you mean "cosinedecay"?' in problem
 
-    from keras_gans.run import optimizer
+    from keras_gans.runs.train import optimizer
 
     del raw["train"]["d_optimizer"]
     recipe = recipe_module.resolve(raw)

@@ -13,7 +13,7 @@ from keras_gans import cli
 from keras_gans import plugins
 from keras_gans.runs import recipe as recipe_module
 from keras_gans import resources
-from keras_gans import run as run_module
+from keras_gans.runs import train as run_module
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RING8 = os.path.join(REPO, "recipes", "ring8.toml")

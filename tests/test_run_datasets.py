@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from keras_gans import cli
-from keras_gans import run as run_module
+from keras_gans.runs import train as run_module
 from keras_gans.runs.recipe import tomllib
 from test_datasets import _write_idx
 

@@ -29,7 +29,7 @@ import keras_gans
 from keras_gans.training import checkpoints
 from keras_gans import cli
 from keras_gans import files
-from keras_gans import run_directory
+from keras_gans.runs import directory as run_directory
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RING8 = os.path.join(REPO, "recipes", "ring8.toml")
@@ -79,7 +79,7 @@ def snapshot(directory):
 @pytest.fixture
 def no_data_loading(monkeypatch):
     """Fails the test if the recipe's dataset is loaded."""
-    from keras_gans import run as run_module
+    from keras_gans.runs import train as run_module
 
     def refuse(*args, **kwargs):
         raise AssertionError("the data was loaded")
@@ -146,7 +146,7 @@ def test_a_second_run_on_a_directory_in_use_exits_naming_the_holder(tmp_path):
 
 def _hold_lock_in_a_child(directory):
     """A child process that claims `directory` and waits to be killed."""
-    code = ("import sys, time; from keras_gans import run_directory; "
+    code = ("import sys, time; from keras_gans.runs import directory as run_directory; "
             "claim = run_directory.claim(sys.argv[1]); "
             "print('held', flush=True); "
             "time.sleep(600)")

@@ -1,4 +1,27 @@
-"""A run directory, held by one process at a time and checked writable.
+"""A run directory: its layout, and one process holding it at a time.
+
+`RunDirectory` is the only code that knows where a run keeps its files:
+
+- `recipe.toml`: the resolved recipe the run started with (overrides and
+  defaults applied); a resume never rewrites it.
+- `.keras-gans.lock`: locked by the process training in the directory, for
+  the whole run (`claim` below).
+- `checkpoints/step_00001200.keras`: the full GAN and the data position,
+  written atomically (`keras_gans.training.checkpoints` names the files in
+  the folder); `resume=True` continues from the newest complete one.
+- `samples/epoch_0001.png`: samples from one fixed latent batch per epoch
+  (an image grid, or a scatter plot over the real data for 2-D data).
+- `skipped_files.txt`: only when the dataset left files out: path, tab,
+  reason.
+- `logs/`: TensorBoard scalars, sample pictures and the recipe.
+- `generator.keras`: the final generator, with the EMA weights when the
+  recipe uses an EMA (the weights `GAN.generate()` samples with).
+- `gan.keras`: the final full GAN, for sampling and resuming.
+- `metrics.json`: final losses, steps, wall time, backend, mode coverage
+  for the 2-D toy datasets, `resumes`, `rollbacks`, and the `evaluation`
+  block that evaluating the run adds.
+
+Holding a run directory
 
 Two processes writing one run directory replace each other's checkpoints,
 and a resume deletes the other's half-written one. `claim()` therefore
@@ -14,7 +37,9 @@ created and synced there) and that its disk has room, before any data is
 loaded or model built.
 """
 
+import datetime
 import errno
+import json
 import os
 import shutil
 
@@ -24,8 +49,8 @@ except ImportError:  # Windows
     fcntl = None
     import msvcrt
 
-__all__ = ["LOCK_NAME", "Claim", "RunDirectoryError", "claim", "create_unique",
-           "holder_pid"]
+__all__ = ["LOCK_NAME", "Claim", "RunDirectory", "RunDirectoryError", "claim",
+           "create_unique", "holder_pid"]
 
 LOCK_NAME = ".keras-gans.lock"
 # Refuse to start on a disk with less room than this: the first checkpoint
@@ -35,6 +60,152 @@ MIN_FREE_BYTES = 16 * 2**20
 _WINDOWS_LOCK_OFFSET = 2**30
 _HELD = (errno.EACCES, errno.EAGAIN, errno.EWOULDBLOCK,
          getattr(errno, "EDEADLOCK", errno.EDEADLK))
+
+
+class RunDirectory:
+    """One run's folder; the only code that knows its layout.
+
+    Creating one does no I/O; `new` creates a fresh folder.
+
+    Args:
+        path: the run directory.
+    """
+
+    RECIPE = "recipe.toml"
+    CHECKPOINTS = "checkpoints"
+    SAMPLES = "samples"
+    LOGS = "logs"
+    GAN = "gan.keras"
+    GENERATOR = "generator.keras"
+    METRICS = "metrics.json"
+    SKIPPED_FILES = "skipped_files.txt"
+    LOCK = LOCK_NAME
+    SAMPLE_NAME = "epoch_{epoch:04d}.png"
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+
+    def __repr__(self):
+        return f"RunDirectory({self.path!r})"
+
+    def __fspath__(self):
+        return self.path
+
+    def __eq__(self, other):
+        return isinstance(other, RunDirectory) and other.path == self.path
+
+    def __hash__(self):
+        return hash(self.path)
+
+    @classmethod
+    def new(cls, parent, name, now=None):
+        """Creates `<parent>/<name>-<YYYYmmdd-HHMMSS>` (`-2`, `-3`, ...
+        when taken, atomically) with `name` made safe for a file name.
+
+        Raises:
+            RunDirectoryError: when it cannot be created.
+        """
+        now = now or datetime.datetime.now()
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        return cls(create_unique(
+            os.path.join(os.fspath(parent), f"{safe}-{now:%Y%m%d-%H%M%S}")))
+
+    @classmethod
+    def of_model(cls, model_path):
+        """The run a `.keras` file belongs to (its folder or the one above
+        holds a recipe.toml: `gan.keras`, a checkpoint), or None."""
+        parent = os.path.dirname(os.path.abspath(model_path))
+        for candidate in (parent, os.path.dirname(parent)):
+            if os.path.isfile(os.path.join(candidate, cls.RECIPE)):
+                return cls(candidate)
+        return None
+
+    def _join(self, name):
+        return os.path.join(self.path, name)
+
+    @property
+    def recipe_path(self):
+        return self._join(self.RECIPE)
+
+    @property
+    def checkpoints(self):
+        return self._join(self.CHECKPOINTS)
+
+    @property
+    def samples(self):
+        return self._join(self.SAMPLES)
+
+    @property
+    def logs(self):
+        return self._join(self.LOGS)
+
+    @property
+    def gan_path(self):
+        return self._join(self.GAN)
+
+    @property
+    def generator_path(self):
+        return self._join(self.GENERATOR)
+
+    @property
+    def metrics_path(self):
+        return self._join(self.METRICS)
+
+    @property
+    def skipped_files_path(self):
+        return self._join(self.SKIPPED_FILES)
+
+    def is_run(self):
+        """Whether the folder holds a run's recipe.toml."""
+        return os.path.isfile(self.recipe_path)
+
+    def read_recipe(self):
+        """The run's recipe.toml as a dict, or None when there is none or
+        it is not a recipe file (`runs.recipe.read`'s checks)."""
+        from keras_gans.runs.recipe import RecipeError
+        from keras_gans.runs.recipe import read
+
+        if not os.path.isfile(self.recipe_path):
+            return None
+        try:
+            return read(self.recipe_path)
+        except RecipeError:
+            return None
+
+    def model_paths(self):
+        """Where a saved model may be, best first: `gan.keras`, the
+        checkpoints folder, `generator.keras` (see `runs.sample`)."""
+        return self.gan_path, self.checkpoints, self.generator_path
+
+    def newest_sample(self):
+        """The newest sample picture's path, or None."""
+        try:
+            names = sorted(os.listdir(self.samples))
+        except OSError:
+            return None
+        return os.path.join(self.samples, names[-1]) if names else None
+
+    def read_metrics(self):
+        """metrics.json as a dict (empty when missing or unreadable)."""
+        try:
+            with open(self.metrics_path, encoding="utf-8") as file:
+                value = json.load(file)
+        except (OSError, ValueError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def outputs(self):
+        """`(label, path)` of what a finished run holds, to show a user."""
+        newest = self.newest_sample()
+        rows = [
+            ("recipe", self.recipe_path),
+            ("samples", newest),
+            ("checkpoints", self.checkpoints + os.sep),
+            ("generator", self.generator_path),
+            ("full GAN", self.gan_path),
+            ("metrics", self.metrics_path),
+        ]
+        return [(label, path) for label, path in rows if path]
 
 
 class RunDirectoryError(RuntimeError):

@@ -1,31 +1,9 @@
-"""Training from a recipe into a run directory (`keras-gans run`).
+"""Training from a recipe into a run directory (`keras_gans.train`).
 
-A run directory holds:
-
-- `recipe.toml`: the resolved recipe the run started with (overrides and
-  defaults applied); a resume never rewrites it.
-- `.keras-gans.lock`: locked by the process training in the directory, for
-  the whole run (`keras_gans.run_directory`).
-- `checkpoints/step_00001200.keras`: the full GAN (both networks,
-  optimizers, EMA weights, step counter, random stream) and the data
-  position, every `output.checkpoint_every_steps` steps, every
-  `output.checkpoint_every` epochs and after the last one, written
-  atomically; the newest `output.keep_checkpoints` are kept. `--resume`
-  continues from the newest complete one, exactly (`keras_gans.runs.resume`).
-  None is written once a loss or weight is NaN or infinite
-  (`keras_gans.training.guards`); Ctrl-C writes one and stops.
-- `samples/epoch_0001.png`: samples from one fixed latent batch per epoch
-  (an image grid, or a scatter plot over the real data for 2-D data).
-- `skipped_files.txt`: only when the dataset left files out (unreadable
-  images with `on_bad_image = "skip"`, FIFOs): path, tab, reason.
-- `logs/`: TensorBoard scalars every `output.log_every` steps and per
-  epoch, sample pictures, the recipe (`tensorboard --logdir <run>/logs`).
-- `generator.keras`: the final generator, with the EMA weights when the
-  recipe uses an EMA (the weights `GAN.generate()` samples with).
-- `gan.keras`: the final full GAN, for `keras-gans sample` and resuming.
-- `metrics.json`: final losses, steps, wall time, backend and, for the 2-D
-  toy datasets, the mode coverage of 2,500 samples; `resumes`, what each
-  resume changed; `rollbacks`, when there were any.
+`prepare` claims the run directory (`runs.directory.RunDirectory`, which
+knows its layout), loads the data and builds or, resuming, loads the GAN;
+`run` trains it with the callbacks of `keras_gans.training` and writes the
+final models and metrics.json.
 
 Keras must be imported with the wanted backend before this module is used;
 `keras_gans.cli` takes care of that.
@@ -45,6 +23,7 @@ import numpy as np
 from keras_gans import files
 from keras_gans import images as images_module
 from keras_gans.datasets.arrays import peek
+from keras_gans.runs.directory import RunDirectory
 from keras_gans.runs.errors import RunError
 from keras_gans.datasets.arrays import split_dataset
 from keras_gans.runs.recipe import _for_toml
@@ -54,7 +33,8 @@ from keras_gans.runs.recipe import name_and_params
 __all__ = ["RunError", "RunResult", "prepare", "run", "new_run_directory"]
 
 COVERAGE_SAMPLES = 2_500
-SKIPPED_FILES = "skipped_files.txt"
+RESUME_NEEDS_OUTPUT = ("Resuming needs `output`, the run directory to "
+                       "continue.")
 SCATTER_REFERENCE = 2_000
 
 
@@ -243,7 +223,7 @@ def _call_dataset(factory, params):
 
 def _list_skipped(skipped, directory, echo):
     """Writes `skipped_files.txt` (path, tab, reason per line); says so."""
-    path = os.path.join(directory, SKIPPED_FILES)
+    path = RunDirectory(directory).skipped_files_path
     files.write_text(path, "".join(f"{name}\t{reason}\n"
                                    for name, reason in skipped))
     first = ", ".join(name for name, _ in skipped[:3])
@@ -444,28 +424,20 @@ def new_run_directory(recipe, now=None):
     Raises:
         RunError: when it cannot be created.
     """
-    from keras_gans import run_directory
+    from keras_gans.runs import directory as run_directory
 
-    now = now or datetime.datetime.now()
-    base = os.path.join(
-        recipe["output"]["dir"],
-        f"{_safe_name(recipe.name)}-{now:%Y%m%d-%H%M%S}",
-    )
     try:
-        return run_directory.create_unique(base)
+        return RunDirectory.new(recipe["output"]["dir"], recipe.name,
+                                now).path
     except run_directory.RunDirectoryError as error:
         raise RunError(str(error)) from None
-
-
-def _safe_name(name):
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
 def prepare(recipe, output=None, resume=False, catalogue=None):
     """Claims the run directory, loads the data and builds (or, resuming,
     loads) the GAN.
 
-    The run directory is claimed first (`keras_gans.run_directory`):
+    The run directory is claimed first (`keras_gans.runs.directory`):
     created for a new run, locked against other processes for the whole
     run, checked writable, so nothing expensive is done for a directory
     that cannot be used. Nothing else is written: a recipe whose values a
@@ -482,8 +454,7 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
 
         catalogue = plugins.catalogue()
     if resume and output is None:
-        raise RunError("--resume needs --output, the run directory to "
-                       "continue.")
+        raise RunError(RESUME_NEEDS_OUTPUT)
     claim = _claim(recipe, output, resume)
     try:
         prepared = _prepare(recipe, claim.directory, resume, catalogue)
@@ -500,7 +471,7 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
 
 def _claim(recipe, output, resume):
     """Creates or opens the run directory and locks it for this process."""
-    from keras_gans import run_directory
+    from keras_gans.runs import directory as run_directory
 
     try:
         if output:
@@ -549,7 +520,7 @@ def _prepare(recipe, directory, resume, catalogue):
     epoch, batch = resume_module.resume_position(
         gan.steps, info, data.steps_per_epoch
     )
-    saved = _saved_recipe(directory)
+    saved = RunDirectory(directory).read_recipe()
     if saved is not None:
         notes += resume_module.recipe_notes(saved, _for_toml(recipe.data))
     note = resume_module.position_note(data, batch)
@@ -572,7 +543,7 @@ def _newest_checkpoint(directory):
     """
     from keras_gans.training import checkpoints
 
-    folder = os.path.join(directory, "checkpoints")
+    folder = RunDirectory(directory).checkpoints
     notes = []
     for leftover in checkpoints.leftover_temporaries(folder):
         os.remove(leftover)
@@ -592,24 +563,13 @@ def _newest_checkpoint(directory):
             "train the run again from step 0, or start a new run with "
             "another --output."
         )
-    if not os.path.isfile(os.path.join(directory, "recipe.toml")):
+    if not RunDirectory(directory).is_run():
         raise RunError(
             f"No checkpoint to resume from in {folder} (expected files like "
             f"step_00001000.keras), and {directory} holds no recipe.toml: it "
             "is not a keras-gans run. Start a new run without --resume."
         )
     return None, None, {}, notes
-
-
-def _saved_recipe(directory):
-    """The run's recipe.toml as a dict, or None."""
-    from keras_gans.runs.recipe import tomllib
-
-    try:
-        with open(os.path.join(directory, "recipe.toml"), "rb") as file:
-            return tomllib.load(file)
-    except (OSError, ValueError):
-        return None
 
 
 def _check_same_model(recipe, info, directory, checkpoint):
@@ -622,7 +582,7 @@ def _check_same_model(recipe, info, directory, checkpoint):
 
     saved = info.get("model")
     if saved is None:
-        saved = (_saved_recipe(directory) or {}).get("model")
+        saved = (RunDirectory(directory).read_recipe() or {}).get("model")
     if saved is None:
         return
     lines = resume_module.model_differences(
@@ -632,7 +592,8 @@ def _check_same_model(recipe, info, directory, checkpoint):
         raise RunError(
             f"The recipe's model differs from the one in the checkpoint "
             f"{checkpoint}:\n" + "\n".join(lines) + "\nResume with the "
-            f"recipe the run was started with ({directory}/recipe.toml), or "
+            f"recipe the run was started with "
+            f"({RunDirectory(directory).recipe_path}), or "
             "start a new run (without --resume)."
         )
 
@@ -683,7 +644,7 @@ def _file_error_message(error, directory):
         path = f"{path} -> {error.filename2}"
     try:
         kept, _ = checkpoints.latest_checkpoint(
-            os.path.join(directory, "checkpoints"))
+            RunDirectory(directory).checkpoints)
     except OSError:
         kept = None
     where = (f"The last good checkpoint is kept: {kept}; continue with "
@@ -717,7 +678,7 @@ def _run(prepared, echo, verbose):
         # resume changed goes with the checkpoints and into metrics.json.
         prepared.resumes.append(_resume_record(prepared))
     else:
-        files.write_text(os.path.join(directory, "recipe.toml"),
+        files.write_text(RunDirectory(directory).recipe_path,
                          recipe.to_toml())
     if prepared.checkpoint:
         echo(f"Resuming from {prepared.checkpoint} (step {steps_done}: "
@@ -736,7 +697,7 @@ def _run(prepared, echo, verbose):
     picture_kwargs = _picture_kwargs(recipe, data, plugins.catalogue())
     callbacks = [
         callbacks_module.TensorBoard(
-            os.path.join(directory, "logs"),
+            RunDirectory(directory).logs,
             every=output["log_every"],
             images_every=output["log_images_every"],
             samples=output["samples"],
@@ -746,7 +707,7 @@ def _run(prepared, echo, verbose):
             recipe=recipe,
         ),
         callbacks_module.SampleGrid(
-            os.path.join(directory, "samples"),
+            RunDirectory(directory).samples,
             n=output["samples"],
             seed=output["sample_seed"],
             labels=labels,
@@ -757,7 +718,7 @@ def _run(prepared, echo, verbose):
     ]
     guard = DivergenceGuard(every_steps=train["check_finite_every"])
     checkpoint = callbacks_module.Checkpoint(
-        os.path.join(directory, "checkpoints"),
+        RunDirectory(directory).checkpoints,
         every_steps=output["checkpoint_every_steps"],
         every_epochs=output["checkpoint_every"],
         keep=output["keep_checkpoints"],
@@ -797,8 +758,9 @@ def _run(prepared, echo, verbose):
         fit_seconds = time.time() - fit_started
     completed = epochs
 
-    callbacks_module.atomic_save(gan, os.path.join(directory, "gan.keras"))
-    _save_generator(gan, os.path.join(directory, "generator.keras"))
+    run_dir = RunDirectory(directory)
+    callbacks_module.atomic_save(gan, run_dir.gan_path)
+    _save_generator(gan, run_dir.generator_path)
     metrics = {
         "recipe": recipe.name,
         "backend": keras.backend.backend(),
@@ -816,7 +778,7 @@ def _run(prepared, echo, verbose):
         metrics["resumes"] = prepared.resumes
     if checkpoint.extra["rollbacks"]:
         metrics["rollbacks"] = checkpoint.extra["rollbacks"]
-    modes = _toy_modes(recipe, catalogue)
+    modes = toy_modes(recipe, catalogue)
     if modes is not None and tuple(gan.sample_shape) == (2,):
         from keras_gans.evaluation.metrics import mode_coverage
 
@@ -830,9 +792,9 @@ def _run(prepared, echo, verbose):
         coverage = mode_coverage(samples, centers, std=std)
         metrics["mode_coverage"] = dict(coverage.as_dict(),
                                         samples=COVERAGE_SAMPLES)
-    _keep_evaluation(metrics, os.path.join(directory, "metrics.json"))
+    _keep_evaluation(metrics, run_dir.metrics_path)
     files.write_text(
-        os.path.join(directory, "metrics.json"),
+        run_dir.metrics_path,
         json.dumps(_finite(metrics), indent=2, default=_json_default) + "\n",
     )
     return RunResult(
@@ -853,7 +815,7 @@ def _resume_record(prepared):
 
     from keras_gans.runs import resume as resume_module
 
-    saved = _saved_recipe(prepared.directory)
+    saved = RunDirectory(prepared.directory).read_recipe()
     changes = []
     if saved is not None:
         for path, old, new in resume_module.differences(
@@ -1044,13 +1006,13 @@ def _picture_kwargs(recipe, data, catalogue):
         "reference": reference,
         "bounds": images_module.plot_bounds(reference),
     }
-    modes = _toy_modes(recipe, catalogue)
+    modes = toy_modes(recipe, catalogue)
     if modes is not None:
         kwargs["centers"] = modes[0]
     return kwargs
 
 
-def _toy_modes(recipe, catalogue):
+def toy_modes(recipe, catalogue):
     """`(centers, std)` for the built-in ring and grid datasets, else None."""
     from keras_gans import datasets
     from keras_gans.plugins import BUILTIN_PLUGIN

@@ -1,4 +1,4 @@
-"""Scoring a trained GAN: `keras-gans evaluate RUN_DIR_OR_MODEL`.
+"""Scoring a trained GAN (`keras_gans.evaluate`, `keras-gans evaluate`).
 
 Generates `num_samples` samples, turns them and the real data into
 features (`keras_gans.evaluation.features`), computes the chosen metrics
@@ -32,10 +32,11 @@ import json
 import os
 import time
 
-import click
 import numpy as np
 
 from keras_gans import files
+from keras_gans.runs.directory import RunDirectory
+from keras_gans.runs.errors import NoModelError
 from keras_gans.evaluation.scoring import DEFAULT_METRICS
 from keras_gans.evaluation.scoring import METRIC_ALIASES
 from keras_gans.evaluation.scoring import REAL_SAMPLES
@@ -56,8 +57,8 @@ __all__ = ["EvaluationError", "METRIC_ALIASES", "evaluate", "resolve_metrics",
 
 
 def _model_and_recipe(source):
-    """`(model path, run directory or None, recipe dict or None)`."""
-    from keras_gans import cli
+    """`(model path, RunDirectory or None, recipe dict or None)`."""
+    from keras_gans.runs import sample
 
     if not os.path.exists(source):
         raise EvaluationError(
@@ -65,21 +66,21 @@ def _model_and_recipe(source):
             "keras-gans run) or a saved .keras model."
         )
     try:
-        model_path, run_dir = cli._model_path(source)
-    except click.ClickException as error:
-        raise EvaluationError(error.message) from None
-    return model_path, run_dir, cli._run_recipe(run_dir)
+        model_path, run_dir = sample.model_and_run(source)
+    except NoModelError as error:
+        raise EvaluationError(str(error)) from None
+    return model_path, run_dir, run_dir and run_dir.read_recipe()
 
 
 def _generate(model, run_dir, num_samples, seed):
-    from keras_gans import cli
+    from keras_gans.runs import sample
 
     gan = model if hasattr(model, "generate") else None
     generator = gan.generator if gan is not None else model
     labels = None
     classes = None
-    if cli._is_conditional(gan, generator, run_dir):
-        classes = cli._num_classes(run_dir, generator, gan)
+    if sample.is_conditional(gan, generator, run_dir):
+        classes = sample.num_classes(run_dir, generator, gan)
         if classes is None:
             raise EvaluationError(
                 "The model is conditional but its number of classes could "
@@ -88,8 +89,8 @@ def _generate(model, run_dir, num_samples, seed):
         labels = (np.arange(num_samples) % classes).astype("int32")
     if gan is not None:
         return gan.generate(num_samples, seed=seed, labels=labels)
-    return cli._generate_with(generator, num_samples, seed, labels,
-                              num_classes=classes)
+    return sample.generate_with(generator, num_samples, seed, labels,
+                                num_classes=classes)
 
 
 def _check_memory(model, num_samples, sample_shape, dim):
@@ -127,7 +128,7 @@ def _versions():
 
 def evaluate(source, metrics=DEFAULT_METRICS, features=None,
              num_samples=10_000, seed=0, dataset=None, output=None,
-             max_real=None, verbose=1, echo=print):
+             max_real=None, verbose=1, echo=print, write=True):
     """Scores the GAN in a run directory (or a saved model) and writes
     `metrics.json`.
 
@@ -148,9 +149,10 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
             default `max(num_samples, 10,000)`).
         verbose: 1 shows progress bars.
         echo: prints one line of progress.
+        write: False writes no file (`path` is then None).
 
     Returns:
-        The `"evaluation"` dict written to the file.
+        The `"evaluation"` dict written to the file, with its `path`.
 
     Raises:
         EvaluationError: for bad arguments, before any work.
@@ -202,7 +204,7 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
 
     extractor.prepare(sample_shape)
     check_sample_counts(chosen, extractor.dim, counts)
-    from keras_gans import run as run_module
+    from keras_gans.runs import train as run_module
 
     echo(f"Generating {num_samples} samples from {model_path} (seed {seed}).")
     try:
@@ -234,9 +236,12 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
         "versions": _versions(),
         "time_s": round(time.time() - started, 3),
     }
-    path = output or os.path.join(
-        run_dir or os.path.dirname(os.path.abspath(model_path)),
-        "metrics.json")
+    path = output or (
+        run_dir or RunDirectory(os.path.dirname(os.path.abspath(model_path)))
+    ).metrics_path
+    if not write:
+        evaluation["path"] = None
+        return evaluation
     write_evaluation(path, evaluation)
     evaluation["path"] = path
     return evaluation
@@ -247,12 +252,9 @@ def _model_step(model, run_dir):
     else (a bare generator) the run's metrics.json, else None."""
     if hasattr(model, "steps"):
         return model.steps
-    try:
-        with open(os.path.join(run_dir, "metrics.json"),
-                  encoding="utf-8") as file:
-            return json.load(file).get("steps")
-    except (OSError, ValueError, TypeError, AttributeError):
+    if run_dir is None:
         return None
+    return run_dir.read_metrics().get("steps")
 
 
 def summary(evaluation):
@@ -307,8 +309,8 @@ def _kid_line(mean, std, subset_size):
 def write_evaluation(path, evaluation):
     """Puts `evaluation` under "evaluation" in the JSON file at `path`,
     keeping its other entries."""
-    from keras_gans.run import _finite
-    from keras_gans.run import _json_default
+    from keras_gans.runs.train import _finite
+    from keras_gans.runs.train import _json_default
 
     existing = {}
     if os.path.isfile(path):
@@ -324,69 +326,3 @@ def write_evaluation(path, evaluation):
     os.makedirs(directory, exist_ok=True)
     files.write_text(path, json.dumps(_finite(existing), indent=2,
                                  default=_json_default) + "\n")
-
-
-# ----------------------------------------------------------------------
-# Command line
-
-
-def _dataset_option(value):
-    if value is None:
-        return None
-    return {"dataset": value, "params": {}}
-
-
-@click.command("evaluate")
-@click.argument("source", metavar="RUN_DIR_OR_MODEL",
-                type=click.Path(exists=True))
-@click.option("--metrics", default=DEFAULT_METRICS, show_default=True,
-              help="Comma-separated: fid, kid, pr (precision/recall), dc "
-                   "(density/coverage), memorization, or a plugin's.")
-@click.option("--features", default=None,
-              help="Feature extractor: domain_classifier, inception_v3, "
-                   "pixels or a plugin's (default: domain_classifier for "
-                   "labelled image datasets, else pixels).")
-@click.option("-n", "--num-samples", "n", default=10_000, show_default=True,
-              type=click.IntRange(min=2), help="Samples to generate.")
-@click.option("--seed", default=0, show_default=True,
-              type=click.IntRange(min=0),
-              help="Seed of the generated samples.")
-@click.option("--dataset", default=None,
-              help="Dataset to compare with, for a model without a "
-                   "recipe.toml beside it.")
-@click.option("-o", "--output", default=None,
-              type=click.Path(dir_okay=False),
-              help="JSON file (default: metrics.json in the run directory).")
-@click.option("--backend", type=click.Choice(("tensorflow", "jax", "torch")),
-              default=None, help="Keras backend.")
-@click.pass_context
-def evaluate_command(ctx, source, metrics, features, n, seed, dataset,
-                     output, backend):
-    """Score a GAN: FID, KID, precision/recall, density/coverage and
-    memorization against the real data, written to metrics.json.
-
-    RUN_DIR_OR_MODEL is a run directory (its gan.keras, else its newest
-    checkpoint, else generator.keras, and its recipe.toml for the data) or
-    a saved model (then pass --dataset unless a recipe.toml is beside it).
-    """
-    from keras_gans import cli
-
-    cli.setup_backend(backend or (ctx.obj or {}).get("backend"))
-    from keras_gans.evaluation.features import FeatureError
-    from keras_gans.plugins import CatalogueError
-
-    try:
-        evaluation = evaluate(
-            source, metrics=metrics, features=features, num_samples=n,
-            seed=seed, dataset=_dataset_option(dataset), output=output,
-            echo=click.echo,
-        )
-    except (EvaluationError, CatalogueError) as error:
-        click.echo(f"Error: {error}", err=True)
-        ctx.exit(2)
-    except (FeatureError, OSError) as error:  # e.g. a failed download
-        raise click.ClickException(str(error)) from None
-    click.echo("")
-    for line in summary(evaluation):
-        click.echo(line)
-    click.echo(f"Wrote {evaluation['path']}")
