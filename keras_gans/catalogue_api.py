@@ -1,7 +1,7 @@
 """Build registered objects by name: the Python face of the plugin catalogue."""
 
 from keras_gans import plugins
-from keras_gans.saving import load_model  # noqa: F401  (the old path)
+
 
 
 def build_architecture(name, **params):

@@ -12,7 +12,7 @@ from PIL import Image
 
 from keras_gans import cli
 from keras_gans.runs import evaluate as evaluate_module
-from keras_gans import resources
+from keras_gans import memory
 from nonblocking import in_thread
 
 LATENT = 4
@@ -121,7 +121,7 @@ def test_evaluate_refuses_a_sample_count_that_cannot_fit(
         generators, monkeypatch):
     # Tiny sample and feature sizes, so the estimate is exact.
     budget = (50_000, "the test's limit")
-    monkeypatch.setattr(resources, "available_memory", lambda: budget)
+    monkeypatch.setattr(memory, "available_memory", lambda: budget)
     directory = generators["conditional"].parent
     # Per 8x8 sample: float32 z (4) and the sample twice (64 each), the
     # 8-bit picture (64 bytes) and 64 float32 pixel features.

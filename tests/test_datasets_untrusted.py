@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from keras_gans import cli
-from keras_gans import resources
+from keras_gans import memory
 from keras_gans.datasets import SkippedFilesWarning
 from keras_gans.datasets import cifar10
 from keras_gans.datasets import image_folder
@@ -373,9 +373,9 @@ def test_a_run_lists_skipped_images_in_its_directory(tmp_path):
 
 @pytest.fixture
 def small_memory(monkeypatch):
-    """The memory available is 1 MiB (what resources reports)."""
+    """The memory available is 1 MiB (what keras_gans.memory reports)."""
     budget = (2**20, "the test's 1 MiB")
-    monkeypatch.setattr(resources, "available_memory", lambda: budget)
+    monkeypatch.setattr(memory, "available_memory", lambda: budget)
     return budget
 
 

@@ -318,8 +318,8 @@ def test_mode_coverage_bad_arguments(samples, centers, kwargs, name):
 
 @pytest.mark.parametrize(
     "relpath",
-    ["datasets/__init__.py", "datasets/toy.py", "metrics/__init__.py",
-     "metrics/mode_coverage.py"],
+    ["datasets/__init__.py", "datasets/toy.py",
+     "evaluation/metrics/__init__.py", "evaluation/metrics/mode_coverage.py"],
 )
 def test_modules_do_not_import_keras_or_backends(relpath):
     tree = ast.parse((PACKAGE_DIR / relpath).read_text())

@@ -27,7 +27,7 @@ import tempfile
 import numpy as np
 from PIL import Image
 
-from keras_gans import resources
+from keras_gans import memory
 from keras_gans.datasets import pickles
 from keras_gans.regular_files import open_regular
 
@@ -162,14 +162,14 @@ def _resize_images(x, size, resample):
 
 def _check_room(shape, argument, value):
     """Refuses to allocate float32 images of `shape` that cannot fit in the
-    memory available (`keras_gans.resources`), before allocating them.
+    memory available (`keras_gans.memory`), before allocating them.
 
     Raises:
         ValueError: with the size, the limit and the argument to lower.
     """
     count, height, width, channels = shape
-    resources.check_argument_fits(
-        count * height * width * channels * resources.BYTES_PER_VALUE,
+    memory.check_argument_fits(
+        count * height * width * channels * memory.BYTES_PER_VALUE,
         f"{count:,} images of {height}x{width}x{channels} float32 values",
         argument, value)
 

@@ -3,14 +3,14 @@
 This module is pure NumPy: it imports neither Keras nor any backend, so it
 can be used to generate data (and reference mode centers for
 `keras_gans.evaluation.metrics.mode_coverage`) anywhere. A draw that cannot fit in
-memory is refused before it starts (`keras_gans.resources`).
+memory is refused before it starts (`keras_gans.memory`).
 """
 
 import itertools
 
 import numpy as np
 
-from keras_gans import resources
+from keras_gans import memory
 from keras_gans.arguments import positive_float
 from keras_gans.arguments import positive_int
 
@@ -92,7 +92,7 @@ _BYTES_PER_DRAW = 8 + 2 * 2 * 8 + 2 * 4
 
 def _check_draw(num_samples):
     """Refuses a draw that cannot fit in memory, before drawing."""
-    resources.check_argument_fits(
+    memory.check_argument_fits(
         num_samples * _BYTES_PER_DRAW,
         f"{num_samples:,} 2-D samples drawn in float64", "num_samples",
         num_samples)
@@ -138,7 +138,7 @@ def ring(num_samples=10_000, std=0.02, seed=None, num_modes=8, radius=2.0):
     # Per mode: an angle, its cosine and sine, the float64 and float32
     # coordinates.
     modes = positive_int("num_modes", num_modes)
-    resources.check_argument_fits(modes * 7 * 8, f"{modes:,} mode centers",
+    memory.check_argument_fits(modes * 7 * 8, f"{modes:,} mode centers",
                                   "num_modes", num_modes)
     centers = ring_centers(num_modes=num_modes, radius=radius)
     return _sample_mixture(centers, num_samples, std, seed)
