@@ -35,6 +35,7 @@ from keras_gans import __version__
 from keras_gans.regular_files import check_replaceable
 from keras_gans.regular_files import read_regular
 from keras_gans.evaluation.scoring import DEFAULT_METRICS
+from keras_gans.runs.directory import RunDirectory
 from keras_gans.runs.recipe import LIMITS
 
 # The most samples a picture holds (the recipe's output.samples limit).
@@ -254,8 +255,6 @@ def run(ctx, recipe_path, overrides, output, resume, backend):
     except OSError as error:
         raise click.ClickException(f"{recipe_path}: {error}") from None
 
-    from keras_gans.runs.directory import RunDirectory
-
     logs = RunDirectory(prepared.directory).logs
     click.echo(f"Watch training with:\n  tensorboard --logdir {logs}")
     try:
@@ -333,8 +332,6 @@ def _report_run(result):
             f"modes, {coverage['high_quality']:.0%} high-quality samples."
         )
     click.echo(f"Run directory: {directory}")
-    from keras_gans.runs.directory import RunDirectory
-
     run_dir = RunDirectory(directory)
     for label, path in run_dir.outputs():
         click.echo(f"  {label + ':':<13}{path}")
@@ -533,10 +530,11 @@ def _dataset_option(value):
               help="Seed of the generated samples.")
 @click.option("--dataset", default=None,
               help="Dataset to compare with, for a model without a "
-                   "recipe.toml beside it.")
+                   f"{RunDirectory.RECIPE} beside it.")
 @click.option("-o", "--output", default=None,
               type=click.Path(dir_okay=False),
-              help="JSON file (default: metrics.json in the run directory).")
+              help=f"JSON file (default: {RunDirectory.METRICS} in the run "
+                   "directory).")
 @click.option("--backend", type=click.Choice(("tensorflow", "jax", "torch")),
               default=None, help="Keras backend.")
 @click.pass_context

@@ -11,6 +11,8 @@ left corrupt by a failed write, and resumable from any point.
 - A run killed before its first checkpoint resumes from step 0.
 """
 
+import ast
+import datetime
 import errno
 import hashlib
 import json
@@ -413,3 +415,87 @@ def _rezip_with_damaged_weights(path):
             archive.writestr(name, data)
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None
+
+
+# --------------------------------------------------------------------------
+# The layout lives in one module
+# --------------------------------------------------------------------------
+
+LAYOUT_NAMES = ("recipe.toml", "gan.keras", "generator.keras", "metrics.json",
+                ".keras-gans.lock", "skipped_files.txt")
+LAYOUT_FOLDERS = ("checkpoints", "samples", "logs")
+
+
+def _docstrings(tree):
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                             ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(
+                    first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def test_the_run_layout_is_spelled_in_runs_directory_only():
+    """No string outside runs/directory.py (docstrings aside) names a file
+    of the run layout, or joins a path with one of its folder names."""
+    package = os.path.join(REPO, "keras_gans")
+    spelled = []
+    for folder, _, names in os.walk(package):
+        for name in names:
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, REPO)
+            if not name.endswith(".py") or relative == os.path.join(
+                    "keras_gans", "runs", "directory.py"):
+                continue
+            with open(path, encoding="utf-8") as file:
+                tree = ast.parse(file.read(), path)
+            docstrings = _docstrings(tree)
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Constant)
+                        and isinstance(node.value, str)
+                        and id(node) not in docstrings
+                        and any(n in node.value for n in LAYOUT_NAMES)):
+                    spelled.append(f"{relative}:{node.lineno} {node.value!r}")
+                if isinstance(node, ast.Call) and getattr(
+                        node.func, "attr", None) == "join":
+                    spelled += [
+                        f"{relative}:{arg.lineno} join {arg.value!r}"
+                        for arg in node.args
+                        if isinstance(arg, ast.Constant)
+                        and isinstance(arg.value, str)
+                        and arg.value.rstrip("/") in LAYOUT_FOLDERS]
+    assert spelled == []
+
+
+def test_run_directory_names_what_a_run_holds(tmp_path):
+    layout = run_directory.RunDirectory
+    run = layout.new(tmp_path, "a b/c", now=datetime.datetime(2026, 1, 2, 3,
+                                                               4, 5))
+    again = layout.new(tmp_path, "a b/c", now=datetime.datetime(2026, 1, 2, 3,
+                                                                 4, 5))
+    assert os.path.basename(run.path) == "a_b_c-20260102-030405"
+    assert again.path == run.path + "-2"
+    assert run.read_recipe() is None and not run.is_run()
+    os.makedirs(run.checkpoints)
+    with open(run.recipe_path, "w") as file:
+        file.write('name = "x"\n[model]\nlatent_dim = 3\n')
+    assert run.read_recipe() == {"name": "x", "model": {"latent_dim": 3}}
+    checkpoint = os.path.join(run.checkpoints, "step_00000008.keras")
+    assert layout.of_model(checkpoint) == run
+    assert layout.of_model(run.gan_path) == run
+    assert layout.of_model(tmp_path / "elsewhere.keras") is None
+    assert run.read_metrics() == {}
+    with open(run.metrics_path, "w") as file:
+        json.dump({"steps": 8}, file)
+    assert run.read_metrics() == {"steps": 8}
+    assert run.newest_sample() is None
+    os.makedirs(run.samples)
+    for epoch in (2, 10):
+        open(os.path.join(run.samples, layout.SAMPLE_NAME.format(
+            epoch=epoch)), "wb").close()
+    assert run.newest_sample() == os.path.join(run.samples,
+                                               "epoch_0010.png")
+    assert dict(run.outputs())["samples"] == run.newest_sample()

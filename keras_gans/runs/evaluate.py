@@ -84,7 +84,7 @@ def _generate(model, run_dir, num_samples, seed):
         if classes is None:
             raise EvaluationError(
                 "The model is conditional but its number of classes could "
-                "not be found (no recipe.toml beside it)."
+                f"not be found (no {RunDirectory.RECIPE} beside it)."
             )
         labels = (np.arange(num_samples) % classes).astype("int32")
     if gan is not None:
@@ -174,8 +174,8 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
     data = dataset or (recipe or {}).get("data")
     if not data or not data.get("dataset"):
         raise EvaluationError(
-            f"No dataset to compare {model_path} with: it has no recipe.toml "
-            "beside it. Pass --dataset NAME."
+            f"No dataset to compare {model_path} with: it has no "
+            f"{RunDirectory.RECIPE} beside it. Pass --dataset NAME."
         )
     dataset_name, dataset_params = data["dataset"], data.get("params") or {}
     from keras_gans import plugins
@@ -293,7 +293,7 @@ def summary(evaluation):
             "features it is not comparable with published KIDs (2,048-d "
             "InceptionV3 features, also x1e3); compare it only between "
             "scores with the same extractor and weights_sha256 "
-            "(metrics.json)."
+            f"({RunDirectory.METRICS})."
         )
     return lines
 

@@ -28,6 +28,7 @@ import dataclasses
 import signal
 import threading
 
+from keras_gans.runs.directory import RunDirectory
 from keras_gans.training.batches import OrderedBatches
 
 __all__ = [
@@ -126,7 +127,7 @@ def recipe_notes(saved, current):
         if changed:
             verb = "differs" if len(changed) == 1 else "differ"
             notes.append(f"Note: {', '.join(changed)} {verb} from the run's "
-                         f"recipe.toml; {consequence}")
+                         f"{RunDirectory.RECIPE}; {consequence}")
     return notes
 
 

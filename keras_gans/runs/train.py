@@ -566,8 +566,9 @@ def _newest_checkpoint(directory):
     if not RunDirectory(directory).is_run():
         raise RunError(
             f"No checkpoint to resume from in {folder} (expected files like "
-            f"step_00001000.keras), and {directory} holds no recipe.toml: it "
-            "is not a keras-gans run. Start a new run without --resume."
+            f"step_00001000.keras), and {directory} holds no "
+            f"{RunDirectory.RECIPE}: it is not a keras-gans run. Start a new "
+            "run without --resume."
         )
     return None, None, {}, notes
 
@@ -714,6 +715,7 @@ def _run(prepared, echo, verbose):
             every=output["sample_every"],
             last_epoch=epochs,
             picture_kwargs=picture_kwargs,
+            name=RunDirectory.SAMPLE_NAME,
         ),
     ]
     guard = DivergenceGuard(every_steps=train["check_finite_every"])

@@ -25,10 +25,12 @@ class SampleGrid(keras.callbacks.Callback):
         last_epoch: the run's final epoch.
         picture_kwargs: passed to `keras_gans.images.picture` (for 2-D data:
             `reference`, `centers`, `bounds`).
+        name: the file name, formatted with the 1-based `epoch`.
     """
 
     def __init__(self, directory, n=64, seed=0, labels=None, every=1,
-                 last_epoch=None, picture_kwargs=None):
+                 last_epoch=None, picture_kwargs=None,
+                 name="epoch_{epoch:04d}.png"):
         super().__init__()
         self.directory = os.fspath(directory)
         self.n = int(n)
@@ -37,6 +39,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.every = int(every)
         self.last_epoch = last_epoch
         self.picture_kwargs = dict(picture_kwargs or {})
+        self.name = name
         self.written = []
 
     def on_epoch_end(self, epoch, logs=None):
@@ -50,6 +53,6 @@ class SampleGrid(keras.callbacks.Callback):
         image = images_module.picture(samples, **self.picture_kwargs)
         if image is None:
             return
-        path = os.path.join(self.directory, f"epoch_{number:04d}.png")
+        path = os.path.join(self.directory, self.name.format(epoch=number))
         images_module.save_png(image, path)
         self.written.append(path)
