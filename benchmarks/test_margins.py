@@ -128,14 +128,14 @@ def run_once(seed, setting, pytest_args):
         if os.path.exists(records):
             with open(records) as file:
                 checks = [json.loads(line) for line in file]
-        results = test_results(report) if os.path.exists(report) else {}
+        results = read_results(report) if os.path.exists(report) else {}
     if process.returncode not in (0, 1) or not results:
         sys.exit(f"pytest could not run the learning tests (exit code "
                  f"{process.returncode}):\n{process.stdout[-4000:]}")
     return checks, results, wall
 
 
-def test_results(junit_path):
+def read_results(junit_path):
     """`{node id: "passed" | "failed" | "skipped"}` from a JUnit report."""
     results = {}
     for case in ElementTree.parse(junit_path).iter("testcase"):
