@@ -105,12 +105,19 @@ def distance_to_circle(samples):
 
 @pytest.mark.learning
 def test_wasserstein_gp_with_five_critic_steps_learns_the_ring(outcome):
+    # WGAN-GP first spreads G's initial blob into a filled disc, then has to
+    # hollow it out. With the paper's penalty weight 10 and Adam(1e-3,
+    # beta_1=0.5) that had often not happened by step 1000: 0.07-0.44 x the
+    # start (seeds 0-4, JAX; 0.45 on an AMD EPYC). Penalty weight 1 and
+    # Adam(2e-3, beta_1=0) hollow it by step ~250 on every seed tried, and
+    # the distance keeps falling: 0.10-0.17 x at step 500, 0.05-0.10 x at
+    # step 1000 (seeds 0-4 on JAX, 0-7 on TensorFlow).
     gan = keras_gans.GAN(mlp(LATENT, 2), mlp(2, 1), latent_dim=LATENT)
     gan.compile(
-        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, beta_2=0.9),
-        d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, beta_2=0.9),
+        g_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.0, beta_2=0.9),
+        d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.0, beta_2=0.9),
         loss="wasserstein",
-        penalty="wgan_gp",
+        penalty=keras_gans.penalties.WGANGP(weight=1.0),
         d_steps=5,
     )
     start = gan.generate(1000, seed=0)
@@ -121,7 +128,6 @@ def test_wasserstein_gp_with_five_critic_steps_learns_the_ring(outcome):
     assert int(gan.d_optimizer.iterations) == 5 * 1000
     assert np.isfinite(history.history["penalty"]).all()
     end = gan.generate(1000, seed=0)
-    # Measured on JAX: circle 1.46 -> 0.13, nearest mode 1.48 -> 0.35.
     outcome.at_most("circle distance, end / start",
                     distance_to_circle(end) / distance_to_circle(start), 0.25)
     outcome.at_most("mode distance, end / start",
@@ -257,7 +263,7 @@ def test_latent_noise_changes_every_compiled_step():
     assert not np.array_equal(np.asarray(gan.seed_generator.state), state)
 
 
-def test_generate_shapes_seeds_and_batches():
+def test_generate_shapes_seeds_and_batches(outcome):
     gan = ring_gan()
     samples = gan.generate(600, seed=3, batch_size=256)
     assert samples.shape == (600, 2) and samples.dtype == np.float32
@@ -268,10 +274,10 @@ def test_generate_shapes_seeds_and_batches():
     # which add the <= 128 float32 products of each unit in another order:
     # equal up to ~128 ulp of values of size ~1 (measured: up to 2.7e-7 on
     # an AMD EPYC, 3.6e-7 with AVX2-only kernels, for samples up to 2.2).
-    np.testing.assert_allclose(
-        samples, gan.generate(600, seed=3, batch_size=600),
-        rtol=0, atol=128 * np.finfo(np.float32).eps,
-    )
+    one_batch = gan.generate(600, seed=3, batch_size=600)
+    outcome.at_most("max |difference|, one batch of 600 vs batches of 256",
+                    np.abs(one_batch - samples).max(),
+                    128 * np.finfo(np.float32).eps)
     assert not np.array_equal(samples, gan.generate(600, seed=4))
 
 
