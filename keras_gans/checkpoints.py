@@ -38,14 +38,18 @@ import zipfile
 
 import keras
 
+from keras_gans import files
+
 __all__ = [
     "Checkpoint",
     "CheckpointError",
+    "CheckpointMismatch",
     "Restored",
     "atomic_save",
     "checkpoint_path",
     "latest_checkpoint",
     "list_checkpoints",
+    "load_newest",
     "read_position",
     "restore",
 ]
@@ -54,11 +58,15 @@ STEP_PATTERN = re.compile(r"^step_(\d+)\.keras$")
 EPOCH_PATTERN = re.compile(r"^epoch_(\d+)\.keras$")  # before step names
 POSITION_MEMBER = "keras_gans.json"
 KERAS_MEMBERS = ("config.json", "metadata.json")
-TEMPORARY_PREFIX = ".tmp-"
+TEMPORARY_PREFIX = files.TEMPORARY_PREFIX
 
 
 class CheckpointError(RuntimeError):
     """No usable checkpoint: none written yet, or every one is damaged."""
+
+
+class CheckpointMismatch(CheckpointError):
+    """A checkpoint that does not fit the GAN it is loaded into."""
 
 
 def atomic_save(model, path, extra=None):
@@ -66,48 +74,29 @@ def atomic_save(model, path, extra=None):
 
     The model is saved to a temporary name in the same directory, flushed to
     disk with fsync, then renamed over `path` with `os.replace` (atomic on
-    POSIX and Windows). A crash leaves either the old file or the new one.
+    POSIX and Windows). A crash leaves either the old file or the new one;
+    a failed write removes its temporary file (`keras_gans.files`).
 
     Args:
         model: the model to save.
         path: the `.keras` file to write.
         extra: a JSON-able dict stored in the zip as `keras_gans.json`
             (Keras ignores the member when loading).
+
+    Returns:
+        `path`.
+
+    Raises:
+        OSError: when the file cannot be written (its `filename` is
+            `path`); an older file at `path` is left as it was.
     """
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    # Keras requires the `.keras` suffix; the leading dot hides the file.
-    temporary = os.path.join(
-        directory, f"{TEMPORARY_PREFIX}{os.getpid()}-{os.path.basename(path)}"
-    )
-    try:
+    with files.replacing(path) as temporary:
         model.save(temporary)
         if extra is not None:
             with zipfile.ZipFile(temporary, "a") as archive:
                 archive.writestr(POSITION_MEMBER, json.dumps(extra, indent=1))
-        with open(temporary, "rb+") as file:
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    _fsync_directory(directory)
     return path
-
-
-def _fsync_directory(directory):
-    """Makes a rename durable (POSIX); a no-op where directories can't open."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 # ----------------------------------------------------------------------
@@ -140,10 +129,13 @@ def list_checkpoints(directory):
 
 
 def check_complete(path):
-    """Raises `CheckpointError` unless `path` is a complete `.keras` zip.
+    """Raises `CheckpointError` unless `path` is a complete `.keras` file.
 
-    A file cut off mid-write has no zip directory at its end, or members
-    whose CRC does not match; both are caught without loading Keras state.
+    A file cut off mid-write has no zip directory at its end; a damaged one
+    has members whose CRC does not match, or headers `zipfile` cannot read;
+    a zip rewritten around a damaged member has a weights file that HDF5
+    cannot read or JSON that does not parse. All of these are caught
+    without loading Keras state.
     """
     try:
         with zipfile.ZipFile(path) as archive:
@@ -157,9 +149,34 @@ def check_complete(path):
             damaged = archive.testzip()
             if damaged is not None:
                 raise CheckpointError(f"{path}: member {damaged} is damaged")
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
+            for name in sorted(names):
+                try:
+                    _check_member(archive, name)
+                except Exception as error:
+                    raise CheckpointError(
+                        f"{path}: member {name} is damaged "
+                        f"({type(error).__name__}: {error})") from error
+    except CheckpointError:
+        raise
+    except Exception as error:  # zipfile raises more than BadZipFile
         raise CheckpointError(f"{path} is not a complete .keras file: "
-                              f"{error}") from error
+                              f"{type(error).__name__}: {error}") from error
+
+
+def _check_member(archive, name):
+    """Reads a member the way loading will: JSON parsed, HDF5 datasets
+    read (raising on damage)."""
+    if name.endswith(".json"):
+        json.loads(archive.read(name))
+    elif name.endswith(".h5"):
+        import h5py
+
+        def read(_, item):
+            if isinstance(item, h5py.Dataset):
+                item[()]
+
+        with archive.open(name) as member, h5py.File(member, "r") as file:
+            file.visititems(read)
 
 
 def read_position(path):
@@ -185,18 +202,44 @@ def latest_checkpoint(directory, echo=None):
         `(path, skipped)`: the path (None when there is no complete
         checkpoint) and the list of skipped paths with their reasons.
     """
+    path, _, skipped = load_newest(directory, lambda path: None, echo)
+    return path, skipped
+
+
+def load_newest(directory, load, echo=None):
+    """Loads the newest checkpoint in `directory` that is complete and loads.
+
+    Newest first, each file is checked (`check_complete`) and handed to
+    `load`; a file that fails either is skipped as damaged, with a message
+    naming it, and the one before it is tried.
+
+    Args:
+        directory: the checkpoint directory.
+        load: called with a path; returns what it loaded. Any error it
+            raises marks the file damaged, except `CheckpointMismatch`,
+            which is raised (an older file would not fit either).
+        echo: called with one line per skipped file (default: no output).
+
+    Returns:
+        `(path, loaded, skipped)`: the path (None when no file loads), what
+        `load` returned, and the skipped paths with their reasons.
+    """
     skipped = []
     for _, path in reversed(list_checkpoints(directory)):
         try:
             check_complete(path)
-        except CheckpointError as error:
-            skipped.append((path, str(error)))
+            return path, load(path), skipped
+        except CheckpointMismatch:
+            raise
+        except Exception as error:  # whatever a damaged file makes Keras raise
+            reason = str(error) if isinstance(error, CheckpointError) else (
+                f"{path} could not be loaded: {type(error).__name__}: "
+                f"{' '.join(str(error).split())[:300]}")
+            skipped.append((path, reason))
             if echo is not None:
-                echo(f"Skipping the damaged checkpoint {path} ({error}); "
+                echo(f"Skipping the damaged checkpoint {path} ({reason}); "
                      "using the one before it.")
-            continue
-        return path, skipped
-    return None, skipped
+    return None, None, skipped
 
 
 def leftover_temporaries(directory):
@@ -241,23 +284,23 @@ def restore(directory, gan=None, echo=None):
         A `Restored`.
 
     Raises:
-        CheckpointError: when the directory holds no complete checkpoint,
-            or `gan` does not match it.
+        CheckpointError: when the directory holds no checkpoint that loads.
+        CheckpointMismatch: when `gan` does not match the newest one.
     """
-    path, skipped = latest_checkpoint(directory, echo=echo)
+    if gan is None:
+        from keras_gans.catalogue_api import load_model as load
+    else:
+        def load(path):
+            _load_into(gan, path)
+            return gan
+    path, gan, skipped = load_newest(directory, load, echo=echo)
     if path is None:
         found = ", ".join(os.path.basename(p) for p, _ in skipped)
         raise CheckpointError(
             f"No complete checkpoint in {directory}"
-            + (f" (damaged: {found})." if found else
-               " (expected files like step_00001000.keras).")
+            + (f" (damaged: {found}; the newest: {skipped[0][1]})." if found
+               else " (expected files like step_00001000.keras).")
         )
-    if gan is None:
-        from keras_gans.catalogue_api import load_model
-
-        gan = load_model(path)
-    else:
-        _load_into(gan, path)
     info = read_position(path)
     step = gan.steps
     return Restored(gan, path, step, info.get("epoch"), info.get("batch"),
@@ -270,7 +313,7 @@ def _load_into(gan, path):
         gan.load_weights(path)
     except ValueError as error:
         reason = " ".join(str(error).split())
-        raise CheckpointError(
+        raise CheckpointMismatch(
             f"The checkpoint {path} does not fit this GAN (another "
             "architecture, latent size or EMA setting): "
             f"{reason[:400]} Pass gan=None to load the GAN it holds."
@@ -339,7 +382,9 @@ class Checkpoint(StepCounting):
             (counted over the whole run); None or 0 for none.
         every_epochs: save after epochs `every_epochs`, `2 *
             every_epochs`, ...; None or 0 for none.
-        keep: how many of the newest checkpoints to keep.
+        keep: how many of the newest checkpoints to keep. Only checkpoints
+            found in `directory` when the callback is made and those it
+            writes are ever removed.
         last_epoch: the run's final epoch (counted from 1; always saved).
         steps_per_epoch: batches per epoch, to record the position as
             `(epoch, batch)`; by default the `steps` of `fit()`.
@@ -365,6 +410,9 @@ class Checkpoint(StepCounting):
         self.saved = []
         self.stop_requested = False
         self.interrupted_at = None
+        # Pruning removes only this run's files: those here now (a resumed
+        # run's earlier checkpoints) and those this callback writes.
+        self._own = {path for _, path in list_checkpoints(self.directory)}
 
     def position(self, epoch_end=False):
         """`(epoch, batch)`: the next batch to train on, epoch from 0."""
@@ -414,8 +462,15 @@ class Checkpoint(StepCounting):
         path = atomic_save(self.model,
                            checkpoint_path(self.directory, self.step), extra)
         self.saved.append((self.step, path))
-        for _, old in list_checkpoints(self.directory)[: -self.keep]:
+        self._own.add(path)
+        own = [old for _, old in list_checkpoints(self.directory)
+               if old in self._own]
+        for old in own[: -self.keep]:
             if old != path:
-                os.remove(old)
+                self._own.discard(old)
+                try:
+                    os.remove(old)
+                except FileNotFoundError:
+                    pass
         return path
 

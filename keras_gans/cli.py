@@ -31,6 +31,12 @@ import sys
 import click
 
 from keras_gans import __version__
+from keras_gans.regular_files import check_replaceable
+from keras_gans.regular_files import read_regular
+from keras_gans.recipe import LIMITS
+
+# The most samples a picture holds (the recipe's output.samples limit).
+MAX_PICTURE_SAMPLES = LIMITS["output.samples"][0]
 
 BACKENDS = ("tensorflow", "jax", "torch")
 KINDS = ("architectures", "losses", "penalties", "datasets", "metrics",
@@ -61,10 +67,10 @@ def _keras_config_backend():
         if not os.access(base, os.W_OK):
             base = "/tmp"
         home = os.path.join(base, ".keras")
-    try:
-        with open(os.path.join(home, "keras.json"), encoding="utf-8") as file:
-            backend = json.load(file).get("backend")
-    except (OSError, ValueError, AttributeError):
+    try:  # read_regular: a FIFO there would block every command
+        data, _ = read_regular(os.path.join(home, "keras.json"), 1 << 20)
+        backend = json.loads(data).get("backend")
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
     return backend if isinstance(backend, str) else None
 
@@ -331,15 +337,18 @@ def _parse_labels(text):
 @click.argument("source", metavar="RUN_DIR_OR_MODEL",
                 type=click.Path(exists=True))
 @click.option("-n", "--num-samples", "n", default=64, show_default=True,
-              type=click.IntRange(min=1), help="Number of samples.")
+              type=click.IntRange(min=1, max=MAX_PICTURE_SAMPLES),
+              help="Number of samples.")
 @click.option("-o", "--output", default="samples.png", show_default=True,
               type=click.Path(dir_okay=False), help="PNG file to write.")
-@click.option("--seed", default=0, show_default=True, type=int,
+@click.option("--seed", default=0, show_default=True,
+              type=click.IntRange(min=0),
               help="Seed of the latent batch (same seed, same samples).")
 @click.option("--labels", default=None, metavar="0,1,...",
               help="Class labels for a conditional GAN, repeated to fill n "
                    "(default: 0, 1, 2, ... cycling through the classes).")
-@click.option("--columns", default=None, type=click.IntRange(min=1),
+@click.option("--columns", default=None,
+              type=click.IntRange(min=1, max=MAX_PICTURE_SAMPLES),
               help="Images per row (default: a near-square grid).")
 @_backend_option
 @click.pass_context
@@ -351,6 +360,10 @@ def sample(ctx, source, n, output, seed, labels, columns, backend):
     generator. Images become a grid; 2-D samples a scatter plot.
     """
     label_list = None if labels is None else _parse_labels(labels)
+    try:
+        check_replaceable(output)
+    except OSError as error:
+        raise click.BadParameter(str(error), param_hint="-o") from None
     setup_backend(_backend_of(ctx, backend))
     import numpy as np
 
@@ -366,42 +379,60 @@ def sample(ctx, source, n, output, seed, labels, columns, backend):
         ) from None
     gan = model if hasattr(model, "generate") else None
     generator = gan.generator if gan is not None else model
-    conditional = _is_conditional(gan, generator)
+    conditional = _is_conditional(gan, generator, run_dir)
     if label_list is not None and not conditional:
         raise click.UsageError(
             "This model is unconditional and takes no --labels."
         )
+    classes = _num_classes(run_dir, generator, gan) if conditional else None
     if conditional:
+        classes = _num_classes(run_dir, generator)
         if not label_list:
-            classes = _num_classes(run_dir, generator)
             if classes is None:
                 raise click.UsageError(
                     "This model is conditional: pass --labels (the number of "
                     "classes could not be found)."
                 )
             label_list = list(range(classes))
+        outside = [label for label in label_list
+                   if label < 0 or (classes is not None and label >= classes)]
+        if outside:
+            known = f"0 to {classes - 1}" if classes else "0 or more"
+            raise click.BadParameter(
+                f"class ids are {known}; got {outside[0]}",
+                param_hint="--labels",
+            )
         label_array = np.resize(np.asarray(label_list, dtype="int32"), n)
     else:
         label_array = None
 
     if gan is not None:
-        samples = gan.generate(n, seed=seed, labels=label_array)
+        try:
+            samples = gan.generate(n, seed=seed, labels=label_array)
+        except ValueError as error:  # e.g. a label outside the classes
+            raise click.UsageError(str(error)) from None
     else:
-        samples = _generate_with(generator, n, seed, label_array)
+        samples = _generate_with(generator, n, seed, label_array,
+                                 num_classes=classes)
     kwargs = {}
     if samples.ndim == 2 and samples.shape[1] == 2:
         modes = _run_modes(run_dir)
         if modes is not None:
             kwargs["centers"] = modes
     elif columns:
-        kwargs["columns"] = columns
+        kwargs["columns"] = min(columns, n)
     picture = images_module.picture(samples, **kwargs)
     if picture is None:
         raise click.ClickException(
             f"Samples of shape {samples.shape[1:]} are neither images nor "
             "2-D points; nothing to draw."
         )
-    images_module.save_png(picture, output)
+    try:
+        images_module.save_png(picture, output)
+    except OSError as error:
+        raise click.ClickException(
+            f"Could not write {output}: {error.strerror or error}"
+        ) from None
     click.echo(
         f"Wrote {n} samples from {model_path} to {output} "
         f"({picture.width}x{picture.height} pixels)."
@@ -409,8 +440,16 @@ def sample(ctx, source, n, output, seed, labels, columns, backend):
 
 
 def _model_path(source):
-    """`(model file, run directory or None)` for `sample`'s argument."""
+    """`(model file, run directory or None)` for `sample`'s argument.
+
+    A file inside a run directory (its generator.keras, a checkpoint) finds
+    the run by the recipe.toml beside it or one level up.
+    """
     if os.path.isfile(source):
+        parent = os.path.dirname(os.path.abspath(source))
+        for candidate in (parent, os.path.dirname(parent)):
+            if os.path.isfile(os.path.join(candidate, "recipe.toml")):
+                return source, candidate
         return source, None
     from keras_gans.checkpoints import latest_checkpoint
 
@@ -430,9 +469,13 @@ def _model_path(source):
     )
 
 
-def _is_conditional(gan, generator):
+def _is_conditional(gan, generator, run_dir=None):
     if gan is not None:
         return bool(gan.conditional)
+    if ((_run_recipe(run_dir) or {}).get("model") or {}).get(
+        "label_mode"
+    ) == "one_hot_concat":
+        return True  # one input: z joined with the one-hot labels
     try:
         return len(generator.inputs) == 2
     except (AttributeError, TypeError, ValueError):
@@ -445,18 +488,20 @@ def _run_recipe(run_dir):
     path = os.path.join(run_dir, "recipe.toml")
     if not os.path.isfile(path):
         return None
-    from keras_gans.recipe import tomllib
+    from keras_gans.recipe import RecipeError
+    from keras_gans.recipe import read
 
-    try:
-        with open(path, "rb") as file:
-            return tomllib.load(file)
-    except (OSError, ValueError):
+    try:  # any file there: too deep for tomllib, binary, ...
+        return read(path)
+    except RecipeError:
         return None
 
 
-def _num_classes(run_dir, generator):
-    """Classes of a conditional generator: from the run's recipe, else from
-    its label embedding."""
+def _num_classes(run_dir, generator, gan=None):
+    """Classes of a conditional generator: from the GAN, the run's recipe,
+    else its label embedding."""
+    if getattr(gan, "num_classes", None):
+        return int(gan.num_classes)
     recipe = _run_recipe(run_dir)
     classes = ((recipe or {}).get("model") or {}).get("num_classes")
     if isinstance(classes, int) and classes > 0:
@@ -485,20 +530,38 @@ def _run_modes(run_dir):
     return None if modes is None else modes[0]
 
 
-def _generate_with(generator, n, seed, labels, batch_size=256):
-    """Samples from a bare generator, drawing z as `GAN.generate` does."""
+def _generate_with(generator, n, seed, labels, batch_size=256,
+                   num_classes=None):
+    """Samples from a bare generator, drawing z as `GAN.generate` does.
+
+    A single-input generator given labels reads z joined with the one-hot
+    labels (`label_mode="one_hot_concat"`; `num_classes` needed).
+    """
     import keras
     import numpy as np
 
+    from keras_gans import labels as labels_module
+
+    mode = None
     latent_dim = int(generator.inputs[0].shape[-1])
+    if labels is not None:
+        mode = labels_module.INDEX
+        if labels_module.number_of_inputs(generator) == 1:
+            mode = labels_module.ONE_HOT_CONCAT
+            latent_dim -= num_classes
     z = np.random.default_rng(seed).standard_normal(
         (n, latent_dim), dtype=np.float32
     )
     batches = []
     for start in range(0, n, batch_size):
-        inputs = z[start : start + batch_size]
+        y = None
         if labels is not None:
-            inputs = [inputs, labels[start : start + batch_size]]
+            y = labels_module.encode(labels[start : start + batch_size], mode,
+                                     num_classes)
+        inputs = labels_module.generator_inputs(
+            keras.ops.convert_to_tensor(z[start : start + batch_size]), y,
+            mode,
+        )
         out = generator(inputs, training=False)
         batches.append(keras.ops.convert_to_numpy(out).astype("float32"))
     return np.concatenate(batches)
@@ -587,10 +650,13 @@ def new_plugin(name, directory):
         path = scaffold_plugin(name, directory)
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from None
+    import shlex
+
     click.echo(f"Created the plugin {name} in {path}")
+    # The steps of the generated README.md: the `test` extra brings pytest.
     click.echo("Next:")
-    click.echo(f"  pip install -e {path}")
-    click.echo(f"  pytest {path}")
+    click.echo(f"  pip install -e {shlex.quote(f'{path}[test]')}")
+    click.echo(f"  pytest {shlex.quote(str(path))}")
     click.echo("  keras-gans plugins")
 
 

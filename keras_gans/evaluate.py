@@ -36,7 +36,10 @@ import time
 import click
 import numpy as np
 
-__all__ = ["EvaluationError", "METRIC_ALIASES", "evaluate", "resolve_metrics"]
+from keras_gans import files
+
+__all__ = ["EvaluationError", "METRIC_ALIASES", "evaluate", "resolve_metrics",
+           "summary"]
 
 METRIC_ALIASES = {"pr": "precision_recall", "dc": "density_coverage"}
 DEFAULT_METRICS = "fid,kid,pr,dc,memorization"
@@ -200,13 +203,6 @@ def _model_and_recipe(source):
         model_path, run_dir = cli._model_path(source)
     except click.ClickException as error:
         raise EvaluationError(error.message) from None
-    if run_dir is None:
-        # A checkpoint or model inside a run directory finds its recipe.
-        parent = os.path.dirname(os.path.abspath(model_path))
-        for candidate in (parent, os.path.dirname(parent)):
-            if os.path.isfile(os.path.join(candidate, "recipe.toml")):
-                run_dir = candidate
-                break
     return model_path, run_dir, cli._run_recipe(run_dir)
 
 
@@ -216,8 +212,9 @@ def _generate(model, run_dir, num_samples, seed):
     gan = model if hasattr(model, "generate") else None
     generator = gan.generator if gan is not None else model
     labels = None
-    if cli._is_conditional(gan, generator):
-        classes = cli._num_classes(run_dir, generator)
+    classes = None
+    if cli._is_conditional(gan, generator, run_dir):
+        classes = cli._num_classes(run_dir, generator, gan)
         if classes is None:
             raise EvaluationError(
                 "The model is conditional but its number of classes could "
@@ -226,7 +223,26 @@ def _generate(model, run_dir, num_samples, seed):
         labels = (np.arange(num_samples) % classes).astype("int32")
     if gan is not None:
         return gan.generate(num_samples, seed=seed, labels=labels)
-    return cli._generate_with(generator, num_samples, seed, labels)
+    return cli._generate_with(generator, num_samples, seed, labels,
+                              num_classes=classes)
+
+
+def _check_memory(model, num_samples, sample_shape, dim):
+    """Refuses an `-n` whose samples and features cannot fit in memory."""
+    from keras_gans import resources
+
+    latent_dim = getattr(model, "latent_dim", None) or int(
+        model.inputs[0].shape[-1])
+    parts = dict(resources.sample_grid_memory(
+        num_samples, latent_dim, sample_shape).parts)
+    parts[f"their {dim or 0:,} features each"] = (
+        num_samples * (dim or 0) * resources.BYTES_PER_VALUE)
+    try:
+        resources.check_fits(resources.Estimate(parts),
+                             f"Evaluating {num_samples:,} samples",
+                             "Lower -n.")
+    except resources.MemoryLimitError as error:
+        raise EvaluationError(str(error)) from None
 
 
 def _versions():
@@ -279,6 +295,13 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
         raise EvaluationError(
             f"-n must be an integer >= 2. Received: n={num_samples!r}"
         )
+    if output is not None:
+        from keras_gans.regular_files import check_replaceable
+
+        try:
+            check_replaceable(output)
+        except OSError as error:
+            raise EvaluationError(f"-o: {error}") from None
     chosen = resolve_metrics(metrics)
     model_path, run_dir, recipe = _model_and_recipe(source)
     data = dataset or (recipe or {}).get("data")
@@ -321,6 +344,7 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
         raise EvaluationError(
             f"Could not load {model_path}: {type(error).__name__}: {error}"
         ) from error
+    _check_memory(model, num_samples, sample_shape, extractor.dim)
     fake = _generate(model, run_dir, num_samples, seed)
     if tuple(fake.shape[1:]) != sample_shape:
         raise EvaluationError(
@@ -331,12 +355,14 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
 
     evaluation = {
         "metrics": values,
+        "measured_at_step": _model_step(model, run_dir),
         "protocol": dict(
             extractor.protocol,
             num_samples=num_samples,
             seed=seed,
             model=os.path.abspath(model_path),
             reference=reference,
+            feature_dim=extractor.dim,
         ),
         "versions": _versions(),
         "time_s": round(time.time() - started, 3),
@@ -347,6 +373,19 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
     write_evaluation(path, evaluation)
     evaluation["path"] = path
     return evaluation
+
+
+def _model_step(model, run_dir):
+    """The generator steps the scored model had trained: a GAN's counter,
+    else (a bare generator) the run's metrics.json, else None."""
+    if hasattr(model, "steps"):
+        return model.steps
+    try:
+        with open(os.path.join(run_dir, "metrics.json"),
+                  encoding="utf-8") as file:
+            return json.load(file).get("steps")
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
 
 
 def _default_features(dataset_name):
@@ -366,8 +405,9 @@ def score(metrics, extractor, fake, train_x, held_x, verbose=1):
     def real(which):
         x = train_x if which == "train" else held_x
         if id(x) not in cache:
+            what = "training data" if x is train_x else "held-out data"
             cache[id(x)] = extract(extractor, x, verbose=verbose,
-                                   label=f"real ({which})")
+                                   label=f"real ({what})")
         return cache[id(x)]
 
     values = {}
@@ -378,12 +418,60 @@ def score(metrics, extractor, fake, train_x, held_x, verbose=1):
     return values
 
 
+def summary(evaluation):
+    """The lines `keras-gans evaluate` prints: what was compared with what,
+    each value, KID in the usual x1e3 units and why it may not compare
+    with published KIDs."""
+    protocol = evaluation["protocol"]
+    values = evaluation["metrics"]
+    held_out = protocol["reference"]["held_out"]
+    if "note" in held_out:
+        against = (f"the training data ({held_out['num_used']} samples; no "
+                   "held-out split: the run did not train on a train split)")
+    else:
+        against = (f"the held-out test split ({held_out['num_used']} "
+                   "samples)")
+    extractor = protocol["extractor"]
+    dim = protocol.get("feature_dim")
+    details = [f"{dim}-d"] if dim else []
+    if protocol.get("test_accuracy") is not None:
+        details.append(
+            f"classifier test accuracy {protocol['test_accuracy']:.1%}")
+    features = f"{extractor} features"
+    if details:
+        features += f" ({', '.join(details)})"
+    lines = [f"{protocol['num_samples']} generated samples against {against},"
+             f" on {features}:"]
+    for name, value in values.items():
+        if name == "kid":
+            lines.append(_kid_line(value, values.get("kid_std"),
+                                   values.get("kid_subset_size")))
+        elif name not in ("kid_std", "kid_subset_size"):
+            lines.append(f"  {name:<24}{value:.6g}")
+    if "kid" in evaluation["metrics"] and extractor != "inception_v3":
+        lines.append(
+            f"KID scales with the features: on {dim or 'these'}-d {extractor} "
+            "features it is not comparable with published KIDs (2,048-d "
+            "InceptionV3 features, also x1e3); compare it only between "
+            "scores with the same extractor and weights_sha256 "
+            "(metrics.json)."
+        )
+    return lines
+
+
+def _kid_line(mean, std, subset_size):
+    """KID x1e3, the unit of published tables, with its spread."""
+    spread = "" if std is None else f" +- {std * 1e3:.2g}"
+    subsets = "" if not subset_size else (
+        f" (mean +- std over subsets of {int(subset_size)})")
+    return f"  {'kid x1e3':<24}{mean * 1e3:.4g}{spread}{subsets}"
+
+
 def write_evaluation(path, evaluation):
     """Puts `evaluation` under "evaluation" in the JSON file at `path`,
     keeping its other entries."""
     from keras_gans.run import _finite
     from keras_gans.run import _json_default
-    from keras_gans.run import _write_text
 
     existing = {}
     if os.path.isfile(path):
@@ -397,7 +485,7 @@ def write_evaluation(path, evaluation):
     existing["evaluation"] = evaluation
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    _write_text(path, json.dumps(_finite(existing), indent=2,
+    files.write_text(path, json.dumps(_finite(existing), indent=2,
                                  default=_json_default) + "\n")
 
 
@@ -423,7 +511,8 @@ def _dataset_option(value):
                    "labelled image datasets, else pixels).")
 @click.option("-n", "--num-samples", "n", default=10_000, show_default=True,
               type=click.IntRange(min=2), help="Samples to generate.")
-@click.option("--seed", default=0, show_default=True, type=int,
+@click.option("--seed", default=0, show_default=True,
+              type=click.IntRange(min=0),
               help="Seed of the generated samples.")
 @click.option("--dataset", default=None,
               help="Dataset to compare with, for a model without a "
@@ -460,8 +549,7 @@ def evaluate_command(ctx, source, metrics, features, n, seed, dataset,
         ctx.exit(2)
     except (FeatureError, OSError) as error:  # e.g. a failed download
         raise click.ClickException(str(error)) from None
-    protocol = evaluation["protocol"]
-    click.echo(f"\n{protocol['extractor']} features, {n} generated samples:")
-    for name, value in evaluation["metrics"].items():
-        click.echo(f"  {name:<24}{value:.6g}")
+    click.echo("")
+    for line in summary(evaluation):
+        click.echo(line)
     click.echo(f"Wrote {evaluation['path']}")

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_gans import backend
+from keras_gans import labels as labels_module
 from keras_gans.arguments import is_positive_int
 from keras_gans import losses as losses_module
 from keras_gans import penalties as penalties_module
@@ -24,9 +25,13 @@ class GAN(keras.Model):
     (`keras_gans.backend`). It is compiled by default: XLA on TensorFlow, jit
     on JAX; eager on PyTorch.
 
-    Conditional GANs: when the generator has two inputs, it is called as
-    `G([z, labels])` and the discriminator as `D([x, labels])`, with integer
-    labels of shape `(batch,)` coming from the data as `(x, labels)`.
+    Conditional GANs: the data gives `(x, labels)`. When the generator has
+    two inputs (`label_mode="index"`), it is called as `G([z, labels])` and
+    the discriminator as `D([x, labels])`, with integer labels of shape
+    `(batch,)`. With `label_mode="one_hot_concat"` (the keras-io
+    `conditional_gan` layout), G is called on `concat([z, one_hot(labels)])`
+    and D on the samples with the one-hot labels appended as channels,
+    tiled over the other axes (see `keras_gans.labels`).
 
     Args:
         generator: a Keras model mapping z of shape `(batch, latent_dim)`
@@ -39,6 +44,16 @@ class GAN(keras.Model):
         seed: seed of the model's random stream (z, penalty interpolation).
             None draws one from the global seed that
             `keras.utils.set_random_seed` sets.
+        label_mode: how labels reach a conditional GAN's networks: `"index"`
+            (`G([z, labels])`, `D([x, labels])`) or `"one_hot_concat"`
+            (single-input networks reading the one-hot labels joined to z
+            and to the samples' channels). None infers it: `"index"` for a
+            generator with two inputs, `"one_hot_concat"` for a single
+            input of size `latent_dim + num_classes` when `num_classes` is
+            given.
+        num_classes: the number of classes. Optional with `"index"` (then
+            `generate()` checks labels against it); with `"one_hot_concat"`
+            inferred from the generator's input size when left out.
 
     Example:
 
@@ -61,6 +76,8 @@ class GAN(keras.Model):
         latent_dim,
         conditional=None,
         seed=None,
+        label_mode=None,
+        num_classes=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -81,8 +98,9 @@ class GAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim)
-        if conditional is None:
-            conditional = _number_of_inputs(generator) == 2
+        conditional, self.label_mode, self.num_classes = labels_module.resolve(
+            label_mode, num_classes, conditional, generator, self.latent_dim
+        )
         self.conditional = bool(conditional)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -106,28 +124,46 @@ class GAN(keras.Model):
         Shape mistakes surface here, before any training, with the argument
         at fault named.
         """
-        declared = _declared_latent_dim(self.generator)
-        if declared is not None and declared != self.latent_dim:
+        declared = labels_module.declared_input_size(self.generator)
+        one_hot = self.label_mode == labels_module.ONE_HOT_CONCAT
+        if declared is not None and declared != self.latent_dim and (
+            not one_hot
+        ):
+            hint = ""
+            if declared > self.latent_dim:
+                hint = (
+                    " If it reads z joined with one-hot labels (the keras-io "
+                    "conditional_gan layout), pass "
+                    "label_mode='one_hot_concat' and "
+                    f"num_classes={declared - self.latent_dim}."
+                )
             raise ValueError(
                 "The generator's latent input has size "
                 f"{declared}, which does not match `latent_dim`. Pass "
-                f"latent_dim={declared} or change the generator. "
+                f"latent_dim={declared} or change the generator.{hint} "
                 f"Received: latent_dim={self.latent_dim}"
             )
         z = ops.zeros((_CHECK_BATCH, self.latent_dim))
-        labels = ops.zeros((_CHECK_BATCH,), dtype="int32")
+        labels = self._encode_labels(ops.zeros((_CHECK_BATCH,), dtype="int32"))
         try:
             fake = self._run_generator(z, labels, training=False)
         except Exception as error:
-            what = "[z, labels]" if self.conditional else "z"
+            what = {
+                None: "z",
+                labels_module.INDEX: "[z, labels]",
+                labels_module.ONE_HOT_CONCAT: "concat([z, one_hot(labels)])",
+            }[self.label_mode]
             raise ValueError(
                 f"The generator could not be called on {what} with z of "
                 f"shape ({_CHECK_BATCH}, {self.latent_dim}): {error}. Check "
                 "that its input matches `latent_dim` (and, for a conditional "
                 "model, that it takes [z, labels]). "
                 f"Received: latent_dim={self.latent_dim}, "
-                f"conditional={self.conditional}"
+                f"conditional={self.conditional}, "
+                f"label_mode={self.label_mode!r}"
             ) from error
+        if one_hot:
+            self._check_one_hot_discriminator(fake)
         try:
             logits = self._run_discriminator(fake, labels, training=False)
         except Exception as error:
@@ -136,7 +172,8 @@ class GAN(keras.Model):
                 f"output: {error}. Its input must match the generator's "
                 "samples (and take [x, labels] for a conditional model). "
                 f"Received: generator output shape={tuple(fake.shape)}, "
-                f"conditional={self.conditional}"
+                f"conditional={self.conditional}, "
+                f"label_mode={self.label_mode!r}"
             ) from error
         if tuple(logits.shape) != (_CHECK_BATCH, 1):
             raise ValueError(
@@ -145,6 +182,20 @@ class GAN(keras.Model):
                 f"{tuple(logits.shape)} for a batch of {_CHECK_BATCH}"
             )
         return tuple(fake.shape[1:])
+
+    def _check_one_hot_discriminator(self, fake):
+        """D must read the samples' channels plus one per class."""
+        declared = labels_module.declared_channels(self.discriminator)
+        expected = fake.shape[-1] + self.num_classes
+        if declared is not None and declared != expected:
+            raise ValueError(
+                "With label_mode='one_hot_concat' the discriminator reads "
+                "the samples with the one-hot labels appended on the last "
+                f"axis: {fake.shape[-1]} + num_classes={self.num_classes} = "
+                f"{expected} channels. Received: a discriminator input of "
+                f"shape {tuple(self.discriminator.inputs[0].shape)} for "
+                f"samples of shape {tuple(fake.shape)}"
+            )
 
     # ------------------------------------------------------------------
     # Compilation
@@ -222,6 +273,9 @@ class GAN(keras.Model):
                 f"Received: ema={ema!r}"
             )
         gradients = backend.current()
+        # Saved as chosen ("auto"), so a model saved on one backend compiles
+        # on another the way that backend does by default.
+        self._jit_compile_choice = jit_compile
         if jit_compile == "auto":
             jit_compile = gradients.COMPILED_BY_DEFAULT
         if jit_compile and penalty is not None:
@@ -279,7 +333,7 @@ class GAN(keras.Model):
             "d_steps": self.d_steps,
             "penalty": serialize(self.penalty),
             "ema": self.ema,
-            "jit_compile": self.jit_compile,
+            "jit_compile": self._jit_compile_choice,
             "steps_per_execution": self.steps_per_execution,
         }
 
@@ -366,17 +420,13 @@ class GAN(keras.Model):
             )
         real = ops.cast(real, "float32")
         if labels is not None:
-            shape = tuple(labels.shape)
-            if len(shape) == 2 and shape[1] == 1:
-                labels = ops.squeeze(labels, axis=1)
-            elif len(shape) != 1:
-                raise ValueError(
-                    "`labels` must be integer class ids of shape (batch,), "
-                    "not one-hot vectors. Received: labels of shape "
-                    f"{shape}"
-                )
-            labels = ops.cast(labels, "int32")
+            labels = self._encode_labels(labels)
         return real, labels
+
+    def _encode_labels(self, labels):
+        if self.label_mode is None:
+            return labels
+        return labels_module.encode(labels, self.label_mode, self.num_classes)
 
     def _discriminator_update(self, real, labels):
         batch_size = ops.shape(real)[0]
@@ -450,11 +500,12 @@ class GAN(keras.Model):
         )
 
     def _run_generator(self, z, labels, training):
-        inputs = [z, labels] if self.conditional else z
+        inputs = labels_module.generator_inputs(z, labels, self.label_mode)
         return self.generator(inputs, training=training)
 
     def _run_discriminator(self, x, labels, training):
-        inputs = [x, labels] if self.conditional else x
+        inputs = labels_module.discriminator_inputs(x, labels,
+                                                    self.label_mode)
         return self.discriminator(inputs, training=training)
 
     # ------------------------------------------------------------------
@@ -501,9 +552,12 @@ class GAN(keras.Model):
         batches = []
         for start in range(0, n, batch_size):
             stop = start + batch_size
-            z_batch = z[start:stop]
-            y_batch = None if labels is None else labels[start:stop]
-            inputs = [z_batch, y_batch] if self.conditional else z_batch
+            z_batch = ops.convert_to_tensor(z[start:stop])
+            y_batch = None
+            if labels is not None:
+                y_batch = self._encode_labels(labels[start:stop])
+            inputs = labels_module.generator_inputs(z_batch, y_batch,
+                                                    self.label_mode)
             if weights is None:
                 out = self.generator(inputs, training=False)
             else:
@@ -532,6 +586,13 @@ class GAN(keras.Model):
         if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
             raise ValueError(
                 f"`labels` must be an int or {n} ints, one per sample. "
+                f"Received: labels={_short(labels)}"
+            )
+        if self.num_classes is not None and (
+            labels.min() < 0 or labels.max() >= self.num_classes
+        ):
+            raise ValueError(
+                f"`labels` must be class ids in [0, {self.num_classes}). "
                 f"Received: labels={_short(labels)}"
             )
         return labels.astype("int32")
@@ -574,6 +635,8 @@ class GAN(keras.Model):
             "latent_dim": self.latent_dim,
             "conditional": self.conditional,
             "seed": self.seed,
+            "label_mode": self.label_mode,
+            "num_classes": self.num_classes,
         }
 
     @classmethod
@@ -590,26 +653,6 @@ def _load_plugins():
     from keras_gans import plugins
 
     plugins.catalogue()
-
-
-def _number_of_inputs(model):
-    try:
-        inputs = model.inputs
-    except (AttributeError, ValueError):
-        return 1
-    return len(inputs) if isinstance(inputs, (list, tuple)) else 1
-
-
-def _declared_latent_dim(generator):
-    """The latent size a functional generator declares, if it declares one."""
-    try:
-        inputs = generator.inputs
-    except (AttributeError, ValueError):
-        return None
-    if not inputs:
-        return None
-    shape = inputs[0].shape
-    return shape[-1] if len(shape) == 2 else None
 
 
 def _get_optimizer(argument, optimizer):

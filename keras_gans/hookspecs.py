@@ -28,7 +28,10 @@ def register_architectures(register):
     `factory(latent_dim, sample_shape, num_classes=None, **params)` returns
     `(generator, discriminator)`, two Keras models that `keras_gans.GAN`
     accepts: G maps z (and labels) to samples of `sample_shape`, D maps
-    samples (and labels) to logits of shape `(batch, 1)`.
+    samples (and labels) to logits of shape `(batch, 1)`. A factory that
+    also accepts `label_mode` can build the `"one_hot_concat"` layout
+    (single inputs with the one-hot labels joined; `keras_gans.labels`),
+    which a recipe asks for with `model.label_mode`.
     """
 
 

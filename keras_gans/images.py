@@ -10,6 +10,8 @@ import numpy as np
 from PIL import Image
 from PIL import ImageDraw
 
+from keras_gans import files
+
 __all__ = [
     "grid_shape",
     "image_grid",
@@ -171,13 +173,7 @@ def picture(samples, **kwargs):
 
 
 def save_png(image, path):
-    """Saves a picture as PNG, writing a temporary file then renaming it."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    temporary = os.path.join(
-        directory, f".{os.path.basename(path)}.{os.getpid()}.tmp"
-    )
-    image.save(temporary, format="PNG")
-    os.replace(temporary, path)
-    return path
+    """Saves a picture as PNG atomically (`keras_gans.files.replacing`)."""
+    with files.replacing(path) as temporary:
+        image.save(temporary, format="PNG")
+    return os.fspath(path)

@@ -9,6 +9,7 @@ name = "dcgan"                     # optional; the file name by default
 architecture = "dcgan"             # a registered architecture
 latent_dim = 64
 conditional = false                # true: G and D take class labels
+label_mode = "index"               # or "one_hot_concat" (keras_gans.labels)
 [model.params]                     # the architecture's own parameters
 width = 32
 
@@ -84,6 +85,7 @@ __all__ = [
     "dump",
     "load",
     "parse_value",
+    "read",
     "resolve",
 ]
 
@@ -99,6 +101,7 @@ RESERVED_ARCHITECTURE_PARAMS = {
     "latent_dim": "model.latent_dim",
     "sample_shape": "the dataset's sample shape",
     "num_classes": "model.num_classes",
+    "label_mode": "model.label_mode",
 }
 
 DEFAULT_OPTIMIZER = {"name": "adam", "learning_rate": 2e-4}
@@ -107,17 +110,37 @@ ADAM_DEFAULTS = {"beta_1": 0.5, "beta_2": 0.999}
 ADAM_LIKE = ("adam", "adamw", "adamax", "nadam")
 
 
+# The message lists this many problems and counts the rest.
+MAX_LISTED_PROBLEMS = 20
+# A recipe is a few KB; anything larger is not one (or is /dev/zero).
+MAX_RECIPE_BYTES = 1 << 20
+# Tables and arrays inside each other; real recipes nest 4 deep.
+MAX_NESTING = 32
+# The run directory is <name>-<date>-<time>[-n]; file names hold 255 bytes.
+MAX_NAME_BYTES = 200
+
+
 class RecipeError(ValueError):
-    """A recipe with problems; `problems` lists them, one per path."""
+    """A recipe with problems; `problems` lists them, one per path.
+
+    The message lists the first `MAX_LISTED_PROBLEMS` and counts the rest.
+    """
 
     def __init__(self, problems, source=None):
         self.problems = list(problems)
         self.source = source
         where = f" {source}" if source else ""
-        lines = "\n".join(f"  - {p}" for p in self.problems)
+        shown = self.problems[:MAX_LISTED_PROBLEMS]
+        lines = "\n".join(f"  - {p}" for p in shown)
         count = len(self.problems)
+        if count > len(shown):
+            rest = count - len(shown)
+            lines += (f"\n  ... and {rest:,} more "
+                      f"{'problem' if rest == 1 else 'problems'}")
         noun = "problem" if count == 1 else "problems"
-        super().__init__(f"Invalid recipe{where} ({count} {noun}):\n{lines}")
+        super().__init__(
+            f"Invalid recipe{where} ({count:,} {noun}):\n{lines}"
+        )
 
 
 @dataclasses.dataclass
@@ -210,7 +233,10 @@ def apply_overrides(raw, overrides):
                 break
             table = value
         else:
-            table[parts[-1]] = parse_value(text.strip())
+            try:
+                table[parts[-1]] = parse_value(text.strip())
+            except RecursionError:
+                problems.append(f"--set {key}: {_too_deep()}")
     if problems:
         raise RecipeError(problems)
     return raw
@@ -233,19 +259,17 @@ def load(path, overrides=(), catalogue=None):
         A `Recipe`.
 
     Raises:
-        RecipeError: every problem found, with dotted paths.
-        OSError: if the file cannot be read.
+        RecipeError: every problem found, with dotted paths; also for a
+            file that cannot be read as a recipe (see `read`).
     """
     path = os.fspath(path)
-    with open(path, "rb") as file:
-        try:
-            raw = tomllib.load(file)
-        except tomllib.TOMLDecodeError as error:
-            raise RecipeError([f"not valid TOML: {error}"], path) from None
+    raw = read(path)
     try:
         apply_overrides(raw, overrides)
     except RecipeError as error:
         raise RecipeError(error.problems, path) from None
+    if _nesting(raw) > MAX_NESTING:
+        raise RecipeError([_too_deep()], path)
     default_name = os.path.splitext(os.path.basename(path))[0]
     return resolve(
         raw,
@@ -256,6 +280,78 @@ def load(path, overrides=(), catalogue=None):
     )
 
 
+def read(path):
+    """The TOML of a recipe file as a dict, before any check.
+
+    Every way a file can fail to be a recipe is a `RecipeError` naming it:
+    missing or unreadable, not a regular file (a FIFO would block the read
+    forever), over `MAX_RECIPE_BYTES`, not UTF-8 text (a UTF-8 byte-order
+    mark is allowed), not TOML, or tables and arrays nested deeper than
+    `MAX_NESTING`.
+
+    Raises:
+        RecipeError: with one problem saying what is wrong.
+    """
+    from keras_gans import regular_files
+
+    path = os.fspath(path)
+    try:
+        data, complete = regular_files.read_regular(path, MAX_RECIPE_BYTES)
+    except OSError as error:
+        reason = str(error) if isinstance(
+            error, regular_files.NotRegularFileError) else (
+            error.strerror or error)
+        raise RecipeError([f"cannot be read: {reason}"], path) from None
+    if not complete:
+        raise RecipeError(
+            [f"larger than {MAX_RECIPE_BYTES:,} bytes; a recipe is a short "
+             "TOML text file"], path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise RecipeError([_not_text(data, error)], path) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RecipeError([f"not valid TOML: {error}"], path) from None
+    except RecursionError:
+        raise RecipeError([_too_deep()], path) from None
+    if _nesting(raw) > MAX_NESTING:
+        raise RecipeError([_too_deep()], path)
+    return raw
+
+
+def _not_text(data, error):
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return ("not UTF-8 text: it is UTF-16 (as some Windows editors and "
+                "PowerShell's > write); save it as UTF-8")
+    return (f"not a text file: byte {error.start:,} "
+            f"({data[error.start:error.start + 1]!r}) is not UTF-8; a recipe "
+            "is a TOML text file in UTF-8")
+
+
+def _too_deep():
+    return (f"tables and arrays are nested more than {MAX_NESTING} deep; "
+            "a recipe nests a few levels (section, table, array)")
+
+
+def _nesting(value):
+    """How deep tables and arrays nest in `value`, counted without
+    recursion; stops counting past `MAX_NESTING`."""
+    deepest, stack = 0, [(value, 0)]
+    while stack and deepest <= MAX_NESTING:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def resolve(raw, default_name="recipe", catalogue=None, source=None,
             overrides=()):
     """Validates a raw recipe dict and fills in the defaults.
@@ -263,13 +359,22 @@ def resolve(raw, default_name="recipe", catalogue=None, source=None,
     Runs the structural checks (`check_structure`) and the name checks
     (`check_names`) and reports the problems of both at once.
 
+    Args:
+        raw: the recipe as nested dicts, with `overrides` already applied.
+        default_name: the name when the recipe sets none.
+        catalogue: the plugin catalogue (None: the process-wide one).
+        source: the file it came from, for messages.
+        overrides: the `key.path=value` strings applied, so that a problem
+            they cause is told apart from one in the file.
+
     Returns:
         A `Recipe`.
 
     Raises:
         RecipeError: listing every problem.
     """
-    resolved, problems = check_structure(raw, default_name)
+    resolved, problems = check_structure(raw, default_name,
+                                         _overridden_keys(overrides))
     if catalogue is None:
         from keras_gans import plugins
 
@@ -335,6 +440,15 @@ class _Checker:
             self.problem(
                 _join(path, key),
                 f"expected an integer, got {_describe(value)}",
+            )
+            return default
+        maximum, why = LIMITS.get(_join(path, key), (None, None))
+        if maximum is not None and value > maximum:
+            low = "at most " if minimum is None else f"from {minimum:,} to "
+            self.problem(
+                _join(path, key),
+                f"expected an integer {low}{maximum:,} ({why}), "
+                f"got {value:,}",
             )
             return default
         if minimum is not None and value < minimum:
@@ -409,7 +523,7 @@ class _Checker:
 
 TOP_LEVEL = ("name", "description", "model", "data", "train", "output")
 MODEL_KEYS = ("architecture", "latent_dim", "conditional", "num_classes",
-              "params")
+              "label_mode", "params")
 DATA_KEYS = ("dataset", "batch_size", "drop_remainder", "params")
 TRAIN_KEYS = ("loss", "penalty", "d_steps", "epochs", "steps", "ema", "seed",
               "jit_compile", "g_optimizer", "d_optimizer", "callbacks",
@@ -420,6 +534,23 @@ OUTPUT_KEYS = ("dir", "checkpoint_every", "checkpoint_every_steps",
                "keep_checkpoints", "sample_every",
                "samples", "sample_seed", "log_every", "log_images_every")
 OPTIMIZER_KEYS = ("name", "learning_rate", "beta_1", "beta_2")
+# Upper bounds, with the reason the message gives. Sizes: far above any
+# real run, so a larger value is a typo (an extra zero, an exponent) that
+# would allocate for a minute and then fail deep in a backend. Seeds: what
+# every backend's generator accepts (torch's SeedGenerator holds an int32).
+_TYPO = "a larger value is taken for a typo"
+_SEED = "the largest seed every backend accepts"
+LIMITS = {
+    "model.latent_dim": (2**20, _TYPO),
+    "model.num_classes": (2**20, _TYPO),
+    "data.batch_size": (2**20, _TYPO),
+    "train.d_steps": (100, _TYPO),
+    "train.epochs": (2**31 - 1, _TYPO),
+    "train.steps": (2**31 - 1, _TYPO),
+    "train.seed": (2**31 - 1, _SEED),
+    "output.samples": (10_000, "a sample picture holds at most 100 x 100"),
+    "output.sample_seed": (2**31 - 1, _SEED),
+}
 
 
 def known_keys():
@@ -438,8 +569,20 @@ def known_keys():
     return sorted(keys)
 
 
-def check_structure(raw, default_name="recipe"):
+def _overridden_keys(overrides):
+    """The dotted keys that `--set` assignments name."""
+    return {override.partition("=")[0].strip() for override in overrides}
+
+
+def check_structure(raw, default_name="recipe", overridden=()):
     """Checks keys, types and ranges; fills in defaults. Imports no Keras.
+
+    Args:
+        raw: the recipe as nested dicts.
+        default_name: the name when the recipe sets none.
+        overridden: dotted keys set by `--set`; a clash between one of them
+            and a key of the file is reported as such, with the key to set
+            instead.
 
     Returns:
         `(resolved, problems)`: the recipe with defaults (values that failed
@@ -453,6 +596,12 @@ def check_structure(raw, default_name="recipe"):
         c.problem(
             "name", f"expected a non-empty string, got {_describe(name)}"
         )
+        name = default_name
+    elif len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        c.problem(
+            "name", f"expected at most {MAX_NAME_BYTES} bytes (in UTF-8; it "
+            "names the run directory, and file names hold 255), got "
+            f"{len(name.encode('utf-8')):,}")
         name = default_name
     out["name"] = name
     description = raw.get("description", "")
@@ -470,6 +619,7 @@ def check_structure(raw, default_name="recipe"):
         "latent_dim": c.integer(model, "latent_dim", "model", 64, 1),
         "conditional": c.boolean(model, "conditional", "model", False),
         "num_classes": c.integer(model, "num_classes", "model", None, 1),
+        "label_mode": _label_mode(c, model),
         "params": c.params(model, "params", "model"),
     }
 
@@ -490,7 +640,7 @@ def check_structure(raw, default_name="recipe"):
     epochs = c.integer(train, "epochs", "train", None, 1)
     steps = c.integer(train, "steps", "train", None, 1)
     if "epochs" in train and "steps" in train:
-        c.problem("train", "set either epochs or steps, not both")
+        c.problem(*_length_clash(train, overridden))
     elif "epochs" not in train and "steps" not in train:
         c.problem("train.epochs", "required, but missing (or set train.steps,"
                   " the number of generator updates)")
@@ -531,7 +681,7 @@ def check_structure(raw, default_name="recipe"):
 
     output = c.table(raw.get("output"), "output", OUTPUT_KEYS) or {}
     out["output"] = {
-        "dir": c.string(output, "dir", "output", "runs") or "runs",
+        "dir": _directory(c, output) or "runs",
         "checkpoint_every": c.integer(output, "checkpoint_every", "output",
                                       1, 0),
         "checkpoint_every_steps": c.integer(
@@ -547,6 +697,58 @@ def check_structure(raw, default_name="recipe"):
                                       500, 0),
     }
     return out, c.problems
+
+
+def _directory(c, output):
+    """`output.dir`: a string the file system can take (no NUL byte)."""
+    value = c.string(output, "dir", "output", "runs")
+    if value is not None and "\0" in value:
+        c.problem("output.dir", "a path cannot contain the NUL character "
+                  f"(\\u0000); got {_describe(value)}")
+        return None
+    return value
+
+
+def _label_mode(c, model):
+    """`model.label_mode`: None (not set), "index" or "one_hot_concat"."""
+    from keras_gans.labels import LABEL_MODES
+
+    value = model.get("label_mode")
+    if value is None:
+        return None
+    if value not in LABEL_MODES:
+        c.problem("model.label_mode",
+                  f'expected "index" or "one_hot_concat", got '
+                  f"{_describe(value)}")
+        return None
+    if model.get("conditional") is not True:
+        c.problem("model.label_mode",
+                  "only for a conditional model; set model.conditional = "
+                  "true (or remove model.label_mode)")
+    return value
+
+
+def _length_clash(train, overridden):
+    """`(path, message)` for a train table with both epochs and steps.
+
+    When `--set` gave one and the file the other (`--set train.epochs=44` on
+    a recipe with `steps = 2000`), says which and what to set instead.
+    """
+    by_set = {key for key in ("epochs", "steps")
+              if f"train.{key}" in overridden}
+    if len(by_set) != 1:
+        return "train", "set either epochs or steps, not both"
+    (given,) = by_set
+    kept = "steps" if given == "epochs" else "epochs"
+    unit = ("generator updates" if kept == "steps" else
+            "passes over the data")
+    return (
+        f"train.{given}",
+        f"--set train.{given}={_describe(train[given])} clashes with the "
+        f"recipe, which sets train.{kept} = {_describe(train[kept])}; set "
+        f"either epochs or steps, not both. Use --set train.{kept}=... "
+        f"({unit}) instead",
+    )
 
 
 def _divergence_keys(c, train):
@@ -714,6 +916,7 @@ def check_names(resolved, catalogue):
             f"architecture {entry.name!r}",
             supplied=tuple(RESERVED_ARCHITECTURE_PARAMS),
         )
+        problems += _check_label_mode(entry, model["label_mode"])
 
     data = resolved["data"]
     entry = lookup("datasets", data["dataset"], "data.dataset", "dataset")
@@ -754,6 +957,27 @@ def check_names(resolved, catalogue):
     for key in ("g_optimizer", "d_optimizer"):
         problems += _check_optimizer(train[key], f"train.{key}")
     return problems
+
+
+def _check_label_mode(entry, label_mode):
+    """A one_hot_concat recipe needs an architecture that can build it."""
+    from keras_gans.labels import ONE_HOT_CONCAT
+
+    if label_mode != ONE_HOT_CONCAT:
+        return []
+    try:
+        parameters = inspect.signature(entry.factory).parameters
+    except (TypeError, ValueError):
+        return []
+    if "label_mode" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+    ):
+        return []
+    return [f"model.label_mode: architecture {entry.name!r} takes no "
+            'label_mode parameter, so it cannot build the "one_hot_concat" '
+            "layout (single-input networks reading one-hot labels); use an "
+            'architecture that does (the built-in "dcgan" and "mlp"), or '
+            'remove model.label_mode for [z, labels] networks']
 
 
 def _section_order(problem):
@@ -929,4 +1153,6 @@ def _unknown_key_message(key, known):
     close = difflib.get_close_matches(str(key), list(known), n=1)
     if close:
         message += f"; did you mean {json.dumps(close[0])}?"
+    else:
+        message += "."
     return f"{message} Known keys: {', '.join(known)}."

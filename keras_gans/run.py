@@ -2,7 +2,10 @@
 
 A run directory holds:
 
-- `recipe.toml`: the resolved recipe (overrides and defaults applied).
+- `recipe.toml`: the resolved recipe the run started with (overrides and
+  defaults applied); a resume never rewrites it.
+- `.keras-gans.lock`: locked by the process training in the directory, for
+  the whole run (`keras_gans.run_directory`).
 - `checkpoints/step_00001200.keras`: the full GAN (both networks,
   optimizers, EMA weights, step counter, random stream) and the data
   position, every `output.checkpoint_every_steps` steps, every
@@ -13,13 +16,16 @@ A run directory holds:
   (`keras_gans.guards`); Ctrl-C writes one and stops.
 - `samples/epoch_0001.png`: samples from one fixed latent batch per epoch
   (an image grid, or a scatter plot over the real data for 2-D data).
+- `skipped_files.txt`: only when the dataset left files out (unreadable
+  images with `on_bad_image = "skip"`, FIFOs): path, tab, reason.
 - `logs/`: TensorBoard scalars every `output.log_every` steps and per
   epoch, sample pictures, the recipe (`tensorboard --logdir <run>/logs`).
 - `generator.keras`: the final generator, with the EMA weights when the
   recipe uses an EMA (the weights `GAN.generate()` samples with).
 - `gan.keras`: the final full GAN, for `keras-gans sample` and resuming.
 - `metrics.json`: final losses, steps, wall time, backend and, for the 2-D
-  toy datasets, the mode coverage of 2,500 samples.
+  toy datasets, the mode coverage of 2,500 samples; `resumes`, what each
+  resume changed; `rollbacks`, when there were any.
 
 Keras must be imported with the wanted backend before this module is used;
 `keras_gans.cli` takes care of that.
@@ -32,9 +38,11 @@ import json
 import math
 import os
 import time
+import warnings
 
 import numpy as np
 
+from keras_gans import files
 from keras_gans import images as images_module
 from keras_gans.recipe import _for_toml
 from keras_gans.recipe import RecipeError
@@ -43,6 +51,7 @@ from keras_gans.recipe import name_and_params
 __all__ = ["RunError", "RunResult", "prepare", "run", "new_run_directory"]
 
 COVERAGE_SAMPLES = 2_500
+SKIPPED_FILES = "skipped_files.txt"
 SCATTER_REFERENCE = 2_000
 
 
@@ -62,6 +71,8 @@ class Data:
     steps_per_epoch: int | None
     num_classes: int | None = None
     is_array: bool = True
+    # (path, reason) of the files the dataset left out (SkippedFilesWarning)
+    skipped: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -95,8 +106,9 @@ def load_data(recipe, catalogue):
     model = recipe["model"]
     name = data_section["dataset"]
     entry = catalogue.get("datasets", name, "dataset")
+    _default_data_seed(entry.factory, data_section, recipe["train"]["seed"])
     try:
-        loaded = entry.factory(**data_section["params"])
+        loaded, skipped = _call_dataset(entry.factory, data_section["params"])
     except (ValueError, TypeError) as error:
         raise RecipeError(
             [f"data.params: dataset {name!r} rejected its parameters: {error}"]
@@ -191,15 +203,34 @@ def load_data(recipe, catalogue):
             steps_per_epoch = None
         num_samples = None
     return Data(x, y, sample_shape, num_samples, steps_per_epoch, num_classes,
-                is_array)
+                is_array, skipped)
+
+
+def _default_data_seed(factory, data_section, seed):
+    """Gives a dataset whose `seed` defaults to None (fresh random data on
+    every call, like `ring` and `grid`) the recipe's `train.seed` when
+    `data.params` sets none, and records it there (the resolved recipe
+    shows it): two runs of one recipe then train on the same data, and a
+    resumed run on the data it was interrupted on."""
+    if "seed" in data_section["params"]:
+        return
+    try:
+        parameter = inspect.signature(factory).parameters.get("seed")
+    except (TypeError, ValueError):
+        return
+    if parameter is not None and parameter.default is None:
+        data_section["params"]["seed"] = seed
 
 
 def _split_dataset(loaded):
-    """`(x, y, is_array)` from what a dataset factory returned."""
+    """`(x, y, is_array)` from what a dataset factory returned: an array,
+    or a pair `(x, y)` of arrays where `y` may be None (no labels, as
+    `image_folder` and `npz` give without `labels`)."""
     if isinstance(loaded, np.ndarray):
         return loaded, None, True
-    if isinstance(loaded, (tuple, list)) and len(loaded) == 2 and all(
-        isinstance(part, np.ndarray) or _is_array_like(part) for part in loaded
+    if isinstance(loaded, (tuple, list)) and len(loaded) == 2 and (
+        _is_array_like(loaded[0])
+        and (loaded[1] is None or _is_array_like(loaded[1]))
     ):
         return loaded[0], loaded[1], True
     if _is_array_like(loaded):
@@ -216,6 +247,38 @@ def _peek(dataset):
     if hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__"):
         return dataset[0]
     return next(iter(dataset))
+
+
+def _call_dataset(factory, params):
+    """`(what a dataset factory gave, the files it skipped)`.
+
+    Its `SkippedFilesWarning`s are collected (the run lists the files in
+    its directory); other warnings are passed on.
+    """
+    from keras_gans.datasets import SkippedFilesWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = factory(**params)
+    skipped = []
+    for warning in caught:
+        if isinstance(warning.message, SkippedFilesWarning):
+            skipped += warning.message.files
+        else:
+            warnings.warn_explicit(warning.message, warning.category,
+                                   warning.filename, warning.lineno)
+    return loaded, skipped
+
+
+def _list_skipped(skipped, directory, echo):
+    """Writes `skipped_files.txt` (path, tab, reason per line); says so."""
+    path = os.path.join(directory, SKIPPED_FILES)
+    files.write_text(path, "".join(f"{name}\t{reason}\n"
+                                   for name, reason in skipped))
+    first = ", ".join(name for name, _ in skipped[:3])
+    more = f" and {len(skipped) - 3:,} more" if len(skipped) > 3 else ""
+    echo(f"The dataset skipped {len(skipped):,} file(s) it could not use "
+         f"({first}{more}); all are listed in {path}.")
 
 
 # ----------------------------------------------------------------------
@@ -259,6 +322,8 @@ def build_gan(recipe, data, catalogue):
     )
     if model["conditional"]:
         arguments["num_classes"] = data.num_classes
+    if model.get("label_mode") == "one_hot_concat":
+        arguments["label_mode"] = model["label_mode"]
     try:
         generator, discriminator = catalogue.create(
             "architectures", name, "architecture", **arguments
@@ -279,6 +344,8 @@ def build_gan(recipe, data, catalogue):
             latent_dim=model["latent_dim"],
             conditional=model["conditional"],
             seed=train["seed"],
+            label_mode=model.get("label_mode"),
+            num_classes=data.num_classes if model["conditional"] else None,
         )
     except ValueError as error:
         raise RecipeError([f"model: {error}"]) from error
@@ -317,6 +384,51 @@ def build_gan(recipe, data, catalogue):
     return gan
 
 
+def check_memory(recipe, data, catalogue, available=None):
+    """Refuses a recipe whose model and pictures cannot fit in memory.
+
+    Estimated from the recipe's numbers before anything is built
+    (`keras_gans.resources`): parameter counts of a built-in architecture,
+    times the copies training keeps, plus a batch and the sample grid.
+
+    Args:
+        available: `(bytes, source)` to check against; None reads the
+            memory available now.
+
+    Raises:
+        RecipeError: naming the estimate, its parts and the limit.
+    """
+    from keras_gans import resources
+
+    model, train = recipe["model"], recipe["train"]
+    entry = catalogue.get("architectures", model["architecture"],
+                          "architecture")
+    arguments = dict(model["params"], latent_dim=model["latent_dim"],
+                     sample_shape=data.sample_shape)
+    if model["conditional"]:
+        arguments["num_classes"] = data.num_classes
+    counts = resources.parameter_counts(entry.factory, **arguments) or (
+        None, None)
+    estimate = resources.training_memory(
+        *counts,
+        latent_dim=model["latent_dim"],
+        sample_shape=data.sample_shape,
+        batch_size=recipe["data"]["batch_size"],
+        samples=recipe["output"]["samples"],
+        g_slots=resources.optimizer_slots(train["g_optimizer"]),
+        d_slots=resources.optimizer_slots(train["d_optimizer"]),
+        ema=train["ema"] is not False,
+    )
+    try:
+        resources.check_fits(
+            estimate, "Training this recipe",
+            "Lower model.latent_dim, the network sizes in model.params, "
+            "data.batch_size or output.samples. (On a GPU the model must "
+            "also fit in the device's memory.)", available)
+    except resources.MemoryLimitError as error:
+        raise RecipeError([f"model: {error}"]) from None
+
+
 def plan_epochs(recipe, data):
     """The run's total number of epochs (from epochs, or steps)."""
     train = recipe["train"]
@@ -348,19 +460,30 @@ class Prepared:
     checkpoint: str | None = None
     notes: list = dataclasses.field(default_factory=list)
     batch: int = 0  # the first batch of `initial_epoch` still to train
+    claim: object = None  # the run directory's lock (`run_directory`)
+    # From the checkpoint: rollbacks so far, and each earlier resume.
+    rollbacks: int = 0
+    resumes: list = dataclasses.field(default_factory=list)
 
 
 def new_run_directory(recipe, now=None):
-    """`<output.dir>/<name>-<YYYYmmdd-HHMMSS>`, made unique with a suffix."""
+    """Creates `<output.dir>/<name>-<YYYYmmdd-HHMMSS>` (with a suffix when
+    taken) and returns its path.
+
+    Raises:
+        RunError: when it cannot be created.
+    """
+    from keras_gans import run_directory
+
     now = now or datetime.datetime.now()
     base = os.path.join(
         recipe["output"]["dir"],
         f"{_safe_name(recipe.name)}-{now:%Y%m%d-%H%M%S}",
     )
-    path, counter = base, 2
-    while os.path.exists(path):
-        path, counter = f"{base}-{counter}", counter + 1
-    return path
+    try:
+        return run_directory.create_unique(base)
+    except run_directory.RunDirectoryError as error:
+        raise RunError(str(error)) from None
 
 
 def _safe_name(name):
@@ -368,11 +491,16 @@ def _safe_name(name):
 
 
 def prepare(recipe, output=None, resume=False, catalogue=None):
-    """Loads the data and builds (or, resuming, loads) the GAN.
+    """Claims the run directory, loads the data and builds (or, resuming,
+    loads) the GAN.
 
-    Nothing is written: a recipe whose values a factory rejects fails here,
-    before a run directory exists. (Resuming removes the temporary files
-    of checkpoint writes a crash cut off.)
+    The run directory is claimed first (`keras_gans.run_directory`):
+    created for a new run, locked against other processes for the whole
+    run, checked writable, so nothing expensive is done for a directory
+    that cannot be used. Nothing else is written: a recipe whose values a
+    factory rejects fails here, and a directory this call created is
+    removed again. (Resuming removes the temporary files of checkpoint
+    writes a crash cut off.)
 
     Raises:
         RecipeError: for problems in the recipe's values.
@@ -385,25 +513,54 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
     if resume and output is None:
         raise RunError("--resume needs --output, the run directory to "
                        "continue.")
-    directory = os.fspath(output) if output else new_run_directory(recipe)
-    if not resume and os.path.isdir(directory) and os.listdir(directory):
-        raise RunError(
-            f"The run directory {directory} already exists and is not empty. "
-            "Pass --resume to continue it, or choose another --output."
-        )
+    claim = _claim(recipe, output, resume)
+    try:
+        prepared = _prepare(recipe, claim.directory, resume, catalogue)
+    except OSError as error:
+        claim.abandon()
+        raise RunError(_file_error_message(error, claim.directory)) from (
+            error)
+    except BaseException:
+        claim.abandon()
+        raise
+    prepared.claim = claim
+    return prepared
+
+
+def _claim(recipe, output, resume):
+    """Creates or opens the run directory and locks it for this process."""
+    from keras_gans import run_directory
+
+    try:
+        if output:
+            return run_directory.claim(os.fspath(output), resume=resume)
+        return run_directory.claim(new_run_directory(recipe), created=True)
+    except run_directory.RunDirectoryError as error:
+        raise RunError(str(error)) from None
+
+
+def _prepare(recipe, directory, resume, catalogue):
+    """`prepare` once the run directory is held."""
     data = load_data(recipe, catalogue)
     conditional = recipe["model"]["conditional"]
     if conditional:
         # The resolved recipe records the number of classes it trained with.
         recipe["model"]["num_classes"] = data.num_classes
     epochs = plan_epochs(recipe, data)
+    check_memory(recipe, data, catalogue)
     if not resume:
         gan = build_gan(recipe, data, catalogue)
         return Prepared(recipe, data, gan, epochs, directory)
 
-    checkpoint, info, notes = _newest_checkpoint(directory)
+    checkpoint, gan, info, notes = _newest_checkpoint(directory)
+    if checkpoint is None:
+        # Stopped before its first checkpoint: nothing to keep but the
+        # directory, so the run starts again, with this recipe.
+        notes.append(f"No checkpoint was written in {directory} before the "
+                     "run stopped; training it from step 0.")
+        gan = build_gan(recipe, data, catalogue)
+        return Prepared(recipe, data, gan, epochs, directory, notes=notes)
     _check_same_model(recipe, info, directory, checkpoint)
-    gan = load_model(checkpoint)
     if tuple(gan.sample_shape) != data.sample_shape:
         raise RunError(
             f"The checkpoint {checkpoint} makes samples of shape "
@@ -428,13 +585,20 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
     if note:
         notes.append(note)
     return Prepared(recipe, data, gan, epochs, directory, epoch, checkpoint,
-                    notes, batch)
+                    notes, batch, rollbacks=int(info.get("rollbacks") or 0),
+                    resumes=list(info.get("resumes") or []))
 
 
 def _newest_checkpoint(directory):
-    """`(path, position record, notes)` of the run's newest complete
-    checkpoint; damaged ones and unfinished writes are named in the notes
-    (and the unfinished writes removed)."""
+    """`(path, gan, position record, notes)` of the run's newest checkpoint
+    that loads; damaged ones and unfinished writes are named in the notes
+    (and the unfinished writes removed). The path and GAN are None when
+    the run stopped before writing any checkpoint.
+
+    Raises:
+        RunError: when every checkpoint is damaged, or the directory holds
+            neither a checkpoint nor a run's recipe.toml.
+    """
     from keras_gans import checkpoints
 
     folder = os.path.join(directory, "checkpoints")
@@ -443,18 +607,27 @@ def _newest_checkpoint(directory):
         os.remove(leftover)
         notes.append(f"Removed {leftover}, a checkpoint whose writing was "
                      "cut off.")
-    path, skipped = checkpoints.latest_checkpoint(folder)
+    path, gan, skipped = checkpoints.load_newest(folder, load_model)
     for damaged, reason in skipped:
         notes.append(f"Skipping the damaged checkpoint {damaged} ({reason}); "
                      "using the one before it.")
-    if path is None:
-        found = "; damaged: " + ", ".join(p for p, _ in skipped) if (
-            skipped) else ""
+    if path is not None:
+        return path, gan, checkpoints.read_position(path), notes
+    if skipped:
+        reasons = "".join(f"\n  {reason}" for _, reason in skipped)
+        raise RunError(
+            f"No checkpoint to resume from in {folder}: every one is "
+            f"damaged or fails to load:{reasons}\nDelete the damaged ones to "
+            "train the run again from step 0, or start a new run with "
+            "another --output."
+        )
+    if not os.path.isfile(os.path.join(directory, "recipe.toml")):
         raise RunError(
             f"No checkpoint to resume from in {folder} (expected files like "
-            f"step_00001000.keras{found})."
+            f"step_00001000.keras), and {directory} holds no recipe.toml: it "
+            "is not a keras-gans run. Start a new run without --resume."
         )
-    return path, checkpoints.read_position(path), notes
+    return None, None, {}, notes
 
 
 def _saved_recipe(directory):
@@ -503,6 +676,8 @@ def load_model(path):
 def run(prepared, echo=print, verbose="auto"):
     """Trains a prepared run and writes its outputs.
 
+    The run directory stays locked until this returns or raises.
+
     Args:
         prepared: from `prepare`.
         echo: prints one line of progress (Keras prints the bar itself).
@@ -510,7 +685,45 @@ def run(prepared, echo=print, verbose="auto"):
 
     Returns:
         A `RunResult`.
+
+    Raises:
+        RunError: when training diverged and no rollback is left, or a file
+            could not be written (naming it; the last good checkpoint is
+            kept).
+        resume.Interrupted: after Ctrl-C (a checkpoint was written).
     """
+    try:
+        return _run(prepared, echo, verbose)
+    except OSError as error:
+        raise RunError(_file_error_message(error, prepared.directory)) from (
+            error)
+    finally:
+        if prepared.claim is not None:
+            prepared.claim.release()
+
+
+def _file_error_message(error, directory):
+    """What failed (the operation and the path), what is kept, what to do."""
+    from keras_gans import checkpoints
+
+    operation = "write" if isinstance(error, files.WriteError) else "access"
+    path = error.filename or directory
+    if error.filename2:
+        path = f"{path} -> {error.filename2}"
+    try:
+        kept, _ = checkpoints.latest_checkpoint(
+            os.path.join(directory, "checkpoints"))
+    except OSError:
+        kept = None
+    where = (f"The last good checkpoint is kept: {kept}; continue with "
+             "--resume" if kept else "No checkpoint had been written; "
+             "start again")
+    return (f"Could not {operation} {path}: {error.strerror or error}. "
+            f"{where} once the disk has room (or the permissions allow it).")
+
+
+def _run(prepared, echo, verbose):
+    """`run` while the run directory is held."""
     import keras
 
     from keras_gans import callbacks as callbacks_module
@@ -528,8 +741,13 @@ def run(prepared, echo=print, verbose="auto"):
     complete = initial_epoch >= epochs or (
         total_steps is not None and steps_done >= total_steps
     )
-    os.makedirs(directory, exist_ok=True)
-    _write_text(os.path.join(directory, "recipe.toml"), recipe.to_toml())
+    if prepared.checkpoint:
+        # recipe.toml stays what the run was started with; what this
+        # resume changed goes with the checkpoints and into metrics.json.
+        prepared.resumes.append(_resume_record(prepared))
+    else:
+        files.write_text(os.path.join(directory, "recipe.toml"),
+                         recipe.to_toml())
     if prepared.checkpoint:
         echo(f"Resuming from {prepared.checkpoint} (step {steps_done}: "
              f"epoch {initial_epoch + 1}, batch {prepared.batch}).")
@@ -538,6 +756,8 @@ def run(prepared, echo=print, verbose="auto"):
     if complete:
         echo(f"The run is already complete ({epochs} of {epochs} "
              "epochs); writing the final outputs again.")
+    if data.skipped:
+        _list_skipped(data.skipped, directory, echo)
 
     labels = None
     if gan.conditional:
@@ -574,12 +794,17 @@ def run(prepared, echo=print, verbose="auto"):
         steps_per_epoch=data.steps_per_epoch,
         guard=guard,
         extra={"model": _for_toml(recipe.data)["model"],
-               "data_seed": train["seed"]},
+               "data_seed": train["seed"],
+               "rollbacks": prepared.rollbacks,
+               "resumes": prepared.resumes},
     )
     # The guard first: it stops training before anything saves or draws.
     callbacks = [guard, checkpoint] + callbacks
     if total_steps is not None:
         callbacks.append(callbacks_module.StopAtStep(total_steps))
+    planned = data.steps_per_epoch and epochs * data.steps_per_epoch
+    callbacks.append(
+        callbacks_module.Progress(total_steps or planned, echo=echo))
     catalogue = plugins.catalogue()
     for item in train["callbacks"]:
         params = {k: v for k, v in item.items() if k != "name"}
@@ -616,6 +841,10 @@ def run(prepared, echo=print, verbose="auto"):
     if prepared.checkpoint:
         metrics["resumed_from_epoch"] = initial_epoch
         metrics["resumed_from_step"] = steps_done
+    if prepared.resumes:
+        metrics["resumes"] = prepared.resumes
+    if checkpoint.extra["rollbacks"]:
+        metrics["rollbacks"] = checkpoint.extra["rollbacks"]
     modes = _toy_modes(recipe, catalogue)
     if modes is not None and tuple(gan.sample_shape) == (2,):
         from keras_gans.metrics import mode_coverage
@@ -630,7 +859,8 @@ def run(prepared, echo=print, verbose="auto"):
         coverage = mode_coverage(samples, centers, std=std)
         metrics["mode_coverage"] = dict(coverage.as_dict(),
                                         samples=COVERAGE_SAMPLES)
-    _write_text(
+    _keep_evaluation(metrics, os.path.join(directory, "metrics.json"))
+    files.write_text(
         os.path.join(directory, "metrics.json"),
         json.dumps(_finite(metrics), indent=2, default=_json_default) + "\n",
     )
@@ -641,6 +871,63 @@ def run(prepared, echo=print, verbose="auto"):
         resumed_from=initial_epoch if prepared.checkpoint else None,
         already_complete=complete,
     )
+
+
+def _resume_record(prepared):
+    """What one resume changed, for `metrics.json`'s `resumes` list: the
+    step it continued from, when, on which backend, its `--set` overrides,
+    every recipe value that differs from the run's recipe.toml, and the
+    notes it printed."""
+    import keras
+
+    from keras_gans import resume as resume_module
+
+    saved = _saved_recipe(prepared.directory)
+    changes = []
+    if saved is not None:
+        for path, old, new in resume_module.differences(
+            saved, _for_toml(prepared.recipe.data), ""
+        ):
+            changes.append({"key": path.lstrip("."), "run": old,
+                            "resume": new})
+    return {
+        "step": prepared.gan.steps,
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"),
+        "backend": keras.backend.backend(),
+        "overrides": list(prepared.recipe.overrides),
+        "changes": changes,
+        "notes": list(prepared.notes),
+    }
+
+
+def _keep_evaluation(metrics, path):
+    """Carries the `evaluation` block of the run's earlier metrics.json
+    into `metrics` (in place), marked with the step it was measured at.
+
+    `keras-gans evaluate` writes that block; a resumed run rewrites
+    metrics.json and would otherwise drop it. When the model has moved on
+    since, a note says so and how to score the new one.
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            earlier = json.load(file)
+    except (OSError, ValueError):
+        return
+    evaluation = earlier.get("evaluation") if isinstance(earlier,
+                                                         dict) else None
+    if not isinstance(evaluation, dict):
+        return
+    step = evaluation.get("measured_at_step", earlier.get("steps"))
+    evaluation = dict(evaluation, measured_at_step=step)
+    evaluation.pop("note", None)
+    if step != metrics["steps"]:
+        evaluation["note"] = (
+            f"measured at step {step}; the run has trained to step "
+            f"{metrics['steps']} since: run keras-gans evaluate again to "
+            "score the current model"
+        )
+    metrics["evaluation"] = evaluation
 
 
 def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
@@ -657,7 +944,7 @@ def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
 
     train = prepared.recipe["train"]
     epoch, batch = prepared.initial_epoch, prepared.batch
-    rollbacks = 0
+    rollbacks = prepared.rollbacks  # counted over the run, resumes included
     while True:
         logs = {}
         plan = resume_module.segments(
@@ -683,18 +970,26 @@ def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
             rollbacks >= train["max_rollbacks"]
         ):
             raise RunError(_divergence_message(guard.divergence, checkpoint,
-                                               rollbacks))
+                                               rollbacks, train))
         rollbacks += 1
         epoch, batch = _roll_back(prepared, callbacks, checkpoint, guard,
                                   echo, train["rollback_lr_factor"])
+        checkpoint.extra["rollbacks"] = rollbacks
 
 
 def _roll_back(prepared, callbacks, checkpoint, guard, echo, factor):
     """Reloads the newest good checkpoint into the GAN with both learning
-    rates multiplied by `factor`; returns the position to continue at."""
+    rates multiplied by `factor`; returns the position to continue at.
+
+    The rates are lowered from the ones that diverged, not from the ones
+    the checkpoint holds, so rollbacks compound: the k-th retries at
+    `factor ** k` times the run's rates.
+    """
     from keras_gans import checkpoints
     from keras_gans import resume as resume_module
     divergence = guard.divergence
+    rates = [rate * factor for rate in
+             _learning_rates(prepared.gan, divergence)]
     try:
         restored = checkpoints.restore(checkpoint.directory, prepared.gan)
     except checkpoints.CheckpointError:
@@ -702,7 +997,7 @@ def _roll_back(prepared, callbacks, checkpoint, guard, echo, factor):
             f"{divergence} There is no checkpoint to roll back to yet; lower "
             "the learning rates and start again."
         ) from None
-    rates = _lower_learning_rates(prepared.gan, factor, divergence)
+    _set_learning_rates(prepared.gan, rates)
     echo(f"{divergence} Rolling back to {restored.path} (step "
          f"{restored.step}) with learning rates G {rates[0]:.3g}, "
          f"D {rates[1]:.3g}.")
@@ -712,13 +1007,22 @@ def _roll_back(prepared, callbacks, checkpoint, guard, echo, factor):
     )
 
 
-def _lower_learning_rates(gan, factor, divergence):
-    """Multiplies both constant learning rates by `factor`; returns them."""
+def _inner_optimizers(gan):
+    """G's and D's optimizers (inside a loss-scale wrapper, if any)."""
+    return [getattr(optimizer, "inner_optimizer", optimizer)
+            for optimizer in (gan.g_optimizer, gan.d_optimizer)]
+
+
+def _learning_rates(gan, divergence):
+    """Both constant learning rates, as floats.
+
+    Raises:
+        RunError: for a learning-rate schedule, which cannot be lowered.
+    """
     import keras
 
     rates = []
-    for optimizer in (gan.g_optimizer, gan.d_optimizer):
-        inner = getattr(optimizer, "inner_optimizer", optimizer)
+    for inner in _inner_optimizers(gan):
         if isinstance(getattr(inner, "_learning_rate", None),
                       keras.optimizers.schedules.LearningRateSchedule):
             raise RunError(
@@ -726,13 +1030,16 @@ def _lower_learning_rates(gan, factor, divergence):
                 'for a rollback; set train.on_divergence = "stop" or use a '
                 "constant learning rate."
             )
-        rate = float(keras.ops.convert_to_numpy(inner.learning_rate)) * factor
-        inner.learning_rate = rate
-        rates.append(rate)
+        rates.append(float(keras.ops.convert_to_numpy(inner.learning_rate)))
     return rates
 
 
-def _divergence_message(divergence, checkpoint, rollbacks):
+def _set_learning_rates(gan, rates):
+    for inner, rate in zip(_inner_optimizers(gan), rates):
+        inner.learning_rate = rate
+
+
+def _divergence_message(divergence, checkpoint, rollbacks, train):
     """What diverged, what was kept, and what to try."""
     from keras_gans import checkpoints
 
@@ -741,12 +1048,17 @@ def _divergence_message(divergence, checkpoint, rollbacks):
              "written after the divergence)." if kept else
              "No checkpoint had been written yet.")
     tried = f" after {rollbacks} rollback(s)" if rollbacks else ""
+    if train["on_divergence"] == "rollback":
+        retry = ("Raise train.max_rollbacks (each rollback multiplies the "
+                 "learning rates by train.rollback_lr_factor)")
+    else:
+        retry = 'Set train.on_divergence = "rollback"'
     return (
-        f"{divergence} Training stopped{tried}. {where} Lower the learning "
+        f"{divergence} Training stopped{tried}. {where} {retry} and "
+        "continue with --resume, or start a new run with lower learning "
         "rates (train.g_optimizer.learning_rate, "
-        "train.d_optimizer.learning_rate), add a penalty, check the data "
-        'for NaN, or set train.on_divergence = "rollback"; then continue '
-        "with --resume."
+        "train.d_optimizer.learning_rate), a penalty, or data without NaN "
+        "(a resumed run keeps the checkpoint's optimizers and their rates)."
     )
 
 
@@ -818,15 +1130,6 @@ def _save_generator(gan, path):
     finally:
         for variable, original in zip(variables, originals):
             variable.assign(original)
-
-
-def _write_text(path, text):
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8") as file:
-        file.write(text)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
 
 
 def _finite(value):

@@ -9,11 +9,9 @@ example loss and a passing test, from the templates in
 """
 
 import importlib.resources
-import os
 import pathlib
 import re
 import shutil
-import uuid
 
 __all__ = ["scaffold_plugin", "plugin_names"]
 
@@ -121,29 +119,28 @@ def scaffold_plugin(name, destination="."):
     fields["keras_gans_version"] = ".".join(__version__.split(".")[:2])
     destination = pathlib.Path(destination)
     target = destination / fields["distribution"]
-    if target.exists() or target.is_symlink():
-        raise FileExistsError(
-            f"{target} already exists; choose another name or destination, "
-            f"or remove it first. Received: name={name!r}, "
-            f"destination={str(destination)!r}"
-        )
     if destination.exists() and not destination.is_dir():
         raise FileExistsError(
             f"The destination {destination} is a file, not a directory. "
             f"Received: destination={str(destination)!r}"
         )
     destination.mkdir(parents=True, exist_ok=True)
-
-    # Written next to the target and renamed at the end, so a failure leaves
-    # no half-written package behind.
-    staging = destination / f".{fields['distribution']}.{uuid.uuid4().hex}"
-    staging.mkdir()
+    # Creating the folder is the check that it is new: mkdir is atomic, so
+    # a folder another process makes meanwhile is never written into.
+    try:
+        target.mkdir()
+    except FileExistsError:
+        raise FileExistsError(
+            f"{target} already exists; choose another name or destination, "
+            f"or remove it first. Received: name={name!r}, "
+            f"destination={str(destination)!r}"
+        ) from None
     try:
         template = importlib.resources.files("keras_gans").joinpath(*TEMPLATE)
-        _render_tree(template, staging, fields)
-        os.rename(staging, target)
+        _render_tree(template, target, fields)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        # A failure leaves no half-written package behind.
+        shutil.rmtree(target, ignore_errors=True)
         raise
     return target
 

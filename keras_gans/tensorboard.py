@@ -1,24 +1,25 @@
 """TensorBoard logging without TensorFlow, on every backend.
 
 `EventWriter` appends scalars, images, text and hparams summaries to an
-event file with the `tensorboard` package's record writer and protocol
-buffers only. `TensorBoard` is the callback that `keras-gans run` trains
-with: losses, D's outputs, learning rates and speed every N steps and per
-epoch, sample grids from a fixed latent batch, and the recipe.
+event file with tensorboardX (no TensorFlow, no `tensorboard` package).
+`TensorBoard` is the callback that `keras-gans run` trains with: losses,
+D's outputs, learning rates and speed every N steps and per epoch, sample
+grids from a fixed latent batch, and the recipe.
 """
 
-import hashlib
 import io
 import itertools
 import json
 import os
 import socket
+import struct
 import time
 
 import keras
 import numpy as np
 
 from keras_gans import backend
+from keras_gans import files
 from keras_gans import images as images_module
 from keras_gans.checkpoints import batches_done
 from keras_gans.checkpoints import crossed_multiple
@@ -51,23 +52,34 @@ def tag_for(key):
 class EventWriter:
     """Appends summaries to a new TensorBoard event file in `logdir`.
 
-    Uses the `tensorboard` package's record writer and protocol buffers
-    only: `tensorboard.summary.writer.EventFileWriter` would import
-    TensorFlow when it is installed (its `tf.io.gfile` calls), so the file
-    is opened with plain Python here.
+    tensorboardX provides the protocol buffers and the record checksum,
+    without TensorFlow and without the `tensorboard` package, whose server
+    parts (grpcio, the data server, werkzeug) weigh about 54 MB. The file is
+    written here, in the caller's thread, not by tensorboardX's background
+    `FileWriter`: a failed write (a full disk) must reach the run as an
+    error naming the file, where that thread would die and leave training
+    blocked on its full queue. Each event is handed to the operating system
+    at once (a crashed process loses none); `fsync`, 3-5 ms here, runs at
+    most every `flush_secs` and on `close()`. Scalars and hparams are
+    tensorboardX's summaries; images and text are built here, since its
+    `add_image` turns grayscale pictures into RGB and its `add_text` files
+    the text under `<tag>/text_summary`.
 
     Args:
         logdir: the directory TensorBoard is pointed at.
+        flush_secs: the longest time a written event waits for `fsync`.
+
+    Attributes:
+        path: the event file.
     """
 
-    def __init__(self, logdir):
-        from tensorboard.compat.proto import event_pb2
-        from tensorboard.summary.writer.record_writer import RecordWriter
+    def __init__(self, logdir, flush_secs=2):
+        from tensorboardX.proto import event_pb2
 
-        self._event_pb2 = event_pb2
+        logdir = os.fspath(logdir)
         os.makedirs(logdir, exist_ok=True)
         # A new file per writer, never truncating one: a resumed run in the
-        # same second and process (tests) gets the next sequence number.
+        # same second and process (tests) takes the next sequence number.
         stamp = f"{int(time.time()):010d}"
         for sequence in itertools.count(1):
             self.path = os.path.join(
@@ -76,47 +88,67 @@ class EventWriter:
                 f"{os.getpid()}.{sequence:03d}.keras_gans",
             )
             try:
-                file = open(self.path, "xb")
+                self._writer = open(self.path, "xb")
             except FileExistsError:
                 continue
+            except OSError as error:
+                raise _write_error(error, self.path) from error
             break
-        self._writer = RecordWriter(file)
-        self._write(
-            event_pb2.Event(wall_time=time.time(),
-                            file_version="brain.Event:2")
-        )
+        self._flush_secs = flush_secs
+        self._synced_at = time.monotonic()
+        self._closed = False
+        self._write(event_pb2.Event(wall_time=time.time(),
+                                    file_version="brain.Event:2"))
 
     def _write(self, event):
-        self._writer.write(event.SerializeToString())
-        self._writer.flush()
+        """Appends one event as a TFRecord (length, its checksum, the bytes,
+        their checksum) and hands it to the operating system."""
+        from tensorboardX.record_writer import masked_crc32c
+
+        data = event.SerializeToString()
+        header = struct.pack("<Q", len(data))
+        try:
+            self._writer.write(header)
+            self._writer.write(struct.pack("<I", masked_crc32c(header)))
+            self._writer.write(data)
+            self._writer.write(struct.pack("<I", masked_crc32c(data)))
+            self._writer.flush()
+            if time.monotonic() - self._synced_at >= self._flush_secs:
+                self._sync()
+        except OSError as error:
+            raise _write_error(error, self.path) from error
+
+    def _sync(self):
+        os.fsync(self._writer.fileno())
+        self._synced_at = time.monotonic()
 
     def _summary(self, step, values):
-        from tensorboard.compat.proto import summary_pb2
+        from tensorboardX.proto import summary_pb2
 
-        self._write(
-            self._event_pb2.Event(
-                wall_time=time.time(),
-                step=int(step),
-                summary=summary_pb2.Summary(value=values),
-            )
-        )
+        self._add(summary_pb2.Summary(value=values), step)
+
+    def _add(self, summary, step):
+        from tensorboardX.proto import event_pb2
+
+        self._write(event_pb2.Event(wall_time=time.time(), step=int(step),
+                                    summary=summary))
 
     def session_start(self, step):
         """Marks a (re)start at `step`: TensorBoard drops the points a
         previous process wrote at `step` and later (after a crash, the
         resumed run writes them again)."""
-        self._write(
-            self._event_pb2.Event(
-                wall_time=time.time(),
-                step=int(step),
-                session_log=self._event_pb2.SessionLog(
-                    status=self._event_pb2.SessionLog.START),
-            )
-        )
+        from tensorboardX.proto import event_pb2
+
+        self._write(event_pb2.Event(
+            wall_time=time.time(),
+            step=int(step),
+            session_log=event_pb2.SessionLog(
+                status=event_pb2.SessionLog.START),
+        ))
 
     def scalars(self, step, values):
-        """Writes `{tag: number}` at `step` (an int)."""
-        from tensorboard.compat.proto import summary_pb2
+        """Writes `{tag: number}` at `step` (an int), as one event."""
+        from tensorboardX.proto import summary_pb2
 
         self._summary(step, [
             summary_pb2.Summary.Value(tag=tag, simple_value=float(value))
@@ -124,8 +156,9 @@ class EventWriter:
         ])
 
     def image(self, tag, step, image):
-        """Writes a `PIL.Image.Image` as a PNG image summary."""
-        from tensorboard.compat.proto import summary_pb2
+        """Writes a `PIL.Image.Image` as a PNG image summary, in its own
+        mode (a grayscale grid stays grayscale)."""
+        from tensorboardX.proto import summary_pb2
 
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
@@ -144,17 +177,24 @@ class EventWriter:
 
     def text(self, tag, step, markdown, description=""):
         """Writes Markdown text for TensorBoard's Text dashboard."""
-        from tensorboard.compat.proto import summary_pb2
-        from tensorboard.compat.proto import tensor_pb2
-        from tensorboard.compat.proto import types_pb2
-        from tensorboard.plugins.text import metadata
+        from tensorboardX.proto import summary_pb2
+        from tensorboardX.proto import tensor_pb2
+        from tensorboardX.proto.plugin_text_pb2 import TextPluginData
 
+        metadata = summary_pb2.SummaryMetadata(
+            display_name=tag,
+            summary_description=description,
+            plugin_data=summary_pb2.SummaryMetadata.PluginData(
+                plugin_name="text",
+                content=TextPluginData(version=0).SerializeToString(),
+            ),
+        )
         self._summary(step, [
             summary_pb2.Summary.Value(
                 tag=tag,
-                metadata=metadata.create_summary_metadata(tag, description),
+                metadata=metadata,
                 tensor=tensor_pb2.TensorProto(
-                    dtype=types_pb2.DT_STRING,
+                    dtype="DT_STRING",
                     string_val=[markdown.encode("utf-8")],
                 ),
             )
@@ -167,86 +207,49 @@ class EventWriter:
             hparams: `{name: bool, number or str}`, e.g. from `flatten`.
             step: the step the session starts at.
         """
-        from tensorboard.plugins.hparams import plugin_data_pb2
+        from tensorboardX.summary import hparams as hparams_summaries
 
-        group = hashlib.sha256(
-            json.dumps(hparams, sort_keys=True).encode("utf-8")
-        ).hexdigest()
-        info = plugin_data_pb2.SessionStartInfo(
-            group_name=group, start_time_secs=time.time()
-        )
-        for name, value in sorted(hparams.items()):
-            info.hparams[name].CopyFrom(_hparam_value(value))
-        self._hparams(step, "session_start_info",
-                      plugin_data_pb2.HParamsPluginData(
-                          session_start_info=info))
+        _, start, _ = hparams_summaries(hparams, {})
+        self._add(start, step)
 
     def hparams_experiment(self, hparams, metric_tags, step=0):
         """Declares the hyperparameters and the metrics (scalar tags) that
         TensorBoard's HParams dashboard shows side by side."""
-        from tensorboard.plugins.hparams import api_pb2
-        from tensorboard.plugins.hparams import plugin_data_pb2
+        from tensorboardX.summary import hparams as hparams_summaries
 
-        types = {bool: api_pb2.DATA_TYPE_BOOL, str: api_pb2.DATA_TYPE_STRING}
-        experiment = api_pb2.Experiment(
-            time_created_secs=time.time(),
-            hparam_infos=[
-                api_pb2.HParamInfo(
-                    name=name,
-                    type=types.get(type(value), api_pb2.DATA_TYPE_FLOAT64),
-                )
-                for name, value in sorted(hparams.items())
-            ],
-            metric_infos=[
-                api_pb2.MetricInfo(name=api_pb2.MetricName(tag=tag))
-                for tag in metric_tags
-            ],
-        )
-        self._hparams(step, "experiment",
-                      plugin_data_pb2.HParamsPluginData(experiment=experiment))
+        experiment, _, _ = hparams_summaries(
+            hparams, {tag: None for tag in metric_tags})
+        self._add(experiment, step)
 
-    def hparams_session_end(self, step, status="success"):
-        """Marks the session finished (`status`: success or failure)."""
-        from tensorboard.plugins.hparams import api_pb2
-        from tensorboard.plugins.hparams import plugin_data_pb2
+    def hparams_session_end(self, step):
+        """Marks the session finished successfully."""
+        from tensorboardX.summary import hparams as hparams_summaries
 
-        code = {"success": api_pb2.STATUS_SUCCESS,
-                "failure": api_pb2.STATUS_FAILURE}[status]
-        info = plugin_data_pb2.SessionEndInfo(
-            status=code, end_time_secs=time.time()
-        )
-        self._hparams(step, "session_end_info",
-                      plugin_data_pb2.HParamsPluginData(session_end_info=info))
-
-    def _hparams(self, step, kind, plugin_data):
-        from tensorboard.compat.proto import summary_pb2
-        from tensorboard.plugins.hparams import metadata
-
-        self._summary(step, [
-            summary_pb2.Summary.Value(
-                tag=f"_hparams_/{kind}",
-                metadata=metadata.create_summary_metadata(plugin_data),
-                tensor=metadata.NULL_TENSOR,
-            )
-        ])
+        _, _, end = hparams_summaries({}, {})
+        self._add(end, step)
 
     def close(self):
-        if not self._writer.closed:
+        """Syncs the file to disk and closes it."""
+        if self._closed:
+            return
+        try:
+            self._writer.flush()
+            self._sync()
+        except OSError as error:
+            raise _write_error(error, self.path) from error
+        finally:
             self._writer.close()
+            self._closed = True
+
+
+def _write_error(error, path):
+    """`error` as a `files.WriteError` naming `path` (a full disk names no
+    file of its own)."""
+    return files.WriteError(error.errno, error.strerror or str(error), path)
 
 
 # The name this writer had when it only wrote scalars.
 ScalarWriter = EventWriter
-
-
-def _hparam_value(value):
-    from google.protobuf import struct_pb2
-
-    if isinstance(value, bool):
-        return struct_pb2.Value(bool_value=value)
-    if isinstance(value, (int, float)):
-        return struct_pb2.Value(number_value=float(value))
-    return struct_pb2.Value(string_value=str(value))
 
 
 def flatten(mapping, prefix=""):

@@ -231,6 +231,8 @@ def test_projection_discriminator_depends_on_the_label(name, sample_shape):
         ("mlp", {"num_classes": 0}, "Received: num_classes=0"),
         ("mlp", {"width": 0}, "Received: width=0"),
         ("mlp", {"depth": 2.0}, "Received: depth=2.0"),
+        ("mlp", {"depth": 10**7},
+         "at most 1,000 hidden layers. Received: depth=10000000"),
         ("mlp", {"output_activation": "nope"}, "output_activation='nope'"),
         ("dcgan", {"sample_shape": (30, 30, 1)},
          r"\(28, 28, C\), \(32, 32, C\), \(64, 64, C\).*"

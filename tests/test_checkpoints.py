@@ -194,3 +194,94 @@ def test_restore_refuses_a_gan_of_another_shape(trained):
     ):
         warnings.simplefilter("ignore")  # Keras' notes on skipped layers
         checkpoints.restore(directory, gan=wider)
+
+
+def rewrite_member(source, target, name, change):
+    """Copies a `.keras` zip with member `name` replaced by
+    `change(bytes)`, every CRC correct: damage the zip layer cannot see."""
+    with zipfile.ZipFile(source) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    members[name] = change(members[name])
+    with zipfile.ZipFile(target, "w") as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: data[: len(data) // 2],          # cut off
+    lambda data: data[:40] + b"\xff" * 64 + data[104:],  # HDF5 superblock
+], ids=["truncated", "superblock"])
+def test_a_valid_zip_with_a_damaged_weights_file_is_skipped(trained,
+                                                            tmp_path, damage):
+    _, directory, _ = trained
+    older = tmp_path / "step_00000006.keras"
+    older.write_bytes((directory / "step_00000006.keras").read_bytes())
+    newest = tmp_path / "step_00000009.keras"
+    rewrite_member(directory / "step_00000009.keras", newest,
+                   "model.weights.h5", damage)
+    with zipfile.ZipFile(newest) as archive:
+        assert archive.testzip() is None
+    with pytest.raises(checkpoints.CheckpointError, match="model.weights"):
+        checkpoints.check_complete(newest)
+    restored = checkpoints.restore(tmp_path)
+    assert restored.path == str(older) and restored.step == 6
+    assert [path for path, _ in restored.skipped] == [str(newest)]
+
+
+def test_a_damaged_zip_header_is_skipped_not_raised(trained, tmp_path):
+    _, directory, _ = trained
+    data = bytearray((directory / "step_00000009.keras").read_bytes())
+    # Bit 5 of the flags in the central directory's entry for the weights
+    # ("compressed patched data"), which zipfile refuses with
+    # NotImplementedError rather than BadZipFile. The entry: signature,
+    # two versions, then the flags; its name starts at byte 46.
+    entry = data.index(b"PK\x01\x02")
+    while data[entry + 46:entry + 62] != b"model.weights.h5":
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    data[entry + 8] |= 0x20
+    path = tmp_path / "step_00000009.keras"
+    path.write_bytes(bytes(data))
+    with pytest.raises(checkpoints.CheckpointError,
+                       match="NotImplementedError"):
+        checkpoints.check_complete(path)
+    found, skipped = checkpoints.latest_checkpoint(tmp_path)
+    assert found is None and [p for p, _ in skipped] == [str(path)]
+
+
+def test_a_file_that_fails_to_load_is_skipped_for_the_one_before(
+    trained, tmp_path
+):
+    _, directory, _ = trained
+    for name in ("step_00000006.keras", "step_00000009.keras"):
+        (tmp_path / name).write_bytes((directory / name).read_bytes())
+    calls = []
+
+    def load(path):
+        calls.append(os.path.basename(path))
+        if len(calls) == 1:
+            raise KeyError("a layer config Keras cannot read")
+        return "loaded"
+
+    path, loaded, skipped = checkpoints.load_newest(tmp_path, load)
+    assert calls == ["step_00000009.keras", "step_00000006.keras"]
+    assert (path, loaded) == (str(tmp_path / "step_00000006.keras"), "loaded")
+    assert "KeyError" in skipped[0][1]
+
+
+def test_pruning_removes_only_this_runs_checkpoints(tmp_path):
+    other = tmp_path / "step_00000001.keras"  # another run's, written later
+    x, _ = ring(SAMPLES, seed=0)
+    gan = small_gan()
+    callback = checkpoints.Checkpoint(tmp_path, every_steps=2,
+                                      every_epochs=0, keep=1)
+
+    class OtherWriter(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 0:
+                other.write_bytes(b"not ours")
+
+    gan.fit(x, batch_size=BATCH, epochs=1, shuffle=False, verbose=0,
+            callbacks=[OtherWriter(), callback])
+    assert sorted(os.listdir(tmp_path)) == ["step_00000001.keras",
+                                            "step_00000004.keras"]
+    assert other.read_bytes() == b"not ours"

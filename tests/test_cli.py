@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,13 @@ def test_run_says_where_its_outputs_went(ring_run):
     assert "Mode coverage:" in output
 
 
+def test_run_prints_its_speed_and_time_left_after_each_epoch(ring_run):
+    # Epoch 1 is 8 of the 12 steps; the line comes before epoch 2.
+    assert re.search(r"^step 8/12, [0-9.e+]+ steps/s, about \d+s left$",
+                     ring_run.first.output, re.MULTILINE), (
+        ring_run.first.output)
+
+
 def test_set_overrides_are_saved_in_the_resolved_recipe(ring_run):
     from keras_gans.recipe import tomllib
 
@@ -99,9 +107,17 @@ def test_set_overrides_are_saved_in_the_resolved_recipe(ring_run):
     assert saved["data"]["params"]["num_samples"] == 2048
     assert saved["train"]["penalty"] == {"name": "r1", "weight": 1.0}
     assert "# --set model.latent_dim=8" in ring_run.first_recipe
-    # After --resume, the recipe in the run directory is the resumed one.
-    resumed = tomllib.loads((ring_run.directory / "recipe.toml").read_text())
-    assert resumed["train"]["steps"] == TOTAL_STEPS
+    # --resume leaves the run's recipe as it started; metrics.json records
+    # what the resume changed.
+    assert (ring_run.directory / "recipe.toml").read_text() == (
+        ring_run.first_recipe)
+    metrics = json.loads((ring_run.directory / "metrics.json").read_text())
+    (resume,) = metrics["resumes"]
+    assert resume["step"] == FIRST_STEPS
+    assert resume["backend"] == BACKEND
+    assert resume["overrides"][-1] == f"train.steps={TOTAL_STEPS}"
+    assert resume["changes"] == [
+        {"key": "train.steps", "run": FIRST_STEPS, "resume": TOTAL_STEPS}]
 
 
 def test_first_run_stops_at_the_recipe_steps(ring_run):
@@ -452,7 +468,7 @@ def test_new_plugin_calls_the_scaffold(monkeypatch, tmp_path):
     result = invoke("new-plugin", "gans-zoo", "--directory", tmp_path)
     assert result.exit_code == 0, result.output
     assert calls == [("gans-zoo", str(tmp_path))]
-    assert f"pip install -e {tmp_path / 'gans-zoo'}" in result.output
+    assert f"pip install -e '{tmp_path / 'gans-zoo'}[test]'" in result.output
 
 
 def test_new_plugin_errors_are_user_errors(monkeypatch, tmp_path):

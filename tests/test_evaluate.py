@@ -208,3 +208,33 @@ def test_a_broken_model_file_exits_2_naming_it(run_dir, tmp_path):
                     "--metrics", "kid")
     assert result.exit_code == 2
     assert f"Could not load {tmp_path / 'gan.keras'}" in result.output
+
+
+def test_the_screen_names_the_reference_and_gives_kid_in_x1e3(run_dir,
+                                                             tmp_path):
+    # Without a held-out split the reference is the training data, and the
+    # screen says so (metrics.json too: its held_out entry has a note).
+    model = tmp_path / "g.keras"
+    model.write_bytes((run_dir / "generator.keras").read_bytes())
+    result = invoke("evaluate", model, "--features", "pixels", "--dataset",
+                    "digits", "-n", 300, "--metrics", "fid,kid")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert ("300 generated samples against the training data (1797 samples;"
+            " no held-out split") in out
+    assert "real (training data)" in out and "held_out" not in out
+    values = json.loads((tmp_path / "metrics.json").read_text())[
+        "evaluation"]["metrics"]
+    assert (f"  kid x1e3                {values['kid'] * 1e3:.4g} +- "
+            f"{values['kid_std'] * 1e3:.2g} (mean +- std over subsets of "
+            "300)") in out
+    assert ("on 64-d pixels features it is not comparable with published "
+            "KIDs") in out
+
+    # With a held-out split, that is the reference.
+    result = invoke("evaluate", run_dir, "--features", "pixels", "-n", 100,
+                    "--metrics", "fid", "-o", tmp_path / "split.json")
+    assert result.exit_code == 0, result.output
+    assert "against the held-out test split (359 samples)" in result.output
+    assert "real (held-out data)" in result.output
+    assert "KID" not in result.output

@@ -106,6 +106,31 @@ def digits_classifier(tmp_path_factory, test_seed):
     return extractor, cache
 
 
+def test_domain_classifier_training_says_what_with_one_bar(tmp_path,
+                                                          capsys):
+    extractor = domain_classifier("digits", {"image_size": 8}, epochs=2,
+                                  cache_dir=tmp_path, verbose=1)
+    extractor.prepare((8, 8, 1))
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "Training the domain_classifier feature extractor (once; cached at "
+        f"{extractor.model_path()}): a small mlp classifier of the 10 "
+        "classes of dataset 'digits', on its train split (1438 samples, 2 "
+        "epochs).")
+    # One bar over both epochs (23 steps each), no "Epoch 1/2" bars.
+    assert "Epoch" not in out and out.count("46/46") == 1
+    assert out.rstrip().endswith(
+        f"Domain classifier test accuracy: {extractor.test_accuracy:.1%} on "
+        "the 359 samples of the test split.")
+
+    again = domain_classifier("digits", {"image_size": 8}, epochs=2,
+                              cache_dir=tmp_path, verbose=1)
+    again.prepare((8, 8, 1))
+    assert capsys.readouterr().out == (
+        f"Features: the cached domain classifier {extractor.model_path()} "
+        f"(test accuracy {extractor.test_accuracy:.1%}).\n")
+
+
 @pytest.mark.learning
 def test_domain_classifier_on_digits_is_accurate(digits_classifier, outcome):
     extractor, _ = digits_classifier

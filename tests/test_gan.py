@@ -1,5 +1,8 @@
 """Training behaviour of `keras_gans.GAN`, the same on every backend."""
 
+import json
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -7,6 +10,7 @@ import keras
 import keras_gans
 from keras_gans.datasets import ring, ring_centers
 from keras_gans.metrics import mode_coverage
+from toy_models import assert_labels_pick_their_mode
 from toy_models import conditional_mlp, mlp, optimizers
 
 LATENT = 16
@@ -53,15 +57,7 @@ def test_conditional_samples_land_on_their_class_mode(outcome):
     gan.compile(g_optimizer=g_opt, d_optimizer=d_opt, ema=0.99)
     x, y = ring(800 * 256, seed=0)
     gan.fit(x, y, batch_size=256, epochs=1, verbose=0)
-
-    shares = []
-    for k in range(8):
-        samples = gan.generate(500, labels=k, seed=k)
-        nearest = np.linalg.norm(
-            samples[:, None, :] - CENTERS[None], axis=-1
-        ).argmin(axis=1)
-        shares.append(np.mean(nearest == k))
-    outcome.at_least("share on its own mode, worst class", min(shares), 0.9)
+    assert_labels_pick_their_mode(gan, CENTERS, outcome=outcome)
 
 
 def test_save_load_restores_everything_and_training_continues(tmp_path):
@@ -335,3 +331,21 @@ def test_eager_and_compiled_steps_agree():
             keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b),
             rtol=1e-4, atol=1e-5,
         )
+
+
+def test_a_saved_gan_records_the_jit_compile_choice_not_its_resolution(
+    tmp_path
+):
+    # A file records "auto", so a GAN saved where "auto" compiles (JAX,
+    # TensorFlow) loads with a penalty on PyTorch, which cannot compile
+    # one, and one saved on PyTorch compiles on JAX.
+    for choice, path in (("auto", tmp_path / "auto.keras"),
+                         (False, tmp_path / "eager.keras")):
+        gan = ring_gan(penalty="r1", jit_compile=choice)
+        gan.save(path)
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+        assert config["compile_config"]["jit_compile"] == choice
+    loaded = keras_gans.load_model(tmp_path / "auto.keras")
+    assert loaded.jit_compile is (keras.backend.backend() != "torch")
+    assert keras_gans.load_model(tmp_path / "eager.keras").jit_compile is False

@@ -204,6 +204,29 @@ def test_overridden_values_are_validated_like_the_file(tmp_path):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize("in_file, override, expected", [
+    ("steps = 2000", "train.epochs=44",
+     "train.epochs: --set train.epochs=44 clashes with the recipe, which "
+     "sets train.steps = 2000; set either epochs or steps, not both. Use "
+     "--set train.steps=... (generator updates) instead"),
+    ("epochs = 40", "train.steps=5000",
+     "train.steps: --set train.steps=5000 clashes with the recipe, which "
+     "sets train.epochs = 40; set either epochs or steps, not both. Use "
+     "--set train.epochs=... (passes over the data) instead"),
+])
+def test_an_override_clashing_with_the_recipe_length_names_both(
+    tmp_path, in_file, override, expected
+):
+    path = tmp_path / "r.toml"
+    path.write_text(
+        '[model]\narchitecture = "mlp"\n[data]\ndataset = "ring"\n'
+        f"[train]\n{in_file}\n"
+    )
+    with pytest.raises(RecipeError) as info:
+        recipe_module.load(path, [override])
+    assert info.value.problems == [expected]
+
+
 def test_resolved_recipe_round_trips_through_toml(tmp_path):
     raw = minimal()
     raw["train"].update(penalty="r1", ema=0.99, g_optimizer={"name": "sgd"})

@@ -246,3 +246,30 @@ def test_a_checkpoint_named_by_epoch_by_an_older_version_resumes(tmp_path):
     assert (f"Resuming from {folder / 'epoch_0002.keras'} (step 12: epoch 2, "
             "batch 4)") in resumed.output
     assert final_weights(directory)[0] == 20
+
+
+def test_a_resume_keeps_the_earlier_evaluation_marked_with_its_step(
+    tmp_path,
+):
+    directory = tmp_path / "run"
+    first = invoke("run", RING8, *TOY, "--set", "train.steps=8",
+                   "--output", directory)
+    assert first.exit_code == 0, first.output
+    scored = invoke("evaluate", directory, "--features", "pixels",
+                    "--metrics", "fid", "-n", 50)
+    assert scored.exit_code == 0, scored.output
+    metrics_path = directory / "metrics.json"
+    evaluation = json.loads(metrics_path.read_text())["evaluation"]
+    assert evaluation["measured_at_step"] == 8
+
+    resumed = invoke("run", RING8, *TOY, "--set", "train.steps=16",
+                     "--output", directory, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    written = json.loads(metrics_path.read_text())
+    assert written["steps"] == 16
+    kept = written["evaluation"]
+    assert kept["metrics"] == evaluation["metrics"]
+    assert kept["protocol"] == evaluation["protocol"]
+    assert kept["measured_at_step"] == 8
+    assert kept["note"].startswith("measured at step 8; the run has trained "
+                                   "to step 16 since")

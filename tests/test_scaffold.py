@@ -63,6 +63,37 @@ def test_scaffold_writes_the_package_and_its_tests_pass(tmp_path):
     assert "4 passed" in result.stdout, result.stdout
 
 
+def test_new_plugin_prints_the_readme_steps_whose_extra_brings_pytest(
+    tmp_path,
+):
+    from click.testing import CliRunner
+
+    from keras_gans import cli
+
+    result = CliRunner().invoke(
+        cli.main, ["new-plugin", "zoo", "--directory", str(tmp_path)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "keras-gans-zoo"
+    steps = result.output.split("Next:\n", 1)[1].splitlines()
+    assert [line.strip() for line in steps] == [
+        f"pip install -e '{path}[test]'",
+        f"pytest {path}",
+        "keras-gans plugins",
+    ]
+    # The same steps as the generated README, from the plugin's folder ...
+    readme = (path / "README.md").read_text()
+    develop = readme.split("## Develop", 1)[1].split("```bash\n", 1)[1]
+    assert develop.split("```", 1)[0].splitlines() == [
+        'pip install -e ".[test]"', "pytest"]
+    # ... and the `test` extra installs pytest.
+    project = tomllib.loads((path / "pyproject.toml").read_text())
+    test_extra = project["project"]["optional-dependencies"]["test"]
+    assert any(d.split(">")[0].split("=")[0].strip() == "pytest"
+               for d in test_extra), test_extra
+
+
 def test_generated_hook_registers_its_loss_in_the_catalogue(tmp_path, monkeypatch):
     """The generated plugin, found through a fake installed entry point."""
     import importlib
@@ -163,3 +194,25 @@ def test_templates_are_shipped_as_package_data():
     }
     files = {p for p in template.rglob("*.tmpl")}
     assert files and files <= shipped
+
+
+def test_the_package_folder_is_taken_before_it_is_written(tmp_path,
+                                                          monkeypatch):
+    # No check-then-create: while the files are written, the folder exists
+    # already, so a second `new-plugin mine` running at the same moment
+    # finds it taken instead of writing into (or over) it.
+    target = tmp_path / "keras-gans-mine"
+    render = scaffold._render_tree
+    seen = []
+
+    def render_and_look(source, folder, fields):
+        if not seen:
+            seen.append(target.is_dir())
+            with pytest.raises(FileExistsError, match="already exists"):
+                scaffold_plugin("mine", tmp_path)
+        render(source, folder, fields)
+
+    monkeypatch.setattr(scaffold, "_render_tree", render_and_look)
+    assert scaffold_plugin("mine", tmp_path) == target
+    assert seen == [True]
+    assert (target / "pyproject.toml").is_file()

@@ -23,6 +23,29 @@ def num_classes(value, architecture, required=False):
     return positive_int("num_classes", value)
 
 
+def label_mode(value, classes, architecture):
+    """Returns `value`, `"index"` or `"one_hot_concat"`.
+
+    `"one_hot_concat"` (the keras-io conditional_gan layout: one-hot labels
+    joined to z and to the samples' channels) needs `num_classes`.
+    """
+    from keras_gans.labels import LABEL_MODES
+    from keras_gans.labels import ONE_HOT_CONCAT
+
+    if value not in LABEL_MODES:
+        raise ValueError(
+            f"`label_mode` must be one of {', '.join(LABEL_MODES)}. "
+            f"Received: label_mode={value!r}"
+        )
+    if value == ONE_HOT_CONCAT and classes is None:
+        raise ValueError(
+            f"`{architecture}` with label_mode={ONE_HOT_CONCAT!r} needs "
+            "`num_classes`, the number of one-hot channels. "
+            "Received: num_classes=None"
+        )
+    return value
+
+
 def sample_shape(value, ranks):
     """Returns `value` as a tuple of positive ints of one of the `ranks`."""
     try:

@@ -25,7 +25,12 @@ CONV_TRANSPOSE_CHOICES = ("auto", "native", "subpixel")
 
 
 def dcgan(
-    latent_dim, sample_shape, num_classes=None, width=64, conv_transpose="auto"
+    latent_dim,
+    sample_shape,
+    num_classes=None,
+    width=64,
+    conv_transpose="auto",
+    label_mode="index",
 ):
     """Builds a DCGAN generator and discriminator.
 
@@ -39,7 +44,9 @@ def dcgan(
     Args:
         latent_dim: size of z.
         sample_shape: `(H, W, C)` with H = W in 28, 32 or 64 and C 1 or 3.
-        num_classes: must be None; `cdcgan` is the conditional version.
+        num_classes: None, or with `label_mode="one_hot_concat"` the
+            number of classes; `cdcgan` is the conditional version that
+            takes `[z, labels]`.
         width: channels of G's last hidden block and D's first block; the
             paper's 64x64 model is width=128.
         conv_transpose: how G's transposed convolutions are computed, with
@@ -49,30 +56,41 @@ def dcgan(
             convolution and depth-to-space) or `"auto"`: subpixel on JAX,
             where XLA's CPU kernel gradient of a transposed convolution is
             very slow (benchmarks/RESULTS.md), native elsewhere.
+        label_mode: `"index"` (unconditional here) or `"one_hot_concat"`:
+            the keras-io conditional_gan layout, G reading z joined with the
+            one-hot labels (`latent_dim + num_classes` features) and D the
+            images with `num_classes` more channels (`keras_gans.labels`).
 
     Returns:
         `(generator, discriminator)`: G maps z to tanh images of
         `sample_shape`, D maps images to logits of shape `(batch, 1)`.
 
     Raises:
-        ValueError: for an unsupported `sample_shape`, a `num_classes`, or
-            another argument of the wrong type or value.
+        ValueError: for an unsupported `sample_shape`, a `num_classes`
+            without `label_mode="one_hot_concat"`, or another argument of
+            the wrong type or value.
     """
     latent_dim = _checks.positive_int("latent_dim", latent_dim)
     shape = _checks.image_shape(sample_shape, "dcgan", SIZES)
-    if num_classes is not None:
+    num_classes = _checks.num_classes(num_classes, "dcgan")
+    label_mode = _checks.label_mode(label_mode, num_classes, "dcgan")
+    one_hot = label_mode == "one_hot_concat"
+    if num_classes is not None and not one_hot:
         raise ValueError(
-            "`dcgan` is unconditional. For class-conditional images use the "
-            "`cdcgan` architecture. Received: num_classes="
+            "`dcgan` takes no [z, labels] inputs. For class-conditional "
+            "images use the `cdcgan` architecture, or "
+            "label_mode='one_hot_concat' (one-hot labels joined to z and "
+            "to the image channels). Received: num_classes="
             f"{num_classes!r}"
         )
     width = _checks.positive_int("width", width)
+    extra = num_classes if one_hot else 0
 
-    z = keras.Input((latent_dim,), name="z")
+    z = keras.Input((latent_dim + extra,), name="z")
     images = generator_body(z, shape, width, conv_transpose)
     generator = keras.Model(z, images, name="dcgan_generator")
 
-    x = keras.Input(shape, name="x")
+    x = keras.Input(shape[:2] + (shape[2] + extra,), name="x")
     features = discriminator_body(x, width)
     logits = keras.layers.Dense(
         1, kernel_initializer=weights_initializer(), name="logits"

@@ -7,6 +7,7 @@ from keras_gans.architectures import _checks
 # Size of the label embedding the conditional models concatenate to their
 # input: enough to separate a few dozen classes, small next to `width`.
 LABEL_EMBEDDING_DIM = 16
+MAX_DEPTH = 1_000
 
 
 def mlp(
@@ -16,6 +17,7 @@ def mlp(
     width=128,
     depth=2,
     output_activation=None,
+    label_mode="index",
 ):
     """Builds an MLP generator and discriminator for vectors of shape `(d,)`.
 
@@ -23,7 +25,10 @@ def mlp(
     `keras_gans.datasets`. G has `depth` ReLU layers; D has `depth`
     LeakyReLU(0.2) layers, whose gradient never vanishes on the
     discriminator's input. With `num_classes`, both networks take labels: a
-    learned label embedding is concatenated to z (G) or to x (D).
+    learned label embedding is concatenated to z (G) or to x (D); with
+    `label_mode="one_hot_concat"` instead, G reads z joined with the
+    one-hot labels and D reads x joined with them (single inputs, the
+    keras-io conditional_gan layout).
 
     Args:
         latent_dim: size of z.
@@ -35,6 +40,9 @@ def mlp(
         output_activation: activation of G's output. None (linear) by
             default, because the toy datasets reach beyond [-1, 1] (the
             ring has radius 2); use `"tanh"` for data scaled to [-1, 1].
+        label_mode: `"index"` (G takes `[z, labels]`) or
+            `"one_hot_concat"` (G takes `latent_dim + num_classes`
+            features, D `d + num_classes`); see `keras_gans.labels`.
 
     Returns:
         `(generator, discriminator)`: G maps z to `(batch, d)` samples, D
@@ -46,8 +54,16 @@ def mlp(
     latent_dim = _checks.positive_int("latent_dim", latent_dim)
     (size,) = _checks.sample_shape(sample_shape, ranks=(1,))
     num_classes = _checks.num_classes(num_classes, "mlp")
+    label_mode = _checks.label_mode(label_mode, num_classes, "mlp")
     width = _checks.positive_int("width", width)
     depth = _checks.positive_int("depth", depth)
+    if depth > MAX_DEPTH:
+        # Each layer is a Python object built one by one: 10^7 of them take
+        # hours and gigabytes before the memory estimate's weights matter.
+        raise ValueError(
+            f"`depth` must be at most {MAX_DEPTH:,} hidden layers. "
+            f"Received: depth={depth!r}"
+        )
     try:
         keras.activations.get(output_activation)
     except (ValueError, TypeError) as error:
@@ -57,7 +73,7 @@ def mlp(
             f"Received: output_activation={output_activation!r}"
         ) from error
 
-    z, labels, x = _inputs("z", (latent_dim,), num_classes)
+    z, labels, x = _inputs("z", latent_dim, num_classes, label_mode)
     for index in range(depth):
         x = keras.layers.Dense(
             width, activation="relu", name=f"dense_{index}"
@@ -69,7 +85,7 @@ def mlp(
         z if labels is None else [z, labels], samples, name="mlp_generator"
     )
 
-    features, labels, x = _inputs("x", (size,), num_classes)
+    features, labels, x = _inputs("x", size, num_classes, label_mode)
     for index in range(depth):
         x = keras.layers.Dense(width, name=f"dense_{index}")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"leaky_relu_{index}")(x)
@@ -82,14 +98,17 @@ def mlp(
     return generator, discriminator
 
 
-def _inputs(name, shape, num_classes):
+def _inputs(name, size, num_classes, label_mode):
     """Returns `(main input, labels input or None, first hidden tensor)`.
 
-    Unconditional: the first hidden tensor is the input itself. Conditional:
-    it is the input concatenated with the embedded label.
+    Unconditional, or one-hot labels joined to the input by `GAN`: the
+    first hidden tensor is the input itself. Conditional by index: it is
+    the input concatenated with the embedded label.
     """
-    main = keras.Input(shape, name=name)
-    if num_classes is None:
+    if num_classes is not None and label_mode == "one_hot_concat":
+        size += num_classes
+    main = keras.Input((size,), name=name)
+    if num_classes is None or label_mode == "one_hot_concat":
         return main, None, main
     labels = keras.Input((), dtype="int32", name="labels")
     embedded = keras.layers.Embedding(

@@ -1,5 +1,6 @@
 """Datasets for GAN experiments (NumPy arrays; no TensorFlow needed)."""
 
+from keras_gans.datasets.folder import SkippedFilesWarning
 from keras_gans.datasets.folder import image_folder
 from keras_gans.datasets.folder import image_folder_classes
 from keras_gans.datasets.folder import npz
@@ -26,4 +27,5 @@ __all__ = [
     "image_folder_classes",
     "npz",
     "DatasetDownloadError",
+    "SkippedFilesWarning",
 ]

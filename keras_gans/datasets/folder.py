@@ -9,25 +9,44 @@ Images are decoded with Pillow; neither Keras nor TensorFlow is imported.
 import math
 import numbers
 import os
+import stat
 import warnings
 
 import numpy as np
 from PIL import Image
 from PIL import ImageOps
 
+from keras_gans.regular_files import file_kind
+from keras_gans.regular_files import open_regular
+
 from keras_gans.datasets.images import _check_choice
 from keras_gans.datasets.images import _check_image_size
 from keras_gans.datasets.images import _check_interpolation
 from keras_gans.datasets.images import _check_path
+from keras_gans.datasets.images import _check_room
 from keras_gans.datasets.images import _first_bad_index
 from keras_gans.datasets.images import _resize_images
 from keras_gans.datasets.images import _to_unit_range
 
-__all__ = ["image_folder", "image_folder_classes", "npz"]
+__all__ = ["SkippedFilesWarning", "image_folder", "image_folder_classes",
+           "npz"]
 
 _DEFAULT_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 _LABEL_MODES = ("none", "subfolders")
+_BAD_IMAGE_MODES = ("error", "skip")
 _LIST_LIMIT = 10
+
+
+class SkippedFilesWarning(UserWarning):
+    """Files a dataset left out; `files` lists `(full path, reason)` pairs.
+
+    `keras-gans run` collects these warnings and writes the files into the
+    run directory (`skipped_files.txt`).
+    """
+
+    def __init__(self, message, files):
+        super().__init__(message)
+        self.files = list(files)
 
 
 def _is_hidden(name):
@@ -83,8 +102,31 @@ def _check_extensions(extensions):
     return tuple(e.lower() for e in items)
 
 
+def _decoders(extensions):
+    """The Pillow formats of `extensions`: the only decoders `_decode` may
+    use. Pillow picks a decoder by a file's content, not its name, so
+    without this a PostScript file named `x.png` goes to Ghostscript.
+
+    Raises:
+        ValueError: for an extension Pillow reads no format for.
+    """
+    known = Image.registered_extensions()
+    unknown = [e for e in extensions if e not in known]
+    if unknown:
+        raise ValueError(
+            f"Pillow reads no image format with the extension {unknown[0]!r}"
+            "; `extensions` must name formats such as '.png', '.jpg', "
+            f"'.bmp', '.gif', '.webp' or '.tif'. "
+            f"Received: extensions={extensions!r}"
+        )
+    return sorted({known[e] for e in extensions})
+
+
 def _subfolders(path):
-    """Sorted names of the non-hidden immediate subfolders of `path`."""
+    """Sorted names of the non-hidden immediate subfolders of `path`.
+
+    Symbolic links to folders count, as `_scan` follows them.
+    """
     return sorted(
         entry.name
         for entry in os.scandir(path)
@@ -93,25 +135,72 @@ def _subfolders(path):
 
 
 def _scan(root, extensions):
-    """Lists files under `root`, recursively, skipping hidden ones.
+    """Lists the files under `root`, recursively, skipping hidden ones.
 
-    Returns `(images, others)`: sorted paths relative to `root` of the files
-    whose extension (case-insensitive) is in `extensions`, and of the other
-    files.
+    Symbolic links are followed, to files and to folders alike (so a class
+    folder that is a link holds its images, as `_subfolders` counts it);
+    a link to a folder that contains it is not entered twice.
+
+    Returns:
+        `(images, others, skipped)`: paths relative to `root`, in sorted
+        order, of the regular files whose extension (case-insensitive) is
+        in `extensions`, of the other files, and `(path, reason)` of the
+        names with an image extension that are not regular files (a FIFO
+        would block the reader forever) or cannot be reached.
     """
-    images, others = [], []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
-        rel = os.path.relpath(folder, root)
-        for name in sorted(files):
-            if _is_hidden(name):
+    images, others, skipped = [], [], []
+    top = os.stat(root)
+    stack = [("", ((top.st_dev, top.st_ino),))]
+    while stack:
+        rel, ancestors = stack.pop()
+        try:
+            entries = sorted(os.scandir(os.path.join(root, rel)),
+                             key=lambda entry: entry.name)
+        except OSError as error:
+            skipped.append((rel, f"folder not readable: {error.strerror}"))
+            continue
+        subfolders = []
+        for entry in entries:
+            if _is_hidden(entry.name):
                 continue
-            relpath = name if rel == os.curdir else os.path.join(rel, name)
-            if os.path.splitext(name)[1].lower() in extensions:
+            relpath = os.path.join(rel, entry.name) if rel else entry.name
+            is_image = os.path.splitext(entry.name)[1].lower() in extensions
+            try:
+                mode = entry.stat().st_mode  # follows links
+            except OSError as error:
+                if is_image:
+                    skipped.append((relpath, "a broken link" if
+                                    entry.is_symlink() else error.strerror))
+                continue
+            if stat.S_ISDIR(mode):
+                info = entry.stat()
+                key = (info.st_dev, info.st_ino)
+                if key in ancestors:
+                    skipped.append((relpath, "a link to a folder that "
+                                    "contains it"))
+                else:
+                    subfolders.append((relpath, ancestors + (key,)))
+            elif not stat.S_ISREG(mode):
+                if is_image:
+                    skipped.append((relpath, f"{file_kind(mode)}, not a "
+                                    "regular file"))
+            elif is_image:
                 images.append(relpath)
             else:
                 others.append(relpath)
-    return images, others
+        stack.extend(reversed(subfolders))
+    return images, others, skipped
+
+
+def _warn_skipped(path, skipped, what):
+    """Warns once about skipped files: the count and the first few."""
+    names = _shorten(f"{name} ({reason})" for name, reason in skipped)
+    full = [(os.path.join(path, name), reason) for name, reason in skipped]
+    warnings.warn(
+        SkippedFilesWarning(
+            f"Skipped {len(skipped)} {what} in {path!r}: {names}", full),
+        stacklevel=3,
+    )
 
 
 def _center_crop_box(width, height, target_height, target_width):
@@ -126,9 +215,15 @@ def _center_crop_box(width, height, target_height, target_width):
     return (0.0, top, float(width), top + crop)
 
 
-def _decode(path, mode, size, crop, resample):
-    """Decodes one image file to a uint8 array of shape `size` (+ channels)."""
-    with Image.open(path) as image:
+def _decode(path, mode, size, crop, resample, formats):
+    """Decodes one image file to a uint8 array of shape `size` (+ channels).
+
+    Only Pillow's decoders for `formats` are tried. The file is opened with
+    `open_regular`: one that became a FIFO since the scan raises instead of
+    blocking.
+    """
+    with open_regular(path) as file, Image.open(
+            file, formats=formats) as image:
         image.load()
         image = ImageOps.exif_transpose(image)
         if image.mode.startswith("I;16"):
@@ -188,6 +283,7 @@ def image_folder(
     *,
     crop_to_aspect_ratio=True,
     interpolation="bilinear",
+    on_bad_image="error",
 ):
     """Loads a folder of your own images (searched recursively) into memory.
 
@@ -207,6 +303,18 @@ def image_folder(
     class (images may be nested deeper inside it): label `i` is the `i`-th
     subfolder name in sorted order, i.e. `image_folder_classes(path)[i]`.
 
+    A file is decoded only by Pillow's decoders for the formats of
+    `extensions` (a PostScript file named `x.png` is not handed to
+    Ghostscript). Symbolic links to files and folders are followed (a
+    link to a folder that contains it is not entered again). Names with an
+    image extension that are not regular files (a FIFO, a device, a broken
+    link) are skipped with a `SkippedFilesWarning`. Every image is decoded
+    here,
+    before training: with `on_bad_image="error"` (default) the first one
+    that cannot be read raises; with `"skip"` those are left out and listed
+    in one `SkippedFilesWarning` (the count and the first names; its
+    `files` attribute holds them all).
+
     Args:
         path: Folder to read.
         image_size: Positive int (square output) or `(height, width)`.
@@ -218,6 +326,8 @@ def image_folder(
             ratio before resizing.
         interpolation: Resizing filter: `"bilinear"` (default),
             `"nearest"`, `"bicubic"`, `"lanczos"` or `"area"`.
+        on_bad_image: `"error"` (default) or `"skip"`: what to do with a
+            file that cannot be decoded.
 
     Returns:
         A tuple `(x, y)`: `x` a float32 array of shape
@@ -241,14 +351,18 @@ def image_folder(
         labels = "none"
     _check_choice("labels", labels, _LABEL_MODES)
     extensions = _check_extensions(extensions)
+    formats = _decoders(extensions)
     if not isinstance(crop_to_aspect_ratio, bool):
         raise ValueError(
             "Argument `crop_to_aspect_ratio` must be True or False. "
             f"Received: crop_to_aspect_ratio={crop_to_aspect_ratio!r}"
         )
     resample = _check_interpolation(interpolation)
+    _check_choice("on_bad_image", on_bad_image, _BAD_IMAGE_MODES)
 
-    files, others = _scan(path, extensions)
+    files, others, unreachable = _scan(path, extensions)
+    if unreachable:
+        _warn_skipped(path, unreachable, "names that are not regular files")
     if not files:
         found = (
             f"It holds {len(others)} other file(s): {_shorten(others)}."
@@ -289,19 +403,38 @@ def image_folder(
 
     mode = "RGB" if channels == 3 else "L"
     height, width = size
+    _check_room((len(files), height, width, channels), "image_size",
+                image_size)
     x = np.empty((len(files), height, width, channels), dtype=np.float32)
-    for i, relpath in enumerate(files):
+    kept, bad = [], []
+    for index, relpath in enumerate(files):
         full = os.path.join(path, relpath)
         try:
-            pixels = _decode(full, mode, size, crop_to_aspect_ratio, resample)
+            pixels = _decode(full, mode, size, crop_to_aspect_ratio,
+                             resample, formats)
         except Exception as e:
+            if on_bad_image == "skip":
+                bad.append((relpath, f"{type(e).__name__}: {e}"))
+                continue
             raise ValueError(
                 f"Could not read the image file {full!r}: "
                 f"{type(e).__name__}: {e}. The file may be corrupt or not "
-                "an image: delete or fix it, or exclude its extension with "
-                f"`extensions=`. Received: path={path!r}"
+                "an image: delete or fix it, exclude its extension with "
+                "`extensions=`, or pass `on_bad_image='skip'` to leave out "
+                f"the files that cannot be read. Received: path={path!r}"
             ) from e
-        x[i] = pixels.reshape(height, width, channels)
+        x[len(kept)] = pixels.reshape(height, width, channels)
+        kept.append(index)
+    if bad:
+        if not kept:
+            raise ValueError(
+                f"None of the {len(files)} image files in {path!r} could be "
+                f"read; the first: {bad[0][0]!r} ({bad[0][1]}). "
+                f"Received: path={path!r}"
+            )
+        _warn_skipped(path, bad, "image files that could not be read")
+        x = x[: len(kept)].copy()
+        y = None if y is None else y[kept]
     x /= np.float32(127.5)
     x -= np.float32(1.0)
     return x, y
@@ -515,12 +648,16 @@ def npz(
     value_range = _check_value_range(value_range)
     size = None if image_size is None else _check_image_size(image_size)
     resample = _check_interpolation(interpolation)
-    if not os.path.isfile(path):
-        what = "is a folder" if os.path.isdir(path) else "does not exist"
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is None or not stat.S_ISREG(mode):
+        what = "does not exist" if mode is None else f"is {file_kind(mode)}"
         hint = (
             " To load a folder of images, use "
             "`keras_gans.datasets.image_folder(path, image_size)`."
-            if os.path.isdir(path)
+            if mode is not None and stat.S_ISDIR(mode)
             else ""
         )
         raise ValueError(
@@ -528,26 +665,34 @@ def npz(
             f"{what}.{hint} Received: path={path!r}"
         )
     try:
-        arrays = np.load(path, allow_pickle=False)
-    except Exception as e:
+        # Opened without blocking: a FIFO put there since is refused.
+        file = open_regular(path)
+    except OSError as e:
         raise ValueError(
-            f"Could not read {path!r} as a .npz file ({type(e).__name__}: "
-            f"{e}). Save your arrays with `np.savez(path, x=images)`. "
-            f"Received: path={path!r}"
+            f"Could not open {path!r}: {e}. Received: path={path!r}"
         ) from e
-    if not isinstance(arrays, np.lib.npyio.NpzFile):
-        raise ValueError(
-            f"{path!r} holds a single array (a .npy file), not a .npz "
-            "archive of named arrays. Save it with "
-            f"`np.savez(path, {key}=images)`. Received: path={path!r}"
-        )
-    with arrays:
-        x = _read_npz_array(arrays, key, "key", path)
-        y = (
-            None
-            if labels_key is None
-            else _read_npz_array(arrays, labels_key, "labels_key", path)
-        )
+    with file:
+        try:
+            arrays = np.load(file, allow_pickle=False)
+        except Exception as e:
+            raise ValueError(
+                f"Could not read {path!r} as a .npz file "
+                f"({type(e).__name__}: {e}). Save your arrays with "
+                f"`np.savez(path, x=images)`. Received: path={path!r}"
+            ) from e
+        if not isinstance(arrays, np.lib.npyio.NpzFile):
+            raise ValueError(
+                f"{path!r} holds a single array (a .npy file), not a .npz "
+                "archive of named arrays. Save it with "
+                f"`np.savez(path, {key}=images)`. Received: path={path!r}"
+            )
+        with arrays:
+            x = _read_npz_array(arrays, key, "key", path)
+            y = (
+                None
+                if labels_key is None
+                else _read_npz_array(arrays, labels_key, "labels_key", path)
+            )
 
     x = _check_npz_images(x, key, path)
     if value_range is None:

@@ -22,11 +22,14 @@ import gzip
 import math
 import numbers
 import os
-import pickle
 import tempfile
 
 import numpy as np
 from PIL import Image
+
+from keras_gans import resources
+from keras_gans.datasets import pickles
+from keras_gans.regular_files import open_regular
 
 __all__ = [
     "DatasetDownloadError",
@@ -145,6 +148,7 @@ def _resize_images(x, size, resample):
     n, h, w, c = x.shape
     if (h, w) == (height, width):
         return x
+    _check_room((n, height, width, c), "image_size", size)
     out = np.empty((n, height, width, c), dtype=np.float32)
     for i in range(n):
         for k in range(c):
@@ -154,6 +158,20 @@ def _resize_images(x, size, resample):
             )
     np.clip(out, -1.0, 1.0, out=out)
     return out
+
+
+def _check_room(shape, argument, value):
+    """Refuses to allocate float32 images of `shape` that cannot fit in the
+    memory available (`keras_gans.resources`), before allocating them.
+
+    Raises:
+        ValueError: with the size, the limit and the argument to lower.
+    """
+    count, height, width, channels = shape
+    resources.check_argument_fits(
+        count * height * width * channels * resources.BYTES_PER_VALUE,
+        f"{count:,} images of {height}x{width}x{channels} float32 values",
+        argument, value)
 
 
 def _first_bad_index(mask):
@@ -382,7 +400,8 @@ def _check_cached_pair(dataset, path, x, y, image_shape):
 
 def _load_mnist_npz(dataset, path):
     try:
-        with np.load(path, allow_pickle=False) as f:
+        with open_regular(path) as file, np.load(
+                file, allow_pickle=False) as f:
             arrays = {key: f[key] for key in f.files}
     except Exception as e:
         raise _corrupt_cache_error(dataset, path, str(e)) from e
@@ -403,11 +422,17 @@ def _load_mnist_npz(dataset, path):
 
 
 def _read_idx_gz(dataset, path, offset):
+    # At most one header and 60,000 28x28 images: a file that inflates to
+    # more is not a Fashion-MNIST file (and is not read into memory).
+    limit = offset + 60_000 * 28 * 28
     try:
-        with gzip.open(path, "rb") as f:
-            data = f.read()
+        with open_regular(path) as file, gzip.open(file, "rb") as f:
+            data = f.read(limit + 1)
     except Exception as e:
         raise _corrupt_cache_error(dataset, path, str(e)) from e
+    if len(data) > limit:
+        raise _corrupt_cache_error(
+            dataset, path, f"it inflates to more than {limit:,} bytes")
     if len(data) < offset:
         raise _corrupt_cache_error(
             dataset, path, f"only {len(data)} bytes after decompression"
@@ -428,19 +453,41 @@ def _load_fashion_pair(dataset, image_path, label_path):
 
 
 def _load_cifar_batch(dataset, path):
-    # The CIFAR-10 "python version" batches are pickles, loaded the same
-    # way as `keras.datasets.cifar10` does.
+    # The CIFAR-10 "python version" batches are pickles: read with an
+    # unpickler that admits only numpy arrays and plain data, so a planted
+    # file cannot run code (`keras.datasets.cifar10` uses `pickle.load`).
     try:
-        with open(path, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")
-        batch = {
-            (k.decode("utf8") if isinstance(k, bytes) else k): v
-            for k, v in batch.items()
-        }
-        data = np.asarray(batch["data"], dtype=np.uint8)
-        labels = np.asarray(batch["labels"]).reshape(-1)
+        with open_regular(path) as f:
+            batch = pickles.load(f, encoding="bytes")
+    except pickles.ForbiddenPickleError as e:
+        raise ValueError(
+            f"The cached {dataset} file {path!r} is not a {dataset} batch: "
+            f"{e}. It may have been planted; nothing in it was run. Delete "
+            f"{os.path.dirname(path)!r} and call again to download the "
+            "archive, whose SHA-256 is checked before it is extracted. "
+            f"Received: path={path!r}"
+        ) from None
     except Exception as e:
         raise _corrupt_cache_error(dataset, path, repr(e)) from e
+    if not isinstance(batch, dict):
+        raise _corrupt_cache_error(
+            dataset, path, f"expected a dict, found {type(batch).__name__}")
+    batch = {
+        (k.decode("utf8", "replace") if isinstance(k, bytes) else k): v
+        for k, v in batch.items()
+    }
+    data, labels = batch.get("data"), batch.get("labels")
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or not (
+        isinstance(labels, list)
+        and all(_is_int(label) and 0 <= label < 10 for label in labels)
+    ):
+        raise _corrupt_cache_error(
+            dataset, path,
+            "expected `data`, a uint8 array, and `labels`, a list of class "
+            f"ids 0-9; found {type(data).__name__} and "
+            f"{type(labels).__name__}",
+        )
+    labels = np.asarray(labels, dtype=np.int64).reshape(-1)
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or (
         data.shape[0] != labels.shape[0]
     ):
@@ -622,10 +669,11 @@ def cifar10(image_size=32, split="train", *, interpolation="bilinear"):
         archive = os.path.join(datadir, _CIFAR10_DIRNAME + "_archive")
         _download(
             "CIFAR-10", "cifar10", cache_dir,
-            f"either save {_CIFAR10_URL} (unchanged) as:\n    {archive}\n"
-            f"(it is extracted on the next call), or extract it yourself so "
-            f"that this file exists:\n    "
-            f"{os.path.join(batches, 'data_batch_1')}\n",
+            f"save {_CIFAR10_URL}, unchanged, as:\n    {archive}\n"
+            "On the next call its SHA-256 is checked before it is extracted "
+            f"(it must be {_CIFAR10_HASH}; check a copy with `sha256sum`). "
+            "Prefer this to copying extracted batches from elsewhere: those "
+            "are not checked, only read without running code.\n",
             fname=_CIFAR10_DIRNAME, origin=_CIFAR10_URL, extract=True,
             file_hash=_CIFAR10_HASH, cache_subdir="datasets",
         )

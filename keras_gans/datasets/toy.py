@@ -2,13 +2,15 @@
 
 This module is pure NumPy: it imports neither Keras nor any backend, so it
 can be used to generate data (and reference mode centers for
-`keras_gans.metrics.mode_coverage`) anywhere.
+`keras_gans.metrics.mode_coverage`) anywhere. A draw that cannot fit in
+memory is refused before it starts (`keras_gans.resources`).
 """
 
 import itertools
 
 import numpy as np
 
+from keras_gans import resources
 from keras_gans.arguments import positive_float
 from keras_gans.arguments import positive_int
 
@@ -82,6 +84,20 @@ def grid_centers(values=(-4, -2, 0, 2, 4)):
     return centers.astype(np.float32)
 
 
+# Bytes per sample alive together while drawing (a lower bound): the
+# int64 labels, the float64 noise and samples (2-D), and the samples'
+# float32 copy.
+_BYTES_PER_DRAW = 8 + 2 * 2 * 8 + 2 * 4
+
+
+def _check_draw(num_samples):
+    """Refuses a draw that cannot fit in memory, before drawing."""
+    resources.check_argument_fits(
+        num_samples * _BYTES_PER_DRAW,
+        f"{num_samples:,} 2-D samples drawn in float64", "num_samples",
+        num_samples)
+
+
 def _sample_mixture(centers, num_samples, std, seed):
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, centers.shape[0], size=num_samples)
@@ -118,6 +134,12 @@ def ring(num_samples=10_000, std=0.02, seed=None, num_modes=8, radius=2.0):
     """
     num_samples = positive_int("num_samples", num_samples)
     std = positive_float("std", std)
+    _check_draw(num_samples)
+    # Per mode: an angle, its cosine and sine, the float64 and float32
+    # coordinates.
+    modes = positive_int("num_modes", num_modes)
+    resources.check_argument_fits(modes * 7 * 8, f"{modes:,} mode centers",
+                                  "num_modes", num_modes)
     centers = ring_centers(num_modes=num_modes, radius=radius)
     return _sample_mixture(centers, num_samples, std, seed)
 
@@ -149,4 +171,5 @@ def grid(num_samples=10_000, std=0.05, seed=None):
     """
     num_samples = positive_int("num_samples", num_samples)
     std = positive_float("std", std)
+    _check_draw(num_samples)
     return _sample_mixture(grid_centers(), num_samples, std, seed)

@@ -17,6 +17,10 @@ it holding its test accuracy and sha256. `<cache>` is `cache_dir`, else
 `split="test"` and give `(images, labels)` (digits, mnist, fashion_mnist
 and cifar10 do).
 
+With `verbose`, the one training says what it is and why before it starts,
+shows one progress bar over all its steps, and ends with the test
+accuracy; a cached classifier is announced in one line.
+
 Architecture: `"mlp"` (Flatten, Dense 256, Dense 64) for images smaller
 than 16x16, `"cnn"` (two stride-2 3x3 convolutions with 32 and 64
 filters, Flatten, Dense 64) otherwise; `"auto"` picks. Its initial
@@ -33,6 +37,7 @@ import os
 
 import numpy as np
 
+from keras_gans import files
 from keras_gans.features.base import FeatureError
 from keras_gans.features.base import FeatureExtractor
 from keras_gans.features.base import file_digest
@@ -98,6 +103,9 @@ class DomainClassifier(FeatureExtractor):
         record = _read_record(path)
         if record is None:
             record = self.train_and_save(path)
+        elif self.verbose:
+            print(f"Features: the cached domain classifier {path} (test "
+                  f"accuracy {record['test_accuracy']:.1%}).")
         if tuple(record["sample_shape"]) != sample_shape:
             raise FeatureError(
                 f"The domain classifier for dataset {self.dataset!r} with "
@@ -171,15 +179,30 @@ class DomainClassifier(FeatureExtractor):
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         )
         epochs = self.epochs or _default_epochs(len(x_train))
+        steps = epochs * math.ceil(len(x_train) / BATCH_SIZE)
+        callbacks = []
+        if self.verbose:
+            print(
+                "Training the domain_classifier feature extractor (once; "
+                f"cached at {path}): a small "
+                f"{self._architecture_for(sample_shape)} classifier of the "
+                f"{num_classes} classes of dataset {self.dataset!r}, on its "
+                f"train split ({len(x_train)} samples, {epochs} epochs). "
+                f"FID, KID and the k-NN metrics compare its "
+                f"{self.feature_dim} penultimate features, which need no "
+                "download."
+            )
+            callbacks.append(_progress_bar(steps))
         model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=epochs,
-                  shuffle=True, verbose=self.verbose)
+                  shuffle=True, verbose=0, callbacks=callbacks)
         logits = model.predict(x_test, batch_size=256, verbose=0)
         accuracy = float(np.mean(np.argmax(logits, axis=1) == y_test))
+        if self.verbose:
+            print(f"Domain classifier test accuracy: {accuracy:.1%} on the "
+                  f"{len(x_test)} samples of the test split.")
 
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path[:-len('.keras')]}.{os.getpid()}.tmp.keras"
-        model.save(temporary)
-        os.replace(temporary, path)
+        with files.replacing(path) as temporary:
+            model.save(temporary)
         record = {
             "dataset": self.dataset,
             "dataset_params": self.dataset_params,
@@ -268,6 +291,27 @@ def build_classifier(sample_shape, num_classes, architecture, feature_dim,
     return keras.Model(inputs, outputs, name="domain_classifier")
 
 
+def _progress_bar(steps):
+    """A callback drawing one Keras progress bar over all `steps` of a
+    `fit()` (instead of one bar per epoch)."""
+    import keras
+
+    class OneProgressBar(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.bar = keras.utils.Progbar(steps, unit_name="step",
+                                           stateful_metrics=["loss"])
+            self.done = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.done += 1
+            loss = (logs or {}).get("loss")
+            values = [] if loss is None else [("loss", float(loss))]
+            self.bar.update(self.done, values)
+
+    return OneProgressBar()
+
+
 def _default_epochs(num_train):
     """About TARGET_STEPS updates, between 2 and 50 epochs."""
     steps_per_epoch = math.ceil(num_train / BATCH_SIZE)
@@ -290,11 +334,7 @@ def _read_record(path):
 
 
 def _write_json(path, value):
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8") as file:
-        json.dump(value, file, indent=2)
-        file.write("\n")
-    os.replace(temporary, path)
+    files.write_text(path, json.dumps(value, indent=2) + "\n")
 
 
 def domain_classifier(dataset="digits", dataset_params=None,
