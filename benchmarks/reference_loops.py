@@ -279,8 +279,10 @@ def _torch_loop(G, D, latent_dim, loss, gp_weight, d_steps):
             optimizer.apply([p.grad for p in params], variables)
 
     def run(real, labels=None):
-        real = torch.as_tensor(real)
-        labels = None if labels is None else torch.as_tensor(labels)
+        # On Keras' device (the GPU when there is one), like z and alpha.
+        real = keras.ops.convert_to_tensor(real)
+        labels = None if labels is None else keras.ops.convert_to_tensor(
+            labels)
         batch = real.shape[0]
         for _ in range(d_steps):
             z = keras.random.normal((batch, latent_dim), seed=seeds)

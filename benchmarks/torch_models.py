@@ -232,19 +232,25 @@ def make_loop(model, latent_dim, loss, gp_weight, d_steps):
     layout) and transposes it once, as a PyTorch user's data loader would
     deliver it; labels go to conditional networks as `network(x, labels)`.
     """
+    # The GPU when there is one, as Keras' torch backend chooses.
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     generator, discriminator = BUILDERS[model](latent_dim)
-    generator.train()
-    discriminator.train()
+    generator.to(device).train()
+    discriminator.to(device).train()
     g_opt = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(
         discriminator.parameters(), 2e-4, betas=(0.5, 0.999)
     )
 
+    def noise(batch):
+        return torch.randn(batch, latent_dim, device=device)
+
     def call(network, x, labels):
         return network(x) if labels is None else network(x, labels)
 
     def penalty(real, fake, labels):
-        alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+        alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1),
+                           device=device)
         points = (real + alpha * (fake - real)).requires_grad_(True)
         total = call(discriminator, points, labels).sum()
         (grad,) = torch.autograd.grad(total, points, create_graph=True)
@@ -252,15 +258,15 @@ def make_loop(model, latent_dim, loss, gp_weight, d_steps):
         return gp_weight * (norm - 1.0).square().mean()
 
     def step(real, labels=None):
-        real = torch.from_numpy(real)
+        real = torch.from_numpy(real).to(device)
         if real.dim() == 4:
             real = real.permute(0, 3, 1, 2).contiguous()
         if labels is not None:
-            labels = torch.from_numpy(labels)
+            labels = torch.from_numpy(labels).to(device)
         batch = real.shape[0]
         for _ in range(d_steps):
             with torch.no_grad():
-                fake = call(generator, torch.randn(batch, latent_dim), labels)
+                fake = call(generator, noise(batch), labels)
             value = _d_loss(
                 loss,
                 call(discriminator, real, labels),
@@ -271,14 +277,17 @@ def make_loop(model, latent_dim, loss, gp_weight, d_steps):
             d_opt.zero_grad(set_to_none=True)
             value.backward()
             d_opt.step()
-        fake = call(generator, torch.randn(batch, latent_dim), labels)
+        fake = call(generator, noise(batch), labels)
         value = _g_loss(loss, call(discriminator, fake, labels))
         g_opt.zero_grad(set_to_none=True)
         value.backward(inputs=list(generator.parameters()))
         g_opt.step()
 
     def sync():
-        return None
+        """Waits for the GPU's queued work, so that a timed block ends
+        when its steps have run."""
+        if device.type == "cuda":
+            torch.cuda.synchronize()
 
     return step, sync
 

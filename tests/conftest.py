@@ -1,12 +1,67 @@
-"""Shared test setup: every test starts from the same seed and dtype policy."""
+"""Shared test setup: every test starts from the same seed and dtype policy.
+
+The seed is 0 unless `KERAS_GANS_TEST_SEED` sets another:
+`benchmarks/test_margins.py` runs the learning tests under several seeds to
+measure how much room their thresholds leave.
+"""
+
+import os
 
 import keras
 import pytest
 
+from outcomes import Outcomes
+
+SEED_VARIABLE = "KERAS_GANS_TEST_SEED"
+
+
+def _suite_seed():
+    text = os.environ.get(SEED_VARIABLE, "0")
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise pytest.UsageError(
+            f"{SEED_VARIABLE} must be a non-negative integer (the seed of "
+            f"every test). Received: {SEED_VARIABLE}={text!r}"
+        )
+    return seed
+
+
+def pytest_configure(config):
+    config.suite_seed = _suite_seed()
+    _full_float32_matmuls_on_jax_gpus()
+
+
+def _full_float32_matmuls_on_jax_gpus():
+    """On a GPU, JAX multiplies float32 matrices (and convolves) in TF32 by
+    default, with 10 bits of mantissa: the tests that compare two ways of
+    computing the same thing (a rewritten layer against the original,
+    batches of 256 against one batch) are written for float32 rounding.
+    Measured on an H200: 8 of 16 such tests failed under TF32 and 2 with
+    JAX_DEFAULT_MATMUL_PRECISION=highest. The environment variable reaches
+    the CLI runs that tests start in subprocesses; users keep JAX's
+    default."""
+    if keras.backend.backend() != "jax":
+        return
+    import jax
+
+    if jax.default_backend() == "gpu":
+        os.environ.setdefault("JAX_DEFAULT_MATMUL_PRECISION", "highest")
+        jax.config.update("jax_default_matmul_precision",
+                          os.environ["JAX_DEFAULT_MATMUL_PRECISION"])
+
+
+@pytest.fixture(scope="session")
+def test_seed(pytestconfig):
+    """The suite's seed: 0, or `KERAS_GANS_TEST_SEED`."""
+    return pytestconfig.suite_seed
+
 
 @pytest.fixture(autouse=True)
-def fresh_keras_state():
-    keras.utils.set_random_seed(0)
+def fresh_keras_state(test_seed):
+    keras.utils.set_random_seed(test_seed)
     keras.config.set_dtype_policy("float32")
     yield
     # No clear_session(): its full garbage collection costs ~0.3-1.4 s per
@@ -14,5 +69,15 @@ def fresh_keras_state():
     keras.config.set_dtype_policy("float32")
 
 
+@pytest.fixture
+def outcome(request, test_seed):
+    """Checks of a learning test's outcomes that record what they measured
+    (see outcomes.py)."""
+    return Outcomes(request.node.nodeid, test_seed)
+
+
 def pytest_report_header(config):
-    return f"keras backend: {keras.backend.backend()}"
+    header = f"keras backend: {keras.backend.backend()}"
+    if config.suite_seed:
+        header += f", {SEED_VARIABLE}={config.suite_seed}"
+    return header

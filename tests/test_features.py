@@ -95,10 +95,13 @@ def test_inception_preprocessing_resizes_grey_images_to_299_rgb():
 
 
 @pytest.fixture(scope="module")
-def digits_classifier(tmp_path_factory):
+def digits_classifier(tmp_path_factory, test_seed):
     cache = tmp_path_factory.mktemp("cache")
+    # Module fixtures run before the per-test seeding: seed Keras' shuffling
+    # here, so that the classifier does not depend on the tests run before.
+    keras.utils.set_random_seed(test_seed)
     extractor = domain_classifier("digits", {"image_size": 8}, epochs=20,
-                                  cache_dir=cache)
+                                  seed=test_seed, cache_dir=cache)
     extractor.prepare((8, 8, 1))
     return extractor, cache
 
@@ -128,15 +131,18 @@ def test_domain_classifier_training_says_what_with_one_bar(tmp_path,
         f"(test accuracy {extractor.test_accuracy:.1%}).\n")
 
 
-def test_domain_classifier_on_digits_is_accurate(digits_classifier):
+@pytest.mark.learning
+def test_domain_classifier_on_digits_is_accurate(digits_classifier, outcome):
     extractor, _ = digits_classifier
     accuracy = extractor.test_accuracy
-    print(f"domain_classifier test accuracy on digits (8x8): {accuracy:.4f}")
-    assert accuracy >= 0.95
+    outcome.at_least("test accuracy", accuracy, 0.95)
     test_x, test_y = digits(image_size=8, split="test")
     assert extractor.record["num_test"] == len(test_y)
     predicted = extractor.predict_classes(test_x)
-    assert np.mean(predicted == test_y) == pytest.approx(accuracy)
+    # predict() (compiled) and the direct calls of predict_classes round the
+    # logits differently, which may flip one near-tied label of the 359.
+    assert np.mean(predicted == test_y) == pytest.approx(
+        accuracy, abs=1.5 / len(test_y))
 
 
 def test_domain_classifier_features_and_protocol(digits_classifier):
@@ -161,7 +167,7 @@ def test_domain_classifier_is_loaded_from_the_cache(digits_classifier,
 
     monkeypatch.setattr(type(extractor), "train_and_save", no_training)
     again = domain_classifier("digits", {"image_size": 8, "split": "all"},
-                              epochs=20, cache_dir=cache)
+                              epochs=20, seed=extractor.seed, cache_dir=cache)
     again.prepare((8, 8, 1))
     assert again.protocol["weights_sha256"] == extractor.protocol[
         "weights_sha256"]
@@ -174,7 +180,7 @@ def test_domain_classifier_refuses_other_shapes_and_unlabelled_data(
 ):
     extractor, cache = digits_classifier
     other = domain_classifier("digits", {"image_size": 8}, epochs=20,
-                              cache_dir=cache)
+                              seed=extractor.seed, cache_dir=cache)
     with pytest.raises(FeatureError, match=r"\(8, 8, 1\).*\(16, 16, 1\)"):
         other.prepare((16, 16, 1))
     with pytest.raises(FeatureError, match="takes no `split`"):

@@ -30,23 +30,25 @@ def distance_to_ring(samples):
     return float(d.min(axis=1).mean())
 
 
-def test_ring_run_captures_all_eight_modes():
+@pytest.mark.learning
+def test_ring_run_captures_all_eight_modes(outcome):
     # R1 (gamma 1) + EMA 0.99: 8/8 modes at 42-57 % HQ over seeds 0-3.
     gan = ring_gan(penalty=keras_gans.penalties.R1(weight=1.0), ema=0.99)
     x, _ = ring(2000 * 256, seed=0)
     history = gan.fit(x, batch_size=256, epochs=1, verbose=0)
 
     coverage = mode_coverage(gan.generate(2500, seed=1), CENTERS, std=0.02)
-    assert coverage.modes == 8, coverage
-    assert coverage.high_quality > 0.2, coverage
-    assert coverage.reverse_kl < 0.2, coverage
+    outcome.at_least("modes", coverage.modes, 8)
+    outcome.at_least("high_quality", coverage.high_quality, 0.2)
+    outcome.at_most("reverse_kl", coverage.reverse_kl, 0.2)
     assert gan.steps == 2000
     assert set(history.history) == {
         "d_loss", "g_loss", "penalty", "d_real", "d_fake"
     }
 
 
-def test_conditional_samples_land_on_their_class_mode():
+@pytest.mark.learning
+def test_conditional_samples_land_on_their_class_mode(outcome):
     generator = conditional_mlp(LATENT, 2, num_classes=8)
     discriminator = conditional_mlp(2, 1, num_classes=8)
     gan = keras_gans.GAN(generator, discriminator, latent_dim=LATENT)
@@ -55,7 +57,7 @@ def test_conditional_samples_land_on_their_class_mode():
     gan.compile(g_optimizer=g_opt, d_optimizer=d_opt, ema=0.99)
     x, y = ring(800 * 256, seed=0)
     gan.fit(x, y, batch_size=256, epochs=1, verbose=0)
-    assert_labels_pick_their_mode(gan, CENTERS)
+    assert_labels_pick_their_mode(gan, CENTERS, outcome=outcome)
 
 
 def test_save_load_restores_everything_and_training_continues(tmp_path):
@@ -97,13 +99,21 @@ def distance_to_circle(samples):
     return float(np.abs(np.linalg.norm(samples, axis=1) - 2.0).mean())
 
 
-def test_wasserstein_gp_with_five_critic_steps_learns_the_ring():
+@pytest.mark.learning
+def test_wasserstein_gp_with_five_critic_steps_learns_the_ring(outcome):
+    # WGAN-GP first spreads G's initial blob into a filled disc, then has to
+    # hollow it out. With the paper's penalty weight 10 and Adam(1e-3,
+    # beta_1=0.5) that had often not happened by step 1000: 0.07-0.44 x the
+    # start (seeds 0-4, JAX; 0.45 on an AMD EPYC). Penalty weight 1 and
+    # Adam(2e-3, beta_1=0) hollow it by step ~250 on every seed tried, and
+    # the distance keeps falling: 0.10-0.17 x at step 500, 0.05-0.10 x at
+    # step 1000 (seeds 0-4 on JAX, 0-7 on TensorFlow).
     gan = keras_gans.GAN(mlp(LATENT, 2), mlp(2, 1), latent_dim=LATENT)
     gan.compile(
-        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, beta_2=0.9),
-        d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, beta_2=0.9),
+        g_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.0, beta_2=0.9),
+        d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.0, beta_2=0.9),
         loss="wasserstein",
-        penalty="wgan_gp",
+        penalty=keras_gans.penalties.WGANGP(weight=1.0),
         d_steps=5,
     )
     start = gan.generate(1000, seed=0)
@@ -114,13 +124,15 @@ def test_wasserstein_gp_with_five_critic_steps_learns_the_ring():
     assert int(gan.d_optimizer.iterations) == 5 * 1000
     assert np.isfinite(history.history["penalty"]).all()
     end = gan.generate(1000, seed=0)
-    # Measured on JAX: circle 1.46 -> 0.13, nearest mode 1.48 -> 0.35.
-    assert distance_to_circle(end) < 0.25 * distance_to_circle(start)
-    assert distance_to_ring(end) < 0.5 * distance_to_ring(start)
+    outcome.at_most("circle distance, end / start",
+                    distance_to_circle(end) / distance_to_circle(start), 0.25)
+    outcome.at_most("mode distance, end / start",
+                    distance_to_ring(end) / distance_to_ring(start), 0.5)
 
 
+@pytest.mark.learning
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
-def test_mixed_precision_trains_without_nans(policy):
+def test_mixed_precision_trains_without_nans(policy, outcome):
     keras.config.set_dtype_policy(policy)
     gan = ring_gan(penalty="r1")
     if policy == "mixed_float16":
@@ -136,7 +148,7 @@ def test_mixed_precision_trains_without_nans(policy):
         assert np.isfinite(keras.ops.convert_to_numpy(variable)).all()
     end = distance_to_ring(gan.generate(1000, seed=0))
     # float32 runs of the same setup reach 0.5-0.62 x start (measured).
-    assert end < 0.7 * start, (start, end)
+    outcome.at_most("mode distance, end / start", end / start, 0.7)
 
 
 def test_ema_follows_its_closed_form():
@@ -247,14 +259,21 @@ def test_latent_noise_changes_every_compiled_step():
     assert not np.array_equal(np.asarray(gan.seed_generator.state), state)
 
 
-def test_generate_shapes_seeds_and_batches():
+def test_generate_shapes_seeds_and_batches(outcome):
     gan = ring_gan()
     samples = gan.generate(600, seed=3, batch_size=256)
     assert samples.shape == (600, 2) and samples.dtype == np.float32
+    # The same call again (256 is the default batch size): the same kernels
+    # on the same numbers, so the same bits.
     np.testing.assert_array_equal(samples, gan.generate(600, seed=3))
-    np.testing.assert_array_equal(
-        samples, gan.generate(600, seed=3, batch_size=600)
-    )
+    # One batch of 600 may run other matmul kernels than 256 + 256 + 88,
+    # which add the <= 128 float32 products of each unit in another order:
+    # equal up to ~128 ulp of values of size ~1 (measured: up to 2.7e-7 on
+    # an AMD EPYC, 3.6e-7 with AVX2-only kernels, for samples up to 2.2).
+    one_batch = gan.generate(600, seed=3, batch_size=600)
+    outcome.at_most("max |difference|, one batch of 600 vs batches of 256",
+                    np.abs(one_batch - samples).max(),
+                    128 * np.finfo(np.float32).eps)
     assert not np.array_equal(samples, gan.generate(600, seed=4))
 
 
