@@ -67,14 +67,21 @@ def command(*args):
 
 
 def snapshot(directory):
-    """`{relative path: sha256}` of every file below `directory`."""
+    """`{relative path: sha256}` of every file below `directory`.
+
+    A run may be writing there: a file renamed away between listing and
+    opening (a temporary checkpoint becoming the real one) is left out, as
+    if listed a moment later."""
     found = {}
     for folder, _, names in os.walk(directory):
         for name in names:
             path = os.path.join(folder, name)
-            with open(path, "rb") as file:
-                found[os.path.relpath(path, directory)] = hashlib.sha256(
-                    file.read()).hexdigest()
+            try:
+                with open(path, "rb") as file:
+                    digest = hashlib.sha256(file.read()).hexdigest()
+            except FileNotFoundError:
+                continue
+            found[os.path.relpath(path, directory)] = digest
     return found
 
 
