@@ -25,6 +25,12 @@ class WriteError(OSError):
     temporary name), `strerror` the system's reason; the file's previous
     content, if any, is intact."""
 
+    @classmethod
+    def naming(cls, error, path):
+        """`error` (an OSError) as a WriteError naming `path`: a full disk,
+        or a failed write to a temporary file, names no file of its own."""
+        return cls(error.errno, error.strerror or str(error), path)
+
 
 @contextlib.contextmanager
 def replacing(path):
@@ -53,8 +59,7 @@ def replacing(path):
         os.replace(temporary, path)
     except OSError as error:
         # Name the file the caller wanted, with the system's reason.
-        raise WriteError(error.errno, error.strerror or str(error),
-                         path) from error
+        raise WriteError.naming(error, path) from error
     finally:
         _remove_quietly(temporary)
     fsync_directory(directory)

@@ -92,7 +92,7 @@ class EventWriter:
             except FileExistsError:
                 continue
             except OSError as error:
-                raise _write_error(error, self.path) from error
+                raise files.WriteError.naming(error, self.path) from error
             break
         self._flush_secs = flush_secs
         self._synced_at = time.monotonic()
@@ -116,7 +116,7 @@ class EventWriter:
             if time.monotonic() - self._synced_at >= self._flush_secs:
                 self._sync()
         except OSError as error:
-            raise _write_error(error, self.path) from error
+            raise files.WriteError.naming(error, self.path) from error
 
     def _sync(self):
         os.fsync(self._writer.fileno())
@@ -236,16 +236,10 @@ class EventWriter:
             self._writer.flush()
             self._sync()
         except OSError as error:
-            raise _write_error(error, self.path) from error
+            raise files.WriteError.naming(error, self.path) from error
         finally:
             self._writer.close()
             self._closed = True
-
-
-def _write_error(error, path):
-    """`error` as a `files.WriteError` naming `path` (a full disk names no
-    file of its own)."""
-    return files.WriteError(error.errno, error.strerror or str(error), path)
 
 
 # The name this writer had when it only wrote scalars.
