@@ -516,7 +516,8 @@ class _Checker:
 TOP_LEVEL = ("name", "description", "model", "data", "train", "output")
 MODEL_KEYS = ("architecture", "latent_dim", "conditional", "num_classes",
               "label_mode", "params")
-DATA_KEYS = ("dataset", "batch_size", "drop_remainder", "params")
+DATA_KEYS = ("dataset", "batch_size", "drop_remainder", "flip", "workers",
+             "params")
 TRAIN_KEYS = ("loss", "penalty", "d_steps", "epochs", "steps", "ema", "seed",
               "jit_compile", "g_optimizer", "d_optimizer", "callbacks",
               "check_finite_every", "on_divergence", "rollback_lr_factor",
@@ -536,6 +537,7 @@ LIMITS = {
     "model.latent_dim": (2**20, _TYPO),
     "model.num_classes": (2**20, _TYPO),
     "data.batch_size": (2**20, _TYPO),
+    "data.workers": (256, _TYPO),
     "train.d_steps": (100, _TYPO),
     "train.epochs": (2**31 - 1, _TYPO),
     "train.steps": (2**31 - 1, _TYPO),
@@ -620,6 +622,8 @@ def check_structure(raw, default_name="recipe", overridden=()):
         "dataset": c.string(data, "dataset", "data", None),
         "batch_size": c.integer(data, "batch_size", "data", 64, 1),
         "drop_remainder": c.boolean(data, "drop_remainder", "data", True),
+        "flip": c.boolean(data, "flip", "data", False),
+        "workers": c.integer(data, "workers", "data", 4, 1),
         "params": c.params(data, "params", "data"),
     }
 

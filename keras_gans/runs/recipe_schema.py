@@ -544,6 +544,13 @@ class Data:
     drop_remainder: bool = setting(
         True, Boolean(), "Leave out the samples of a partial last batch (a "
         "seeded choice).")
+    flip: bool = setting(
+        False, Boolean(), "Flip images left-right at random (each sample "
+        "with probability 1/2, fixed by train.seed and the epoch).")
+    workers: int = setting(
+        4, Integer(1, 256, TYPO), "Threads that decode the batches of a "
+        "streamed image dataset ahead of training (arrays in memory need "
+        "none).")
     params: dict = setting({}, Table(), "The dataset's own parameters.",
                            factory=dict)
 

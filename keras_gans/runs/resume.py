@@ -55,6 +55,7 @@ DATA_ORDER = (
     ("data", "dataset"),
     ("data", "batch_size"),
     ("data", "drop_remainder"),
+    ("data", "flip"),
     ("data", "params"),
     ("train", "seed"),
 )
@@ -176,9 +177,13 @@ def segments(data, batch_size, seed, epoch, batch, epochs):
     per_epoch = data.steps_per_epoch
     plan = []
     if data.is_array:
+        # Streamed images: `workers` threads decode batches ahead.
+        options = dict(flip=data.flip, workers=data.workers,
+                       max_queue_size=2 * data.workers)
         if batch:
             plan.append(Segment(
-                OrderedBatches(data.x, data.y, batch_size, seed, epoch, batch),
+                OrderedBatches(data.x, data.y, batch_size, seed, epoch, batch,
+                               **options),
                 None,
                 dict(initial_epoch=epoch, epochs=epoch + 1,
                      steps_per_epoch=per_epoch - batch),
@@ -186,7 +191,8 @@ def segments(data, batch_size, seed, epoch, batch, epochs):
             epoch += 1
         if epoch < epochs:
             plan.append(Segment(
-                OrderedBatches(data.x, data.y, batch_size, seed, epoch, 0),
+                OrderedBatches(data.x, data.y, batch_size, seed, epoch, 0,
+                               **options),
                 None,
                 dict(initial_epoch=epoch, epochs=epochs,
                      steps_per_epoch=per_epoch),

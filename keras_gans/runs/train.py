@@ -26,6 +26,7 @@ from keras_gans.datasets.arrays import peek
 from keras_gans.runs.directory import RunDirectory
 from keras_gans.runs.errors import RunError
 from keras_gans.datasets.arrays import split_dataset
+from keras_gans.datasets.streaming import is_streamed
 from keras_gans.runs.recipe import _for_toml
 from keras_gans.runs.recipe import RecipeError
 from keras_gans.runs.recipe import name_and_params
@@ -51,6 +52,11 @@ class Data:
     is_array: bool = True
     # (path, reason) of the files the dataset left out (SkippedFilesWarning)
     skipped: list = dataclasses.field(default_factory=list)
+    # Images read a batch at a time (datasets.streaming), by `workers`
+    # threads; `flip`: random left-right flips (training.batches).
+    streamed: bool = False
+    workers: int = 1
+    flip: bool = False
 
 
 @dataclasses.dataclass
@@ -100,8 +106,9 @@ def load_data(recipe, catalogue):
     x, y, is_array = split_dataset(loaded)
     batch_size = data_section["batch_size"]
     problems = []
+    streamed = is_streamed(x)
     if is_array:
-        x = np.asarray(x)
+        x = x if streamed else np.asarray(x)
         if x.ndim < 2 or not len(x):
             raise RecipeError(
                 [f"data.dataset: {name!r} gave an array of shape {x.shape}; "
@@ -170,7 +177,7 @@ def load_data(recipe, catalogue):
             rng = np.random.default_rng(recipe["train"]["seed"])
             kept = len(x) - len(x) % batch_size
             keep = np.sort(rng.permutation(len(x))[:kept])
-            x = x[keep]
+            x = x.take(keep) if streamed else x[keep]
             y = None if y is None else y[keep]
         steps_per_epoch = math.ceil(len(x) / batch_size)
         num_samples = len(x)
@@ -180,8 +187,20 @@ def load_data(recipe, catalogue):
         except TypeError:
             steps_per_epoch = None
         num_samples = None
+    if data_section["flip"] and len(sample_shape) != 3:
+        raise RecipeError(
+            [f"data.flip: flips images (height, width, channels), but "
+             f"dataset {name!r} gives samples of shape {sample_shape}; set "
+             "data.flip = false"])
+    if data_section["flip"] and not is_array:
+        raise RecipeError(
+            [f"data.flip: dataset {name!r} is not an array, so its batches "
+             "cannot be flipped here; flip them in the dataset, or set "
+             "data.flip = false"])
     return Data(x, y, sample_shape, num_samples, steps_per_epoch, num_classes,
-                is_array, skipped)
+                is_array, skipped, streamed,
+                data_section["workers"] if streamed else 1,
+                data_section["flip"])
 
 
 def _default_data_seed(factory, data_section, seed):
