@@ -102,12 +102,16 @@ BUILTINS = {
         ),
         "image_folder": (
             "keras_gans.datasets.folder:image_folder",
-            "Loads a folder of your own images (searched recursively) into "
-            "memory.",
+            "Loads a folder of your own images (searched recursively).",
         ),
         "npz": (
             "keras_gans.datasets.folder:npz",
             "Loads images (and optionally labels) from a NumPy `.npz` file.",
+        ),
+        "packed": (
+            "keras_gans.datasets.packed:packed",
+            "Loads images packed by `keras-gans prepare-data` (a uint8 "
+            "`.npy`).",
         ),
     },
     "metrics": {

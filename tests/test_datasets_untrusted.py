@@ -394,14 +394,14 @@ def test_a_resize_that_cannot_fit_is_refused_before_allocating(small_memory):
 
 def test_an_image_folder_that_cannot_fit_is_refused_before_decoding(
         tmp_path, small_memory, monkeypatch):
-    from keras_gans.datasets import folder
+    from keras_gans.datasets import image_files
 
     save_png(tmp_path / "a.png", 0)
 
     def never(*args):
         raise AssertionError("decoded")
 
-    monkeypatch.setattr(folder, "_decode", never)
+    monkeypatch.setattr(image_files, "_decode", never)
     with pytest.raises(ValueError, match="1 images of 1000x1000x3 float32"):
         image_folder(tmp_path, 1000)
 

@@ -50,3 +50,21 @@ def optimizers(learning_rate=1e-3):
         keras.optimizers.Adam(learning_rate, beta_1=0.5),
         keras.optimizers.Adam(learning_rate, beta_1=0.5),
     )
+
+
+def image_mlp(latent_dim, sample_shape, num_classes=None, width=16):
+    """A one-hidden-layer MLP G and D for small images `(H, W, C)`: the
+    image datasets' resume tests train it instead of a convolutional
+    network, which JAX runs slowly on a CPU."""
+    size = int(np.prod(sample_shape))
+    z = keras.Input((latent_dim,))
+    x = keras.layers.Dense(width, activation="relu")(z)
+    x = keras.layers.Dense(size, activation="tanh")(x)
+    generator = keras.Model(z, keras.layers.Reshape(sample_shape)(x),
+                            name="generator")
+    images = keras.Input(sample_shape)
+    x = keras.layers.Flatten()(images)
+    x = keras.layers.Dense(width, activation="relu")(x)
+    discriminator = keras.Model(images, keras.layers.Dense(1)(x),
+                                name="discriminator")
+    return generator, discriminator

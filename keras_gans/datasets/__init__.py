@@ -9,6 +9,8 @@ from keras_gans.datasets.images import cifar10
 from keras_gans.datasets.images import digits
 from keras_gans.datasets.images import fashion_mnist
 from keras_gans.datasets.images import mnist
+from keras_gans.datasets.packed import pack_folder
+from keras_gans.datasets.packed import packed
 from keras_gans.datasets.toy import grid
 from keras_gans.datasets.toy import grid_centers
 from keras_gans.datasets.toy import ring
@@ -26,6 +28,8 @@ __all__ = [
     "image_folder",
     "image_folder_classes",
     "npz",
+    "packed",
+    "pack_folder",
     "DatasetDownloadError",
     "SkippedFilesWarning",
 ]

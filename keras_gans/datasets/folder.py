@@ -17,18 +17,15 @@ import numpy as np
 from keras_gans.regular_files import file_kind
 from keras_gans.regular_files import open_regular
 
-from keras_gans.datasets.image_files import _BAD_IMAGE_MODES
 from keras_gans.datasets.image_files import _DEFAULT_EXTENSIONS
-from keras_gans.datasets.image_files import _LABEL_MODES
 from keras_gans.datasets.image_files import SkippedFilesWarning
 from keras_gans.datasets.image_files import _check_folder
 from keras_gans.datasets.image_files import _subfolders
 from keras_gans.datasets.image_files import _warn_skipped
 from keras_gans.datasets.image_files import bad_image_error
-from keras_gans.datasets.image_files import decoder as image_decoder
 from keras_gans.datasets.image_files import find_images
+from keras_gans.datasets.image_files import folder_arguments
 from keras_gans.datasets.image_files import none_readable_error
-from keras_gans.datasets.images import _check_choice
 from keras_gans.datasets.images import _check_image_size
 from keras_gans.datasets.images import _check_interpolation
 from keras_gans.datasets.images import _check_path
@@ -155,13 +152,9 @@ def image_folder(
     >>> image_folder_classes("pets/")  # doctest: +SKIP
     ['cat', 'dog']
     """
-    path = _check_folder(path)
-    decoder = image_decoder(image_size, channels, extensions,
-                            crop_to_aspect_ratio, interpolation)
-    if labels is None:
-        labels = "none"
-    _check_choice("labels", labels, _LABEL_MODES)
-    _check_choice("on_bad_image", on_bad_image, _BAD_IMAGE_MODES)
+    path, decoder, labels = folder_arguments(
+        path, image_size, channels, labels, extensions, crop_to_aspect_ratio,
+        interpolation, on_bad_image)
     should_stream(stream, (1, 1, 1, 1))  # checks the argument
     files, y = find_images(path, labels, decoder.extensions)
     if should_stream(stream, (len(files), *decoder.shape)):

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 from PIL import ImageOps
 
+from keras_gans.datasets.images import _check_choice
 from keras_gans.datasets.images import _check_image_size
 from keras_gans.datasets.images import _check_interpolation
 from keras_gans.datasets.images import _check_path
@@ -22,7 +23,8 @@ from keras_gans.regular_files import file_kind
 from keras_gans.regular_files import open_regular
 
 __all__ = ["Decoder", "SkippedFilesWarning", "bad_image_error",
-           "check_decodes", "decoder", "find_images", "none_readable_error"]
+           "check_decodes", "decoder", "find_images", "folder_arguments",
+           "none_readable_error"]
 
 _DEFAULT_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 _LABEL_MODES = ("none", "subfolders")
@@ -313,6 +315,28 @@ def decoder(image_size, channels=3, extensions=_DEFAULT_EXTENSIONS,
     resample = _check_interpolation(interpolation)
     return Decoder(size, int(channels), crop_to_aspect_ratio, resample,
                    tuple(formats), extensions)
+
+
+def folder_arguments(path, image_size, channels, labels, extensions,
+                     crop_to_aspect_ratio, interpolation, on_bad_image):
+    """Checks the arguments every folder dataset takes (`image_folder`,
+    `pack_folder`).
+
+    Returns:
+        `(path, decoder, labels)`: the folder, a `Decoder`, and the label
+        mode (`None` read as `"none"`).
+
+    Raises:
+        ValueError: naming the first argument that is wrong.
+    """
+    path = _check_folder(path)
+    decoder_ = decoder(image_size, channels, extensions,
+                       crop_to_aspect_ratio, interpolation)
+    if labels is None:
+        labels = "none"
+    _check_choice("labels", labels, _LABEL_MODES)
+    _check_choice("on_bad_image", on_bad_image, _BAD_IMAGE_MODES)
+    return path, decoder_, labels
 
 
 def find_images(path, labels, extensions):
