@@ -275,3 +275,14 @@ def test_a_streamed_run_killed_mid_epoch_resumes_to_the_same_weights(
     assert steps == expected[0] == STEPS
     for actual, reference in zip(weights, expected[1]):
         np.testing.assert_allclose(actual, reference, rtol=0, atol=1e-6)
+
+
+def test_flipping_samples_that_are_not_images_is_refused(tmp_path):
+    ring8 = os.path.join(os.path.dirname(TESTS), "recipes", "ring8.toml")
+    result = CliRunner().invoke(cli.main, [
+        "run", ring8, "--set", "data.flip=true", "--output",
+        str(tmp_path / "run")], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert ("data.flip: flips images (height, width, channels), but "
+            "dataset 'ring' gives samples of shape (2,)") in result.output
+    assert not (tmp_path / "run").exists()
