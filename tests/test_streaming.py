@@ -158,6 +158,18 @@ def test_the_index_cache_notices_added_changed_and_removed_files(
     assert os.path.join("dog", "00.png") not in removed.files
 
 
+def test_indexing_a_large_folder_reports_progress_on_stderr(
+        folder, monkeypatch, capsys):
+    monkeypatch.setattr(index_module, "PROGRESS_FILES", 10)
+    monkeypatch.setattr(index_module, "_CHECK_CHUNK", 5)
+    index_module.index_folder(str(folder), "none", image_decoder(8))
+    lines = capsys.readouterr().err.splitlines()
+    # Not a terminal: a line every 10 % (every chunk of 5 files here).
+    assert [line.split(": ", 1)[1].split(" files")[0] for line in lines] == [
+        "5/24", "10/24", "15/24", "20/24", "24/24"]
+    assert lines[0].startswith(f"Indexing {folder}: ")
+
+
 @pytest.mark.parametrize("suffix", [".png", ".jpg"])
 def test_a_bad_file_is_reported_when_the_folder_is_indexed(folder, tmp_path,
                                                            suffix):

@@ -38,6 +38,8 @@ CACHE_VERSION = 1
 # A progress line is shown on a terminal, and off a terminal (a log) for
 # folders at least this large, every 10 %.
 PROGRESS_FILES = 10_000
+# Files handed to the checking threads at a time.
+_CHECK_CHUNK = 256
 
 
 @dataclasses.dataclass
@@ -167,10 +169,12 @@ def _check_all(root, names, decoder, workers):
 
     problems = {}
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        for done, (name, problem) in enumerate(
-                zip(names, pool.map(check, names)), 1):
-            problems[name] = problem
-            progress.update(done)
+        # A chunk at a time: `map` submits every task at once, and a
+        # future per file would grow with the folder.
+        for begin in range(0, len(names), _CHECK_CHUNK):
+            chunk = names[begin:begin + _CHECK_CHUNK]
+            problems.update(zip(chunk, pool.map(check, chunk)))
+            progress.update(len(problems))
     return problems
 
 
