@@ -254,6 +254,11 @@ class VAE(keras.Model):
         A failure never leaves the model without weights.
         """
         self._settle_likelihood(x)
+        optimizer = getattr(self, "optimizer", None)
+        if optimizer is not None and not optimizer.built:
+            # Built now, with the trainable variables the likelihood settled
+            # on, so that its state too is kept if fit() fails.
+            optimizer.build(self.trainable_variables)
         with backend.current().keep_variables_on_error(self):
             return super().fit(x, y, *args, **kwargs)
 
@@ -341,13 +346,12 @@ class VAE(keras.Model):
         samples, _ = self._split_inputs(x)
         mean, log_var, decoded = y_pred
         reconstruction, kl = self._terms(samples, mean, log_var, decoded)
-        reconstruction = ops.mean(reconstruction)
-        kl = ops.mean(kl)
         if training:
             self.update_count.assign(self.update_count + 1)
-        loss = reconstruction + self._kl_weight() * kl
+        loss = ops.mean(reconstruction) + self._kl_weight() * ops.mean(kl)
         for extra in self.losses:
             loss = loss + ops.sum(ops.cast(extra, "float32"))
+        # Per sample, so an epoch's figures are means over its samples.
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
         self.elbo_tracker.update_state(-(reconstruction + kl))
