@@ -12,6 +12,9 @@ Two layouts are in common use, and `GAN` trains both:
   the other axes (for images: tiled over height and width). The data may
   give class ids or one-hot rows.
 
+`VAE` joins labels the same way: its decoder reads them as a generator
+does, its encoder as a discriminator does.
+
 Everything here is written with `keras.ops`, so it runs inside the
 compiled training step on every backend. Keras is imported inside the
 functions: recipes check `label_mode` against `LABEL_MODES` without it.

@@ -355,7 +355,9 @@ class VAE(keras.Model):
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
         self.elbo_tracker.update_state(-(reconstruction + kl))
-        return loss
+        # Keras sums the replicas' gradients under tf.distribute and divides
+        # its loss metric back; a mean over one replica's batch is scaled.
+        return loss * backend.replica_loss_scale()
 
     # ------------------------------------------------------------------
     # The model's parts, written once with keras.ops
