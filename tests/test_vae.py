@@ -334,7 +334,7 @@ def test_an_encoder_of_the_wrong_size_is_refused():
     with pytest.raises(ValueError, match=r"The encoder must return "
                        r"\[mean, log_var\].*Received: outputs of shapes "
                        r"\[\(2, 3\)\]"):
-        keras_gans.VAE(mlp(2, 3), mlp(2, 2), latent_dim=2)
+        keras_gans.VAE(mlp(2, 3, width=8), mlp(2, 2, width=8), latent_dim=2)
 
 
 def test_bad_data_is_refused_before_training():
