@@ -260,7 +260,11 @@ def test_save_load_round_trip_and_a_resumed_kl_warmup(tmp_path):
     assert vae.likelihood == "bernoulli" and vae.conditional
     labels = np.arange(32) % 8
     before = vae.generate(32, seed=0, labels=labels)
+    assert before.shape == (32, 2) and before.dtype == np.float32
     assert before.min() >= 0.0 and before.max() <= 1.0
+    np.testing.assert_array_equal(vae.generate(32, seed=0, labels=labels),
+                                  before)
+    assert not np.allclose(vae.generate(32, seed=1, labels=labels), before)
     path = tmp_path / "vae.keras"
     vae.save(path)
 
@@ -305,6 +309,26 @@ def test_conditional_samples_land_on_their_class_mode(outcome):
     x, y = ring(100 * 128, seed=0)
     vae.fit(x, y, batch_size=128, epochs=1, verbose=0)
     assert_labels_pick_their_mode(vae, ring_centers(), outcome=outcome)
+
+
+def test_steps_per_execution_makes_the_same_updates():
+    # On PyTorch, Keras refuses steps_per_execution > 1; keras_gans.backend
+    # runs the steps in a loop, as for GAN.
+    x, _ = ring(8 * 32, seed=0)
+
+    def trained(steps_per_execution):
+        keras.utils.set_random_seed(0)
+        vae = keras_gans.VAE(*network_pair(), latent_dim=2,
+                             likelihood="gaussian", seed=1)
+        vae.compile(optimizer=keras.optimizers.Adam(1e-2),
+                    steps_per_execution=steps_per_execution)
+        vae.fit(x, batch_size=32, epochs=1, verbose=0, shuffle=False)
+        return vae
+
+    one, two = trained(1), trained(2)
+    assert one.steps == two.steps == 8
+    for a, b in zip(one.weights, two.weights):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
 def network_pair():
