@@ -29,6 +29,7 @@ _ATTRIBUTES = {
     "evaluate": "keras_gans.runs.api",
     "sample": "keras_gans.runs.api",
     "train": "keras_gans.runs.api",
+    "VAE": "keras_gans.vae",
 }
 _SUBMODULES = (
     "architectures",
@@ -66,7 +67,8 @@ def __dir__():
 
 if "keras" in sys.modules:
     # Keras is loaded, so its backend is already fixed: register the GAN,
-    # losses, penalties and layers now, so that `keras.models.load_model`
-    # finds them.
+    # the VAE, losses, penalties and layers now, so that
+    # `keras.models.load_model` finds them.
     importlib.import_module("keras_gans.gan")
+    importlib.import_module("keras_gans.vae")
     importlib.import_module("keras_gans.layers")
