@@ -488,7 +488,7 @@ def new_plugin(name, directory):
     """Create a plugin package NAME: pyproject with the entry point, a
     hook implementation and a passing test."""
     try:
-        from keras_gans.scaffold import scaffold_plugin
+        from keras_gans.plugins.scaffold import scaffold_plugin
     except ImportError as error:
         raise click.ClickException(
             f"The plugin template is not available: {error}"

@@ -459,14 +459,14 @@ def test_an_explicit_backend_that_is_not_installed_is_an_error(monkeypatch):
 
 def test_new_plugin_calls_the_scaffold(monkeypatch, tmp_path):
     calls = []
-    fake = types.ModuleType("keras_gans.scaffold")
+    fake = types.ModuleType("keras_gans.plugins.scaffold")
 
     def scaffold_plugin(name, destination):
         calls.append((name, destination))
         return os.path.join(destination, name)
 
     fake.scaffold_plugin = scaffold_plugin
-    monkeypatch.setitem(sys.modules, "keras_gans.scaffold", fake)
+    monkeypatch.setitem(sys.modules, "keras_gans.plugins.scaffold", fake)
     result = invoke("new-plugin", "gans-zoo", "--directory", tmp_path)
     assert result.exit_code == 0, result.output
     assert calls == [("gans-zoo", str(tmp_path))]
@@ -474,13 +474,13 @@ def test_new_plugin_calls_the_scaffold(monkeypatch, tmp_path):
 
 
 def test_new_plugin_errors_are_user_errors(monkeypatch, tmp_path):
-    fake = types.ModuleType("keras_gans.scaffold")
+    fake = types.ModuleType("keras_gans.plugins.scaffold")
 
     def scaffold_plugin(name, destination):
         raise FileExistsError(f"{destination}/{name} already exists")
 
     fake.scaffold_plugin = scaffold_plugin
-    monkeypatch.setitem(sys.modules, "keras_gans.scaffold", fake)
+    monkeypatch.setitem(sys.modules, "keras_gans.plugins.scaffold", fake)
     result = invoke("new-plugin", "x", "-d", tmp_path)
     assert result.exit_code == 1
     assert "already exists" in result.output
