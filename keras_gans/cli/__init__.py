@@ -9,10 +9,11 @@ keras-gans evaluate RUN_DIR_OR_MODEL [--metrics fid,kid,pr,dc,memorization]
 keras-gans list architectures|losses|penalties|datasets|metrics|features|callbacks
 keras-gans plugins [--json]
 keras-gans new-plugin NAME [--directory D]
+keras-gans schema [-o FILE]
 ```
 
 One module per command (`run`, `sample`, `evaluate`, `catalogue` for
-`list` and `plugins`, `new_plugin`), plus `backend` (choosing
+`list` and `plugins`, `new_plugin`, `schema`), plus `backend` (choosing
 the backend before Keras is imported: no module here imports Keras, or
 `runs` and `evaluation` code that needs it, at module level), `completion`
 (shell completion of `--set`) and `errors`, the one mapping from library
@@ -32,6 +33,7 @@ from keras_gans.cli.evaluate import evaluate_command
 from keras_gans.cli.new_plugin import new_plugin_command
 from keras_gans.cli.run import run_command
 from keras_gans.cli.sample import sample_command
+from keras_gans.cli.schema import schema_command
 
 __all__ = ["main"]
 
@@ -50,5 +52,6 @@ def main(ctx, backend):
 
 
 for _command in (run_command, sample_command, evaluate_command,
-                 list_command, plugins_command, new_plugin_command):
+                 list_command, plugins_command, new_plugin_command,
+                 schema_command):
     main.add_command(_command)
