@@ -422,10 +422,8 @@ def new_run_directory(recipe, now=None):
     taken) and returns its path.
 
     Raises:
-        RunError: when it cannot be created.
+        RunDirectoryError: when it cannot be created.
     """
-    from keras_gans.runs import directory as run_directory
-
     return RunDirectory.new(recipe["output"]["dir"], recipe.name, now).path
 
 
