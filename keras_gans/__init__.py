@@ -14,21 +14,22 @@ from keras_gans import compat
 # replaced them; installed before any other import of the package.
 compat.install()
 
-from keras_gans.hookspecs import hookimpl  # noqa: E402
+from keras_gans.plugins.hookspecs import hookimpl  # noqa: E402
 
 __version__ = "0.1.0"
 
 _ATTRIBUTES = {
     "GAN": "keras_gans.gan",
-    "build_architecture": "keras_gans.catalogue_api",
-    "get_loss": "keras_gans.catalogue_api",
-    "get_penalty": "keras_gans.catalogue_api",
-    "load_dataset": "keras_gans.catalogue_api",
+    "build_architecture": "keras_gans.plugins.lookup",
+    "get_loss": "keras_gans.plugins.lookup",
+    "get_penalty": "keras_gans.plugins.lookup",
+    "load_dataset": "keras_gans.plugins.lookup",
     "load_model": "keras_gans.saving",
-    "registered": "keras_gans.catalogue_api",
+    "registered": "keras_gans.plugins.lookup",
     "evaluate": "keras_gans.runs.api",
     "sample": "keras_gans.runs.api",
     "train": "keras_gans.runs.api",
+    "VAE": "keras_gans.vae",
 }
 _SUBMODULES = (
     "architectures",
@@ -66,7 +67,8 @@ def __dir__():
 
 if "keras" in sys.modules:
     # Keras is loaded, so its backend is already fixed: register the GAN,
-    # losses, penalties and layers now, so that `keras.models.load_model`
-    # finds them.
+    # the VAE, losses, penalties and layers now, so that
+    # `keras.models.load_model` finds them.
     importlib.import_module("keras_gans.gan")
+    importlib.import_module("keras_gans.vae")
     importlib.import_module("keras_gans.layers")

@@ -11,6 +11,7 @@ from keras_gans import backend
 from keras_gans import labels as labels_module
 from keras_gans.arguments import is_positive_int
 from keras_gans import losses as losses_module
+from keras_gans import own_state
 from keras_gans import penalties as penalties_module
 from keras_gans.optimizer_pair import OptimizerPair
 
@@ -592,63 +593,21 @@ class GAN(keras.Model):
         return np.concatenate(batches, axis=0)
 
     def _check_labels(self, n, labels):
-        if not self.conditional:
-            if labels is not None:
-                raise ValueError(
-                    "This GAN is unconditional and takes no labels. "
-                    f"Received: labels={_short(labels)}"
-                )
-            return None
-        if labels is None:
-            raise ValueError(
-                "This GAN is conditional: pass `labels`, an int or one int "
-                "per sample. Received: labels=None"
-            )
-        labels = np.asarray(labels)
-        if labels.ndim == 0:
-            labels = np.full((n,), labels)
-        if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-            raise ValueError(
-                f"`labels` must be an int or {n} ints, one per sample. "
-                f"Received: labels={_short(labels)}"
-            )
-        if self.num_classes is not None and (
-            labels.min() < 0 or labels.max() >= self.num_classes
-        ):
-            raise ValueError(
-                f"`labels` must be class ids in [0, {self.num_classes}). "
-                f"Received: labels={_short(labels)}"
-            )
-        return labels.astype("int32")
+        return labels_module.requested(n, labels, self.conditional,
+                                       self.num_classes)
 
     # ------------------------------------------------------------------
     # Serialization
 
-    def _own_state(self):
-        """The GAN's own variables: EMA weights and the random stream.
-
-        Keras saves a layer's own variables but not its seed generators';
-        saving the stream too makes a reloaded run draw the same z next.
-        """
-        own = self._trainable_variables + self._non_trainable_variables
-        return own + [self.seed_generator.state]
-
     def save_own_variables(self, store):
-        for index, variable in enumerate(self._own_state()):
-            store[str(index)] = variable
+        own_state.save(self, store)
 
     def load_own_variables(self, store):
-        variables = self._own_state()
-        if len(store.keys()) != len(variables):
-            raise ValueError(
-                f"The saved GAN holds {len(store.keys())} variables of its "
-                f"own but this one has {len(variables)} (EMA weights and the "
-                "random-stream state). Compile with the same `ema` setting "
-                "as the saved model. "
-                f"Received: ema={self.ema}"
-            )
-        for index, variable in enumerate(variables):
-            variable.assign(store[str(index)])
+        own_state.load(
+            self, store, "EMA weights and the random-stream state",
+            "Compile with the same `ema` setting as the saved model. "
+            f"Received: ema={self.ema}",
+        )
 
     def get_config(self):
         serialize = keras.saving.serialize_keras_object
@@ -701,7 +660,3 @@ def _loss_scaled(optimizer):
         return optimizer
     return keras.optimizers.LossScaleOptimizer(optimizer)
 
-
-def _short(value):
-    text = repr(value)
-    return text if len(text) < 80 else text[:77] + "..."

@@ -12,6 +12,9 @@ Two layouts are in common use, and `GAN` trains both:
   the other axes (for images: tiled over height and width). The data may
   give class ids or one-hot rows.
 
+`VAE` joins labels the same way: its decoder reads them as a generator
+does, its encoder as a discriminator does.
+
 Everything here is written with `keras.ops`, so it runs inside the
 compiled training step on every backend. Keras is imported inside the
 functions: recipes check `label_mode` against `LABEL_MODES` without it.
@@ -19,15 +22,16 @@ functions: recipes check `label_mode` against `LABEL_MODES` without it.
 
 from keras_gans.arguments import is_positive_int
 
-__all__ = ["INDEX", "ONE_HOT_CONCAT", "LABEL_MODES", "resolve"]
+__all__ = ["INDEX", "ONE_HOT_CONCAT", "LABEL_MODES", "resolve", "requested"]
 
 INDEX = "index"
 ONE_HOT_CONCAT = "one_hot_concat"
 LABEL_MODES = (INDEX, ONE_HOT_CONCAT)
 
 
-def resolve(label_mode, num_classes, conditional, generator, latent_dim):
-    """Settles a GAN's label layout from its arguments and its generator.
+def resolve(label_mode, num_classes, conditional, generator, latent_dim,
+            network="generator"):
+    """Settles the label layout of a GAN or a VAE from its arguments.
 
     `label_mode=None` keeps the historical inference: a generator with two
     inputs is conditional in `"index"` mode. A single-input generator whose
@@ -40,8 +44,10 @@ def resolve(label_mode, num_classes, conditional, generator, latent_dim):
             it may be left out when the generator declares its input size
             (it is then that size minus `latent_dim`).
         conditional: None (infer), True or False.
-        generator: the generator, whose inputs are inspected.
+        generator: the network reading z (a GAN's generator, a VAE's
+            decoder), whose inputs are inspected.
         latent_dim: the size of z.
+        network: what messages call that network.
 
     Returns:
         `(conditional, label_mode, num_classes)`: label_mode is None for an
@@ -86,30 +92,84 @@ def resolve(label_mode, num_classes, conditional, generator, latent_dim):
         return True, INDEX, num_classes
     if inputs != 1:
         raise ValueError(
-            f"With label_mode={ONE_HOT_CONCAT!r} the generator takes one "
+            f"With label_mode={ONE_HOT_CONCAT!r} the {network} takes one "
             "input, concat([z, one_hot(labels)]); this one has "
-            f"{inputs} inputs. For a generator taking [z, labels] use "
+            f"{inputs} inputs. For a {network} taking [z, labels] use "
             f"label_mode={INDEX!r}. Received: label_mode={label_mode!r}"
         )
     if num_classes is None:
         if declared is None or declared <= latent_dim:
             raise ValueError(
                 f"With label_mode={ONE_HOT_CONCAT!r} pass `num_classes`: "
-                "the generator does not declare an input larger than "
+                f"the {network} does not declare an input larger than "
                 f"latent_dim={latent_dim} to infer it from. "
-                f"Received: num_classes=None, generator input size={declared}"
+                f"Received: num_classes=None, {network} input size={declared}"
             )
         num_classes = declared - latent_dim
     elif declared is not None and declared != latent_dim + num_classes:
         raise ValueError(
-            f"With label_mode={ONE_HOT_CONCAT!r} the generator's input is "
+            f"With label_mode={ONE_HOT_CONCAT!r} the {network}'s input is "
             "z joined with the one-hot labels, of size latent_dim + "
             f"num_classes = {latent_dim} + {num_classes} = "
-            f"{latent_dim + num_classes}. Received: a generator input of "
+            f"{latent_dim + num_classes}. Received: a {network} input of "
             f"size {declared}, latent_dim={latent_dim}, "
             f"num_classes={num_classes}"
         )
     return True, ONE_HOT_CONCAT, int(num_classes)
+
+
+def requested(n, labels, conditional, num_classes, model="GAN"):
+    """The class ids `generate(n, labels=...)` asks for, checked.
+
+    Args:
+        n: the number of samples asked for.
+        labels: None, an int (every sample) or a sequence of `n` ints.
+        conditional: whether the model takes labels.
+        num_classes: None or the number of classes ids are checked against.
+        model: what messages call the model (`"GAN"`, `"VAE"`).
+
+    Returns:
+        None for an unconditional model, else int32 ids of shape `(n,)`.
+
+    Raises:
+        ValueError: for labels given to an unconditional model, missing
+            labels, or labels of another shape, type or range.
+    """
+    import numpy as np
+
+    if not conditional:
+        if labels is not None:
+            raise ValueError(
+                f"This {model} is unconditional and takes no labels. "
+                f"Received: labels={_short(labels)}"
+            )
+        return None
+    if labels is None:
+        raise ValueError(
+            f"This {model} is conditional: pass `labels`, an int or one int "
+            "per sample. Received: labels=None"
+        )
+    labels = np.asarray(labels)
+    if labels.ndim == 0:
+        labels = np.full((n,), labels)
+    if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"`labels` must be an int or {n} ints, one per sample. "
+            f"Received: labels={_short(labels)}"
+        )
+    if num_classes is not None and (
+        labels.min() < 0 or labels.max() >= num_classes
+    ):
+        raise ValueError(
+            f"`labels` must be class ids in [0, {num_classes}). "
+            f"Received: labels={_short(labels)}"
+        )
+    return labels.astype("int32")
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) < 80 else text[:77] + "..."
 
 
 def encode(labels, label_mode, num_classes):

@@ -10,6 +10,8 @@ Datasets check the arrays their arguments size before allocating them
 import dataclasses
 import os
 
+from keras_gans.advice import Advised
+
 __all__ = [
     "BYTES_PER_VALUE",
     "Estimate",
@@ -23,8 +25,9 @@ __all__ = [
 BYTES_PER_VALUE = 4  # float32; mixed precision keeps float32 variables
 
 
-class MemoryLimitError(ValueError):
-    """An estimate above the memory available; the message gives both."""
+class MemoryLimitError(Advised, ValueError):
+    """An estimate above the memory available; the message gives both
+    (`problem`), then what to lower (`remedy`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,8 +146,7 @@ def check_fits(estimate, what, advice, available=None):
     raise MemoryLimitError(
         f"{what} needs at least {format_bytes(estimate.total)} of memory, "
         f"more than the {format_bytes(limit)} available ({source}): "
-        f"{estimate.describe()}. {advice}"
-    )
+        f"{estimate.describe()}.", advice)
 
 
 def check_argument_fits(size, what, argument, value, subject="The dataset"):

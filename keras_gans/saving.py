@@ -1,4 +1,4 @@
-"""Loading saved GANs and generators.
+"""Loading saved GANs, VAEs and generators.
 
 Keras finds a saved class by its registered name (`keras_gans>GAN`), so the
 module defining it must be imported before a load: for keras-gans' own
@@ -11,7 +11,7 @@ __all__ = ["load_model"]
 
 
 def load_model(path, **kwargs):
-    """Loads a saved `GAN` (or generator) that may use plugin classes.
+    """Loads a saved `GAN`, `VAE` (or generator) that may use plugin classes.
 
     Same as `keras.models.load_model`, after making sure keras-gans' own
     classes and every plugin's are registered with Keras.
@@ -26,6 +26,7 @@ def load_model(path, **kwargs):
     import keras
 
     import keras_gans.gan  # noqa: F401  (registers GAN, losses, penalties)
+    import keras_gans.vae  # noqa: F401  (registers VAE)
     import keras_gans.layers  # noqa: F401  (registers the layers)
 
     # Imports the plugins' modules, registering their classes.

@@ -16,6 +16,8 @@ from PIL import Image
 
 import keras_gans
 from keras_gans import cli
+from keras_gans.cli import backend as cli_backend
+from keras_gans.cli import completion
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RING8 = os.path.join(REPO, "recipes", "ring8.toml")
@@ -408,19 +410,19 @@ def test_sample_refuses_labels_for_an_unconditional_model(saved_image_gans,
 
 
 def other_backend():
-    return next(b for b in cli.BACKENDS if b != BACKEND)
+    return next(b for b in cli_backend.BACKENDS if b != BACKEND)
 
 
 def test_a_backend_that_is_not_installed_falls_back(monkeypatch):
     wanted = other_backend()
-    real_find_spec = cli.importlib.util.find_spec
+    real_find_spec = cli_backend.importlib.util.find_spec
 
     def find_spec(name, *args):
-        if name in cli.BACKENDS and name != BACKEND:
+        if name in cli_backend.BACKENDS and name != BACKEND:
             return None
         return real_find_spec(name, *args)
 
-    monkeypatch.setattr(cli.importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(cli_backend.importlib.util, "find_spec", find_spec)
     monkeypatch.setenv("KERAS_BACKEND", wanted)
     result = CliRunner().invoke(cli.main, ["list", "penalties"])
     assert result.exit_code == 0, result.output
@@ -431,23 +433,23 @@ def test_a_backend_that_is_not_installed_falls_back(monkeypatch):
 
 
 def test_backend_resolution_order(monkeypatch, tmp_path):
-    monkeypatch.setattr(cli, "_installed", lambda name: True)
+    monkeypatch.setattr(cli_backend, "_installed", lambda name: True)
     (tmp_path / "keras.json").write_text(json.dumps({"backend": "torch"}))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setenv("KERAS_BACKEND", "jax")
-    assert cli.resolve_backend("tensorflow") == ("tensorflow", None)
-    assert cli.resolve_backend(None) == ("jax", None)
+    assert cli_backend.resolve_backend("tensorflow") == ("tensorflow", None)
+    assert cli_backend.resolve_backend(None) == ("jax", None)
     monkeypatch.delenv("KERAS_BACKEND")
-    assert cli.resolve_backend(None) == ("torch", None)
+    assert cli_backend.resolve_backend(None) == ("torch", None)
     (tmp_path / "keras.json").write_text(json.dumps({"backend": "numpy"}))
-    backend, note = cli.resolve_backend(None)
+    backend, note = cli_backend.resolve_backend(None)
     assert backend == "tensorflow"
     assert note == ("The numpy backend (from Keras' keras.json) cannot train "
                     "GANs; using tensorflow.")
 
 
 def test_an_explicit_backend_that_is_not_installed_is_an_error(monkeypatch):
-    monkeypatch.setattr(cli, "_installed", lambda name: name != "jax")
+    monkeypatch.setattr(cli_backend, "_installed", lambda name: name != "jax")
     result = CliRunner().invoke(cli.main, ["run", RING8, "--backend", "jax"])
     assert result.exit_code == 1
     assert "The jax backend is not installed" in result.output
@@ -459,14 +461,14 @@ def test_an_explicit_backend_that_is_not_installed_is_an_error(monkeypatch):
 
 def test_new_plugin_calls_the_scaffold(monkeypatch, tmp_path):
     calls = []
-    fake = types.ModuleType("keras_gans.scaffold")
+    fake = types.ModuleType("keras_gans.plugins.scaffold")
 
     def scaffold_plugin(name, destination):
         calls.append((name, destination))
         return os.path.join(destination, name)
 
     fake.scaffold_plugin = scaffold_plugin
-    monkeypatch.setitem(sys.modules, "keras_gans.scaffold", fake)
+    monkeypatch.setitem(sys.modules, "keras_gans.plugins.scaffold", fake)
     result = invoke("new-plugin", "gans-zoo", "--directory", tmp_path)
     assert result.exit_code == 0, result.output
     assert calls == [("gans-zoo", str(tmp_path))]
@@ -474,26 +476,26 @@ def test_new_plugin_calls_the_scaffold(monkeypatch, tmp_path):
 
 
 def test_new_plugin_errors_are_user_errors(monkeypatch, tmp_path):
-    fake = types.ModuleType("keras_gans.scaffold")
+    fake = types.ModuleType("keras_gans.plugins.scaffold")
 
     def scaffold_plugin(name, destination):
         raise FileExistsError(f"{destination}/{name} already exists")
 
     fake.scaffold_plugin = scaffold_plugin
-    monkeypatch.setitem(sys.modules, "keras_gans.scaffold", fake)
+    monkeypatch.setitem(sys.modules, "keras_gans.plugins.scaffold", fake)
     result = invoke("new-plugin", "x", "-d", tmp_path)
     assert result.exit_code == 1
     assert "already exists" in result.output
 
 
 def test_set_completion_offers_recipe_keys():
-    items = cli._complete_set(None, None, "train.d_")
+    items = completion.complete_set(None, None, "train.d_")
     assert [item.value for item in items] == [
         "train.d_optimizer=", "train.d_optimizer.beta_1=",
         "train.d_optimizer.beta_2=", "train.d_optimizer.learning_rate=",
         "train.d_optimizer.name=", "train.d_steps=",
     ]
-    items = cli._complete_set(None, None, "train.penalty=w")
+    items = completion.complete_set(None, None, "train.penalty=w")
     assert [item.value for item in items] == ["train.penalty=wgan_gp"]
 
 

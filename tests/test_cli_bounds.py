@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from keras_gans import cli
+from keras_gans.cli import backend as cli_backend
 from keras_gans.runs import evaluate as evaluate_module
 from keras_gans import memory
 from nonblocking import in_thread
@@ -176,5 +177,5 @@ def test_a_keras_json_that_is_a_fifo_does_not_block(tmp_path, monkeypatch):
     os.mkfifo(home / "keras.json")
     monkeypatch.setenv("KERAS_HOME", str(home))
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
-    assert in_thread(cli._keras_config_backend,
+    assert in_thread(cli_backend._keras_config_backend,
                      unblock=home / "keras.json") is None

@@ -16,7 +16,7 @@ ALIASES = {
     "keras_gans._old_arguments": "keras_gans.arguments",
     "keras_gans._old_metrics": "keras_gans.evaluation.metrics",
     # A module that left the package its old parent moved to.
-    "keras_gans._old_metrics.names": "keras_gans.naming",
+    "keras_gans._old_metrics.names": "keras_gans.plugins.registry",
 }
 
 
@@ -71,9 +71,9 @@ def test_other_names_are_left_to_the_usual_finders(finder):
 
 def test_the_longest_old_path_wins(finder):
     assert finder.target("keras_gans._old_metrics.names") == (
-        "keras_gans.naming")
+        "keras_gans.plugins.registry")
     import keras_gans._old_metrics.names as old
-    import keras_gans.naming as new
+    import keras_gans.plugins.registry as new
 
     assert old is new
 

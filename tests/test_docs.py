@@ -13,7 +13,7 @@ import pluggy
 import pytest
 
 import keras
-from keras_gans import hookspecs
+from keras_gans.plugins import hookspecs
 from keras_gans import plugins
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"

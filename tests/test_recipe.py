@@ -183,9 +183,9 @@ def test_overrides_set_nested_keys_and_turn_names_into_tables():
     with pytest.raises(RecipeError) as info:
         recipe_module.apply_overrides(raw, ["train.epochs", "train.epochs.x=1"])
     assert info.value.problems == [
-        "--set 'train.epochs': expected key.path=value, for example "
+        "override 'train.epochs': expected key.path=value, for example "
         "train.epochs=3",
-        "--set 'train.epochs.x=1': train.epochs is 3, not a table",
+        "override 'train.epochs.x=1': train.epochs is 3, not a table",
     ]
 
 
@@ -206,13 +206,13 @@ def test_overridden_values_are_validated_like_the_file(tmp_path):
 
 @pytest.mark.parametrize("in_file, override, expected", [
     ("steps = 2000", "train.epochs=44",
-     "train.epochs: --set train.epochs=44 clashes with the recipe, which "
-     "sets train.steps = 2000; set either epochs or steps, not both. Use "
-     "--set train.steps=... (generator updates) instead"),
+     "train.epochs: the override train.epochs=44 clashes with the recipe, "
+     "which sets train.steps = 2000; set either epochs or steps, not both. "
+     "Override train.steps (generator updates) instead"),
     ("epochs = 40", "train.steps=5000",
-     "train.steps: --set train.steps=5000 clashes with the recipe, which "
-     "sets train.epochs = 40; set either epochs or steps, not both. Use "
-     "--set train.epochs=... (passes over the data) instead"),
+     "train.steps: the override train.steps=5000 clashes with the recipe, "
+     "which sets train.epochs = 40; set either epochs or steps, not both. "
+     "Override train.epochs (passes over the data) instead"),
 ])
 def test_an_override_clashing_with_the_recipe_length_names_both(
     tmp_path, in_file, override, expected

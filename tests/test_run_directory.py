@@ -26,6 +26,7 @@ import time
 import keras
 import pytest
 from click.testing import CliRunner
+import source_strings
 
 import keras_gans
 from keras_gans.training import checkpoints
@@ -433,18 +434,6 @@ LAYOUT_NAMES = ("recipe.toml", "gan.keras", "generator.keras", "metrics.json",
 LAYOUT_FOLDERS = ("checkpoints", "samples", "logs")
 
 
-def _docstrings(tree):
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
-                             ast.AsyncFunctionDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(
-                    first.value, ast.Constant):
-                found.add(id(first.value))
-    return found
-
-
 def test_the_run_layout_is_spelled_in_runs_directory_only():
     """No string outside runs/directory.py (docstrings aside) names a file
     of the run layout, or joins a path with one of its folder names."""
@@ -459,7 +448,7 @@ def test_the_run_layout_is_spelled_in_runs_directory_only():
                 continue
             with open(path, encoding="utf-8") as file:
                 tree = ast.parse(file.read(), path)
-            docstrings = _docstrings(tree)
+            docstrings = source_strings.docstrings(tree)
             for node in ast.walk(tree):
                 if (isinstance(node, ast.Constant)
                         and isinstance(node.value, str)

@@ -1,4 +1,4 @@
-"""`keras_gans.scaffold`: a new plugin package whose own tests pass."""
+"""`keras_gans.plugins.scaffold`: a new plugin package whose own tests pass."""
 
 import os
 import pathlib
@@ -12,8 +12,8 @@ try:
 except ImportError:  # Python 3.10
     tomllib = pytest.importorskip("tomli")
 
-from keras_gans import scaffold
-from keras_gans.scaffold import scaffold_plugin
+from keras_gans.plugins import scaffold
+from keras_gans.plugins.scaffold import scaffold_plugin
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -186,10 +186,12 @@ def test_destination_is_created_but_must_not_be_a_file(tmp_path):
 
 def test_templates_are_shipped_as_package_data():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
-    patterns = project["tool"]["setuptools"]["package-data"]["keras_gans"]
-    template = REPO / "keras_gans" / "templates" / "plugin"
+    package_data = project["tool"]["setuptools"]["package-data"]
+    patterns = package_data["keras_gans.plugins"]
+    package = REPO / "keras_gans" / "plugins"
+    template = package / "templates" / "plugin"
     shipped = {
-        p for pattern in patterns for p in (REPO / "keras_gans").glob(pattern)
+        p for pattern in patterns for p in package.glob(pattern)
         if p.is_file()
     }
     files = {p for p in template.rglob("*.tmpl")}

@@ -12,11 +12,43 @@ images are channels-last in [-1, 1].
 - `dcgan`: DCGAN (Radford et al. 2016) for 28x28, 32x32 and 64x64 images.
 - `cdcgan`: class-conditional DCGAN with a projection discriminator.
 - `sngan_resnet`: SNGAN's 32x32 ResNet with spectral normalization in D.
+
+The factories are imported on first use (they need Keras), so that the
+catalogue can import `keras_gans.architectures.plugin`, which registers
+them, without loading a backend.
 """
 
-from keras_gans.architectures.cdcgan import cdcgan
-from keras_gans.architectures.dcgan import dcgan
-from keras_gans.architectures.mlp import mlp
-from keras_gans.architectures.sngan_resnet import sngan_resnet
+import importlib
+import sys
+import types
 
 __all__ = ["cdcgan", "dcgan", "mlp", "sngan_resnet"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        module = importlib.import_module(f"keras_gans.architectures.{name}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(
+        f"module 'keras_gans.architectures' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """Keeps `architectures.mlp` the factory, as an eager import did: each
+    factory shares its name with its module, and importing a submodule sets
+    the package attribute of that name to the module (the catalogue imports
+    `keras_gans.architectures.mlp` before anyone asks for the factory)."""
+
+    def __setattr__(self, name, value):
+        if name in __all__ and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -10,7 +10,10 @@ product with the image features instead of being concatenated to the input.
 import keras
 
 from keras_gans.architectures import _checks
-from keras_gans.architectures import dcgan as dcgan_module
+from keras_gans.architectures.dcgan import SIZES
+from keras_gans.architectures.dcgan import discriminator_body
+from keras_gans.architectures.dcgan import generator_body
+from keras_gans.architectures.dcgan import weights_initializer
 
 
 def cdcgan(
@@ -42,11 +45,11 @@ def cdcgan(
             `sample_shape`, or another argument of the wrong type or value.
     """
     latent_dim = _checks.positive_int("latent_dim", latent_dim)
-    shape = _checks.image_shape(sample_shape, "cdcgan", dcgan_module.SIZES)
+    shape = _checks.image_shape(sample_shape, "cdcgan", SIZES)
     num_classes = _checks.num_classes(num_classes, "cdcgan", required=True)
     width = _checks.positive_int("width", width)
     embedding_dim = _checks.positive_int("embedding_dim", embedding_dim)
-    init = dcgan_module.weights_initializer
+    init = weights_initializer
 
     z = keras.Input((latent_dim,), name="z")
     labels = keras.Input((), dtype="int32", name="labels")
@@ -55,12 +58,12 @@ def cdcgan(
         name="label_embedding",
     )(labels)
     joined = keras.layers.Concatenate(name="z_with_label")([z, embedded])
-    images = dcgan_module.generator_body(joined, shape, width)
+    images = generator_body(joined, shape, width)
     generator = keras.Model([z, labels], images, name="cdcgan_generator")
 
     x = keras.Input(shape, name="x")
     labels = keras.Input((), dtype="int32", name="labels")
-    features = dcgan_module.discriminator_body(x, width)
+    features = discriminator_body(x, width)
     unconditional = keras.layers.Dense(
         1, kernel_initializer=init(), name="logits_unconditional"
     )(features)

@@ -179,8 +179,9 @@ def packed(path):
             f"Argument `path` must be a `.npy` file written by `keras-gans "
             f"prepare-data`, but {path!r} "
             f"{'does not exist' if mode is None else 'is not a file'}. "
-            f"Pack a folder with `keras-gans prepare-data FOLDER "
-            f"--image-size N -o {path}`. Received: path={path!r}"
+            f"Pack a folder into it first: the `prepare-data` command, or "
+            f"`keras_gans.datasets.packed.pack_folder` from Python. "
+            f"Received: path={path!r}"
         )
     try:
         x = np.load(path, mmap_mode="r", allow_pickle=False)

@@ -11,6 +11,8 @@ import inspect
 
 import numpy as np
 
+from keras_gans.advice import Advised
+
 __all__ = ["DEFAULT_METRICS", "EvaluationError", "METRIC_ALIASES",
            "REAL_SAMPLES", "at_most", "check_sample_counts",
            "create_extractor", "default_features", "feature_metric_names",
@@ -22,8 +24,12 @@ DEFAULT_METRICS = "fid,kid,pr,dc,memorization"
 REAL_SAMPLES = 10_000
 
 
-class EvaluationError(ValueError):
-    """A bad argument to `evaluate`, found before any work."""
+class EvaluationError(Advised, ValueError):
+    """A bad argument to `evaluate`, found before any work.
+
+    `problem`, `remedy` and `reason` (`keras_gans.advice.Advised`) let the
+    command line give the remedy in its own words.
+    """
 
 
 # ----------------------------------------------------------------------
@@ -111,10 +117,10 @@ def check_sample_counts(metrics, dim, counts):
                 )
     if problems:
         raise EvaluationError(
-            "Too few samples: " + "; ".join(problems) + ". Raise -n, drop "
-            "the metric, or choose features of lower dimension (--features "
-            "domain_classifier gives 64)."
-        )
+            "Too few samples: " + "; ".join(problems) + ".",
+            "Raise num_samples, drop the metric, or choose features of "
+            'lower dimension (features="domain_classifier" gives 64).',
+            reason="too_few_samples")
 
 
 # ----------------------------------------------------------------------

@@ -43,6 +43,8 @@ import json
 import os
 import shutil
 
+from keras_gans.runs.errors import RunError
+
 try:
     import fcntl
 except ImportError:  # Windows
@@ -208,9 +210,13 @@ class RunDirectory:
         return [(label, path) for label, path in rows if path]
 
 
-class RunDirectoryError(RuntimeError):
+class RunDirectoryError(RunError):
     """A run directory that cannot be used: in use by another process,
-    not empty for a new run, missing for a resume, or not writable."""
+    not empty for a new run, missing for a resume, or not writable.
+
+    `reason` says which: `"is_file"`, `"missing"`, `"not_empty"`,
+    `"in_use"`, `"disk_full"` or `"not_writable"`.
+    """
 
 
 class Claim:
@@ -274,15 +280,14 @@ def claim(directory, resume=False, created=False):
     directory = os.fspath(directory)
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise RunDirectoryError(
-            f"The run directory {directory} is a file, not a directory. "
-            "Choose another --output."
-        )
+            f"The run directory {directory} is a file, not a directory.",
+            "Choose another output directory.", reason="is_file")
     if resume and not os.path.isdir(directory):
         raise RunDirectoryError(
             f"No checkpoint to resume from: the run directory {directory} "
-            "does not exist. Check --output, or start a new run without "
-            "--resume."
-        )
+            "does not exist.",
+            "Check the output directory, or start a new run.",
+            reason="missing")
     if not resume and not created:
         try:
             os.makedirs(directory)
@@ -300,9 +305,9 @@ def claim(directory, resume=False, created=False):
                 raise RunDirectoryError(
                     f"The run directory {directory} already exists and is "
                     f"not empty (it holds {', '.join(others[:5])}"
-                    f"{', ...' if len(others) > 5 else ''}). Pass --resume to "
-                    "continue it, or choose another --output."
-                )
+                    f"{', ...' if len(others) > 5 else ''}).",
+                    "Resume it (resume=True), or choose another output "
+                    "directory.", reason="not_empty")
         _check_free_space(directory)
     except BaseException:
         held.abandon()
@@ -360,9 +365,9 @@ def _lock(directory):
         holder = f"PID {pid}" if pid else "its PID is not written yet"
         raise RunDirectoryError(
             f"The run directory {directory} is in use by another keras-gans "
-            f"process ({holder}). Wait for it to finish or stop it, or "
-            "choose another --output."
-        ) from None
+            f"process ({holder}).",
+            "Wait for it to finish or stop it, or choose another output "
+            "directory.", reason="in_use") from None
     try:
         os.ftruncate(descriptor, 0)
         os.lseek(descriptor, 0, os.SEEK_SET)
@@ -393,15 +398,15 @@ def _check_free_space(directory):
         raise RunDirectoryError(
             f"The disk of the run directory {directory} is full: "
             f"{free / 2**20:.1f} MiB free, and a run needs at least "
-            f"{MIN_FREE_BYTES // 2**20} MiB for its checkpoints and logs. "
-            "Free some space or choose another --output."
-        )
+            f"{MIN_FREE_BYTES // 2**20} MiB for its checkpoints and logs.",
+            "Free some space or choose another output directory.",
+            reason="disk_full")
 
 
 def _not_writable(directory, error):
     reason = error.strerror or str(error)
     where = f" ({error.filename})" if error.filename else ""
     return RunDirectoryError(
-        f"Cannot write to the run directory {directory}: {reason}{where}. "
-        "Choose another --output, or fix its permissions."
-    )
+        f"Cannot write to the run directory {directory}: {reason}{where}.",
+        "Choose another output directory, or fix its permissions.",
+        reason="not_writable")

@@ -4,12 +4,18 @@ The command line maps each to its message and exit code; Python callers
 catch them by class.
 """
 
+from keras_gans.advice import Advised
+
 __all__ = ["ModelLoadError", "NoModelError", "RunError"]
 
 
-class RunError(RuntimeError):
+class RunError(Advised, RuntimeError):
     """A run that cannot start or continue, for a reason outside the recipe
-    (a missing checkpoint, a download that failed, an existing directory)."""
+    (a missing checkpoint, a download that failed, an existing directory).
+
+    `problem`, `remedy` and `reason` (`keras_gans.advice.Advised`) let the
+    command line give the remedy in its own words.
+    """
 
 
 class NoModelError(RunError):

@@ -94,7 +94,8 @@ def _generate(model, run_dir, num_samples, seed):
 
 
 def _check_memory(model, num_samples, sample_shape, dim):
-    """Refuses an `-n` whose samples and features cannot fit in memory."""
+    """Refuses a `num_samples` whose samples and features cannot fit in
+    memory."""
     from keras_gans import resources
 
     latent_dim = getattr(model, "latent_dim", None) or int(
@@ -106,9 +107,10 @@ def _check_memory(model, num_samples, sample_shape, dim):
     try:
         resources.check_fits(resources.Estimate(parts),
                              f"Evaluating {num_samples:,} samples",
-                             "Lower -n.")
+                             "Lower num_samples.")
     except resources.MemoryLimitError as error:
-        raise EvaluationError(str(error)) from None
+        raise EvaluationError(error.problem, error.remedy,
+                              reason="too_much_memory") from None
 
 
 def _versions():
@@ -160,7 +162,8 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
     started = time.time()
     if not isinstance(num_samples, int) or num_samples < 2:
         raise EvaluationError(
-            f"-n must be an integer >= 2. Received: n={num_samples!r}"
+            "`num_samples` must be an integer >= 2. "
+            f"Received: num_samples={num_samples!r}"
         )
     if output is not None:
         from keras_gans.regular_files import check_replaceable
@@ -168,15 +171,15 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
         try:
             check_replaceable(output)
         except OSError as error:
-            raise EvaluationError(f"-o: {error}") from None
+            raise EvaluationError(f"output: {error}") from None
     chosen = resolve_metrics(metrics)
     model_path, run_dir, recipe = _model_and_recipe(source)
     data = dataset or (recipe or {}).get("data")
     if not data or not data.get("dataset"):
         raise EvaluationError(
             f"No dataset to compare {model_path} with: it has no "
-            f"{RunDirectory.RECIPE} beside it. Pass --dataset NAME."
-        )
+            f"{RunDirectory.RECIPE} beside it.", "Pass dataset=NAME.",
+            reason="no_dataset")
     dataset_name, dataset_params = data["dataset"], data.get("params") or {}
     from keras_gans import plugins
 

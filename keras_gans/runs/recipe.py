@@ -213,7 +213,7 @@ def apply_overrides(raw, overrides):
         parts = key.split(".")
         if not sep or not key or not all(p.strip() for p in parts):
             problems.append(
-                f"--set {override!r}: expected key.path=value, for example "
+                f"override {override!r}: expected key.path=value, for example "
                 "train.epochs=3"
             )
             continue
@@ -229,8 +229,9 @@ def apply_overrides(raw, overrides):
                 value = table[part] = {"name": value}
             elif not isinstance(value, dict):
                 problems.append(
-                    f"--set {override!r}: {'.'.join(parts[: depth + 1])} is "
-                    f"{_describe(value)}, not a table"
+                    f"override {override!r}: "
+                    f"{'.'.join(parts[: depth + 1])} is {_describe(value)}, "
+                    "not a table"
                 )
                 break
             table = value
@@ -238,7 +239,7 @@ def apply_overrides(raw, overrides):
             try:
                 table[parts[-1]] = parse_value(text.strip())
             except RecursionError:
-                problems.append(f"--set {key}: {_too_deep()}")
+                problems.append(f"override {key}: {_too_deep()}")
     if problems:
         raise RecipeError(problems)
     return raw
@@ -740,10 +741,10 @@ def _length_clash(train, overridden):
             "passes over the data")
     return (
         f"train.{given}",
-        f"--set train.{given}={_describe(train[given])} clashes with the "
-        f"recipe, which sets train.{kept} = {_describe(train[kept])}; set "
-        f"either epochs or steps, not both. Use --set train.{kept}=... "
-        f"({unit}) instead",
+        f"the override train.{given}={_describe(train[given])} clashes "
+        f"with the recipe, which sets train.{kept} = "
+        f"{_describe(train[kept])}; set either epochs or steps, not both. "
+        f"Override train.{kept} ({unit}) instead",
     )
 
 

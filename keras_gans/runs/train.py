@@ -441,15 +441,9 @@ def new_run_directory(recipe, now=None):
     taken) and returns its path.
 
     Raises:
-        RunError: when it cannot be created.
+        RunDirectoryError: when it cannot be created.
     """
-    from keras_gans.runs import directory as run_directory
-
-    try:
-        return RunDirectory.new(recipe["output"]["dir"], recipe.name,
-                                now).path
-    except run_directory.RunDirectoryError as error:
-        raise RunError(str(error)) from None
+    return RunDirectory.new(recipe["output"]["dir"], recipe.name, now).path
 
 
 def prepare(recipe, output=None, resume=False, catalogue=None):
@@ -473,14 +467,13 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
 
         catalogue = plugins.catalogue()
     if resume and output is None:
-        raise RunError(RESUME_NEEDS_OUTPUT)
+        raise RunError(RESUME_NEEDS_OUTPUT, reason="resume_needs_output")
     claim = _claim(recipe, output, resume)
     try:
         prepared = _prepare(recipe, claim.directory, resume, catalogue)
     except OSError as error:
         claim.abandon()
-        raise RunError(_file_error_message(error, claim.directory)) from (
-            error)
+        raise _file_error(error, claim.directory) from error
     except BaseException:
         claim.abandon()
         raise
@@ -492,12 +485,9 @@ def _claim(recipe, output, resume):
     """Creates or opens the run directory and locks it for this process."""
     from keras_gans.runs import directory as run_directory
 
-    try:
-        if output:
-            return run_directory.claim(os.fspath(output), resume=resume)
-        return run_directory.claim(new_run_directory(recipe), created=True)
-    except run_directory.RunDirectoryError as error:
-        raise RunError(str(error)) from None
+    if output:
+        return run_directory.claim(os.fspath(output), resume=resume)
+    return run_directory.claim(new_run_directory(recipe), created=True)
 
 
 def _prepare(recipe, directory, resume, catalogue):
@@ -578,17 +568,16 @@ def _newest_checkpoint(directory):
         reasons = "".join(f"\n  {reason}" for _, reason in skipped)
         raise RunError(
             f"No checkpoint to resume from in {folder}: every one is "
-            f"damaged or fails to load:{reasons}\nDelete the damaged ones to "
-            "train the run again from step 0, or start a new run with "
-            "another --output."
-        )
+            f"damaged or fails to load:{reasons}\n",
+            "Delete the damaged ones to train the run again from step 0, or "
+            "start a new run in another output directory.",
+            reason="damaged_checkpoints")
     if not RunDirectory(directory).is_run():
         raise RunError(
             f"No checkpoint to resume from in {folder} (expected files like "
             f"step_00001000.keras), and {directory} holds no "
-            f"{RunDirectory.RECIPE}: it is not a keras-gans run. Start a new "
-            "run without --resume."
-        )
+            f"{RunDirectory.RECIPE}: it is not a keras-gans run.",
+            "Start a new run.", reason="not_a_run")
     return None, None, {}, notes
 
 
@@ -609,13 +598,13 @@ def _check_same_model(recipe, info, directory, checkpoint):
         saved, _for_toml(recipe.data)["model"]
     )
     if lines:
+        recipe_path = RunDirectory(directory).recipe_path
         raise RunError(
             f"The recipe's model differs from the one in the checkpoint "
-            f"{checkpoint}:\n" + "\n".join(lines) + "\nResume with the "
-            f"recipe the run was started with "
-            f"({RunDirectory(directory).recipe_path}), or "
-            "start a new run (without --resume)."
-        )
+            f"{checkpoint}:\n" + "\n".join(lines) + "\n",
+            "Resume with the recipe the run was started with "
+            f"({recipe_path}), or start a new run.",
+            reason="model_mismatch", recipe_path=recipe_path)
 
 
 def load_model(path):
@@ -647,15 +636,15 @@ def run(prepared, echo=print, verbose="auto"):
     try:
         return _run(prepared, echo, verbose)
     except OSError as error:
-        raise RunError(_file_error_message(error, prepared.directory)) from (
-            error)
+        raise _file_error(error, prepared.directory) from error
     finally:
         if prepared.claim is not None:
             prepared.claim.release()
 
 
-def _file_error_message(error, directory):
-    """What failed (the operation and the path), what is kept, what to do."""
+def _file_error(error, directory):
+    """A `RunError` saying what failed (the operation and the path), what
+    is kept, and what to do."""
     from keras_gans.training import checkpoints
 
     operation = "write" if isinstance(error, files.WriteError) else "access"
@@ -667,11 +656,14 @@ def _file_error_message(error, directory):
             RunDirectory(directory).checkpoints)
     except OSError:
         kept = None
-    where = (f"The last good checkpoint is kept: {kept}; continue with "
-             "--resume" if kept else "No checkpoint had been written; "
-             "start again")
-    return (f"Could not {operation} {path}: {error.strerror or error}. "
-            f"{where} once the disk has room (or the permissions allow it).")
+    failed = f"Could not {operation} {path}: {error.strerror or error}."
+    when = "once the disk has room (or the permissions allow it)."
+    if not kept:
+        return RunError(f"{failed} No checkpoint had been written;",
+                        f"start again {when}")
+    return RunError(f"{failed} The last good checkpoint is kept: {kept};",
+                    f"resume the run {when}", reason="write_failed",
+                    when=when)
 
 
 def _run(prepared, echo, verbose):
@@ -923,8 +915,8 @@ def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
         if train["on_divergence"] != "rollback" or (
             rollbacks >= train["max_rollbacks"]
         ):
-            raise RunError(_divergence_message(guard.divergence, checkpoint,
-                                               rollbacks, train))
+            raise _divergence_error(guard.divergence, checkpoint,
+                                    rollbacks, train)
         rollbacks += 1
         epoch, batch = _roll_back(prepared, callbacks, checkpoint, guard,
                                   echo, train["rollback_lr_factor"])
@@ -993,8 +985,9 @@ def _set_learning_rates(gan, rates):
         inner.learning_rate = rate
 
 
-def _divergence_message(divergence, checkpoint, rollbacks, train):
-    """What diverged, what was kept, and what to try."""
+def _divergence_error(divergence, checkpoint, rollbacks, train):
+    """A `RunError` saying what diverged, what was kept, and what to
+    try."""
     from keras_gans.training import checkpoints
 
     kept, _ = checkpoints.latest_checkpoint(checkpoint.directory)
@@ -1007,13 +1000,15 @@ def _divergence_message(divergence, checkpoint, rollbacks, train):
                  "learning rates by train.rollback_lr_factor)")
     else:
         retry = 'Set train.on_divergence = "rollback"'
-    return (
-        f"{divergence} Training stopped{tried}. {where} {retry} and "
-        "continue with --resume, or start a new run with lower learning "
-        "rates (train.g_optimizer.learning_rate, "
-        "train.d_optimizer.learning_rate), a penalty, or data without NaN "
-        "(a resumed run keeps the checkpoint's optimizers and their rates)."
+    instead = (
+        "start a new run with lower learning rates "
+        "(train.g_optimizer.learning_rate, train.d_optimizer.learning_rate), "
+        "a penalty, or data without NaN (a resumed run keeps the "
+        "checkpoint's optimizers and their rates)."
     )
+    return RunError(f"{divergence} Training stopped{tried}. {where}",
+                    f"{retry} and resume the run, or {instead}",
+                    reason="diverged", retry=retry, instead=instead)
 
 
 def _picture_kwargs(recipe, data, catalogue):

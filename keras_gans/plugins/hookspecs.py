@@ -13,8 +13,9 @@ group of its distribution:
 my_plugin = "my_package.plugin"
 ```
 
-The built-in architectures, losses, penalties and datasets are registered
-through these same hooks (`keras_gans/builtins.py`).
+The built-ins are registered through these same hooks, each next to what
+it registers (`keras_gans.plugins.host.DEFAULT_PLUGINS`:
+`keras_gans/architectures/plugin.py`, ...).
 """
 
 import pluggy

@@ -3,7 +3,6 @@
 from keras_gans import plugins
 
 
-
 def build_architecture(name, **params):
     """Builds a registered architecture: returns `(generator, discriminator)`.
 

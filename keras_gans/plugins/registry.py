@@ -1,36 +1,27 @@
-"""The plugin host: loads plugins and keeps the catalogue of named factories.
+"""The registry: the catalogue of named factories, with their owners.
 
-Built-ins (`keras_gans.builtins`) and third-party plugins (entry points in
-the `keras_gans` group) go through the same hooks. A plugin that fails to
-import, or raises in a hook, is recorded as broken with its error and its
-names are left out; nothing else is affected, so one bad plugin never takes
-the command line down. A name registered by two plugins is usable by
-neither: looking it up raises an error naming both owners.
+A plugin's hook calls `register(name, factory, description=...)` once per
+name; the catalogue keeps the entry and the plugin that made it. A name
+registered by two plugins is usable by neither: looking it up raises an
+error naming both owners. A plugin that fails is recorded with its error
+(`PluginInfo`) and its names are left out, so one bad plugin never takes the
+rest down.
 
 A factory may be registered as a `"module:attribute"` string with its
 description; the module is imported when the factory is first used, so
-listing names (`keras-gans list`, `keras-gans plugins`) imports no Keras.
+listing names imports no Keras.
 
-`KERAS_GANS_LOAD_PLUGINS` picks which third-party plugins load: a comma
-separated list of entry-point names; empty loads none. Unset loads all.
+Importing this module imports nothing else of keras-gans.
 """
 
 import dataclasses
+import difflib
 import importlib
-import importlib.metadata
-import os
 
-import pluggy
-
-from keras_gans import hookspecs
-from keras_gans.naming import unknown_name_error
-
-ENTRY_POINT_GROUP = "keras_gans"
+# The environment variable naming the third-party plugins to load (read
+# by `keras_gans.plugins.host`; the duplicate-name message points to it).
 LOAD_PLUGINS_ENV = "KERAS_GANS_LOAD_PLUGINS"
-BUILTIN_PLUGIN = "keras_gans"
-BUILTIN_MODULE = "keras_gans.builtins"
 
-# kind (as in the hook names) -> singular noun used in messages
 KINDS = {
     "architectures": "architecture",
     "losses": "loss",
@@ -289,89 +280,17 @@ def _check_kind(kind):
         )
 
 
-def _selected_entry_points():
-    """Entry points of the `keras_gans` group allowed by the environment."""
-    entry_points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-    chosen = os.environ.get(LOAD_PLUGINS_ENV)
-    if chosen is None:
-        return list(entry_points)
-    wanted = {name.strip() for name in chosen.split(",") if name.strip()}
-    return [ep for ep in entry_points if ep.name in wanted]
+def unknown_name_error(kind, argument, name, known, plural=None, note=""):
+    """Builds the `ValueError` for a name that is not registered.
 
-
-def _version_of(entry_point):
-    dist = getattr(entry_point, "dist", None)
-    return getattr(dist, "version", None)
-
-
-def _check_hook_names(manager, plugin):
-    """Refuses a plugin implementing a hook that does not exist (a typo)."""
-    known = sorted(f"register_{kind}" for kind in KINDS)
-    for caller in manager.get_hookcallers(manager.get_plugin(plugin)) or []:
-        if not caller.has_spec():
-            manager.unregister(name=plugin)
-            raise CatalogueError(
-                f"Unknown hook {caller.name!r}. Known hooks: "
-                f"{', '.join(known)}."
-            )
-
-
-def load_catalogue():
-    """Loads the built-ins and the selected plugins into a new `Catalogue`."""
-    from keras_gans import __version__
-
-    manager = pluggy.PluginManager("keras_gans")
-    manager.add_hookspecs(hookspecs)
-    catalogue = Catalogue()
-
-    catalogue.add_plugin(
-        PluginInfo(BUILTIN_PLUGIN, BUILTIN_MODULE, version=__version__)
-    )
-    manager.register(importlib.import_module(BUILTIN_MODULE), BUILTIN_PLUGIN)
-
-    failed_imports = set()
-    for entry_point in _selected_entry_points():
-        info = PluginInfo(
-            entry_point.name, entry_point.value, _version_of(entry_point)
-        )
-        if info.name in catalogue.plugins:
-            info.name = f"{info.name} ({info.module})"
-        catalogue.add_plugin(info)
-        try:
-            manager.register(entry_point.load(), info.name)
-            _check_hook_names(manager, info.name)
-        except Exception as error:  # a plugin must never take us down
-            catalogue.mark_broken(info.name, error)
-            failed_imports.add(info.name)
-
-    for kind in KINDS:
-        hook = getattr(manager.hook, f"register_{kind}")
-        for implementation in hook.get_hookimpls():
-            plugin = implementation.plugin_name
-            if plugin in failed_imports:
-                continue
-            try:
-                implementation.function(
-                    register=catalogue.register_function(kind, plugin)
-                )
-            except Exception as error:
-                catalogue.mark_broken(plugin, error, kind)
-    return catalogue
-
-
-_catalogue = None
-
-
-def catalogue():
-    """The process-wide catalogue, loaded on first use."""
-    global _catalogue
-    if _catalogue is None:
-        _catalogue = load_catalogue()
-    return _catalogue
-
-
-def reload_catalogue():
-    """Loads the catalogue again (after installing a plugin, in tests)."""
-    global _catalogue
-    _catalogue = None
-    return catalogue()
+    The message lists every known name and, where one is close, suggests it.
+    """
+    known = sorted(known)
+    plural = plural or f"{kind}s"
+    message = f"Unknown {kind} {name!r}. Known {plural}: {', '.join(known)}."
+    close = difflib.get_close_matches(str(name), known, n=1)
+    if close:
+        message += f" Did you mean {close[0]!r}?"
+    if note:
+        message += f" {note}"
+    return ValueError(f"{message} Received: {argument}={name!r}")

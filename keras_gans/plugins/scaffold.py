@@ -3,7 +3,7 @@
 `scaffold_plugin("my-losses")` writes `keras-gans-my-losses/`: a
 distribution with the `keras_gans` entry point, a hook registering one
 example loss and a passing test, from the templates in
-`keras_gans/templates/plugin/`. In the templates, a path component
+`keras_gans/plugins/templates/plugin/`. In the templates, a path component
 `__package__` becomes the package name, a `.tmpl` suffix is dropped and
 `{{placeholder}}` fields are filled in.
 """
@@ -136,7 +136,8 @@ def scaffold_plugin(name, destination="."):
             f"destination={str(destination)!r}"
         ) from None
     try:
-        template = importlib.resources.files("keras_gans").joinpath(*TEMPLATE)
+        package = importlib.resources.files("keras_gans.plugins")
+        template = package.joinpath(*TEMPLATE)
         _render_tree(template, target, fields)
     except BaseException:
         # A failure leaves no half-written package behind.

@@ -1,0 +1,116 @@
+"""`keras-gans run`: train the GAN a recipe describes."""
+
+import contextlib
+import shlex
+import sys
+
+import click
+
+from keras_gans.cli import backend as backend_module
+from keras_gans.cli import errors
+from keras_gans.cli.completion import complete_set
+from keras_gans.runs.directory import RunDirectory
+
+
+@click.command("run")
+@click.argument("recipe_path", metavar="RECIPE.toml",
+                type=click.Path(exists=True, dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
+              shell_complete=complete_set,
+              help="Override a recipe value, e.g. --set train.epochs=3 "
+                   "(parsed as a TOML value; plain text is a string). "
+                   "Repeatable.")
+@click.option("--output", "-o", type=click.Path(file_okay=False),
+              help="Run directory (default: <output.dir>/<name>-<time>). "
+                   "With --resume, the run to continue.")
+@click.option("--resume", is_flag=True,
+              help="Continue the run in --output from its newest checkpoint "
+                   "up to the recipe's epochs (or steps).")
+@backend_module.backend_option
+@click.pass_context
+def run_command(ctx, recipe_path, overrides, output, resume, backend):
+    """Train the GAN that RECIPE.toml describes.
+
+    The recipe is checked as a whole before anything runs; every problem is
+    reported with its path (exit code 2). Outputs go to a run directory:
+    recipe.toml (resolved), checkpoints/, samples/, logs/ (TensorBoard),
+    generator.keras, gan.keras and metrics.json.
+    """
+    chosen = backend_module.setup(ctx, backend)
+    from keras_gans.runs import recipe as recipe_module
+    from keras_gans.runs import train as train_module
+
+    with errors.reported(ctx, recipe_path=recipe_path):
+        recipe = recipe_module.load(recipe_path, overrides)
+        prepared = train_module.prepare(recipe, output=output, resume=resume)
+
+    click.echo("Watch training with:\n  tensorboard --logdir "
+               f"{RunDirectory(prepared.directory).logs}")
+    again = resume_command(recipe_path, prepared.directory, overrides,
+                           chosen)
+    with errors.reported(ctx, resume_command=again):
+        # Keras' bar in a terminal; one line per epoch in a log file.
+        verbose = 1 if sys.stdout.isatty() else 2
+        with training_notes():
+            result = train_module.run(prepared, echo=click.echo,
+                                      verbose=verbose)
+    report_run(result)
+
+
+@contextlib.contextmanager
+def training_notes():
+    """Echoes keras-gans' INFO log lines (how the step is compiled, and why)
+    to stderr while training."""
+    import logging
+
+    class Echo(logging.Handler):
+        def emit(self, record):
+            click.echo(self.format(record), err=True)
+
+    logger = logging.getLogger("keras_gans")
+    handler, level = Echo(logging.INFO), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def resume_command(recipe_path, directory, overrides, backend):
+    """The command line that continues the run in `directory`."""
+    words = ["keras-gans", "run", recipe_path, "--backend", backend,
+             "--output", directory, "--resume"]
+    for override in overrides:
+        words += ["--set", override]
+    return shlex.join(str(word) for word in words)
+
+
+def report_run(result):
+    """Prints what a finished run did and where its outputs are."""
+    metrics = result.metrics
+    directory = result.directory
+    minutes, seconds = divmod(metrics["wall_time_s"], 60)
+    click.echo(
+        f"\nDone in {int(minutes)}m{seconds:04.1f}s: epoch {result.epochs}, "
+        f"{metrics['steps']} generator steps on {metrics['backend']}."
+    )
+    final = metrics["final_epoch"]
+    losses = ", ".join(f"{k} {v:.4g}" for k, v in final.items())
+    if losses:
+        click.echo(f"Last epoch: {losses}")
+    coverage = metrics.get("mode_coverage")
+    if coverage:
+        click.echo(
+            f"Mode coverage: {coverage['modes']}/{coverage['num_modes']} "
+            f"modes, {coverage['high_quality']:.0%} high-quality samples."
+        )
+    click.echo(f"Run directory: {directory}")
+    run_dir = RunDirectory(directory)
+    for label, path in run_dir.outputs():
+        click.echo(f"  {label + ':':<13}{path}")
+    click.echo("Training curves:")
+    click.echo(f"  tensorboard --logdir {run_dir.logs}")
+    click.echo("More samples:")
+    click.echo(f"  keras-gans sample {directory} -n 64 -o samples.png")

@@ -1,0 +1,75 @@
+"""`keras-gans sample`: a PNG of samples from a run or a saved model."""
+
+import click
+
+from keras_gans.cli import backend as backend_module
+from keras_gans.cli import errors
+from keras_gans.runs.recipe import LIMITS
+
+# The most samples a picture holds (the recipe's output.samples limit).
+MAX_PICTURE_SAMPLES = LIMITS["output.samples"][0]
+
+
+def parse_labels(text):
+    """`"0,1,2"` as `[0, 1, 2]`; a usage error naming `--labels` else."""
+    try:
+        return [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise click.BadParameter(
+            f"expected comma-separated integers such as 0,1,2; got {text!r}",
+            param_hint="--labels",
+        ) from None
+
+
+@click.command("sample")
+@click.argument("source", metavar="RUN_DIR_OR_MODEL",
+                type=click.Path(exists=True))
+@click.option("-n", "--num-samples", "n", default=64, show_default=True,
+              type=click.IntRange(min=1, max=MAX_PICTURE_SAMPLES),
+              help="Number of samples.")
+@click.option("-o", "--output", default="samples.png", show_default=True,
+              type=click.Path(dir_okay=False), help="PNG file to write.")
+@click.option("--seed", default=0, show_default=True,
+              type=click.IntRange(min=0),
+              help="Seed of the latent batch (same seed, same samples).")
+@click.option("--labels", default=None, metavar="0,1,...",
+              help="Class labels for a conditional GAN, repeated to fill n "
+                   "(default: 0, 1, 2, ... cycling through the classes).")
+@click.option("--columns", default=None,
+              type=click.IntRange(min=1, max=MAX_PICTURE_SAMPLES),
+              help="Images per row (default: a near-square grid).")
+@backend_module.backend_option
+@click.pass_context
+def sample_command(ctx, source, n, output, seed, labels, columns, backend):
+    """Write a PNG of samples from a run directory or a saved model.
+
+    RUN_DIR_OR_MODEL is a run directory (its gan.keras, else its newest
+    checkpoint, else generator.keras) or a .keras file holding a GAN or a
+    generator. Images become a grid; 2-D samples a scatter plot.
+    """
+    label_list = None if labels is None else parse_labels(labels)
+    errors.check_output_file(output)
+    backend_module.setup(ctx, backend)
+    from keras_gans import images as images_module
+    from keras_gans.runs import api
+
+    with errors.reported(ctx):
+        drawn = api.sample(source, n, seed=seed, labels=label_list,
+                           columns=columns,
+                           echo=lambda line: click.echo(line, err=True))
+    picture = drawn.picture
+    if picture is None:
+        raise click.ClickException(
+            f"Samples of shape {drawn.samples.shape[1:]} are neither images "
+            "nor 2-D points; nothing to draw."
+        )
+    try:
+        images_module.save_png(picture, output)
+    except OSError as error:
+        raise click.ClickException(
+            f"Could not write {output}: {error.strerror or error}"
+        ) from None
+    click.echo(
+        f"Wrote {n} samples from {drawn.model_path} to {output} "
+        f"({picture.width}x{picture.height} pixels)."
+    )
