@@ -9,6 +9,7 @@ from keras import ops
 
 from keras_gans import backend
 from keras_gans import labels as labels_module
+from keras_gans import latent
 from keras_gans.arguments import is_positive_int
 from keras_gans import losses as losses_module
 from keras_gans import own_state
@@ -449,8 +450,6 @@ class GAN(keras.Model):
         return real, labels
 
     def _encode_labels(self, labels):
-        if self.label_mode is None:
-            return labels
         return labels_module.encode(labels, self.label_mode, self.num_classes)
 
     def _discriminator_update(self, real, labels):
@@ -562,11 +561,7 @@ class GAN(keras.Model):
                 f"`n` must be a positive integer. Received: n={n!r}"
             )
         labels = self._check_labels(n, labels)
-        if seed is None:
-            seed = np.random.randint(0, 2**31 - 1)
-        z = np.random.default_rng(seed).standard_normal(
-            (n, self.latent_dim), dtype=np.float32
-        )
+        z = latent.prior_noise(n, self.latent_dim, seed)
         backend.current().sync_variables(self)
         weights = None
         if use_ema and self._ema_weights:

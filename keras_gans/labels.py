@@ -179,7 +179,8 @@ def encode(labels, label_mode, num_classes):
         labels: int class ids of shape `(batch,)` (or `(batch, 1)`); in
             `"one_hot_concat"` mode also one-hot (or soft) rows of shape
             `(batch, num_classes)`.
-        label_mode: `"index"` or `"one_hot_concat"`.
+        label_mode: `"index"`, `"one_hot_concat"`, or None (an
+            unconditional model: `labels` come back unchanged).
         num_classes: the number of classes (`"one_hot_concat"` only).
 
     Returns:
@@ -189,6 +190,8 @@ def encode(labels, label_mode, num_classes):
     Raises:
         ValueError: for labels of another shape.
     """
+    if label_mode is None:
+        return labels
     from keras import ops
 
     shape = tuple(labels.shape)

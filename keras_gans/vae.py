@@ -15,6 +15,7 @@ from keras import ops
 
 from keras_gans import backend
 from keras_gans import labels as labels_module
+from keras_gans import latent
 from keras_gans import own_state
 from keras_gans import plugins
 from keras_gans.arguments import is_positive_int, positive_float
@@ -369,8 +370,6 @@ class VAE(keras.Model):
         return samples, self._encode_labels(labels)
 
     def _encode_labels(self, labels):
-        if self.label_mode is None:
-            return labels
         return labels_module.encode(labels, self.label_mode, self.num_classes)
 
     def _encode(self, samples, labels, training):
@@ -482,11 +481,7 @@ class VAE(keras.Model):
         self._check_settled()
         labels = labels_module.requested(n, labels, self.conditional,
                                          self.num_classes, model="VAE")
-        if seed is None:
-            seed = np.random.randint(0, 2**31 - 1)
-        z = np.random.default_rng(seed).standard_normal(
-            (n, self.latent_dim), dtype=np.float32
-        )
+        z = latent.prior_noise(n, self.latent_dim, seed)
         backend.current().sync_variables(self)
         batches = []
         for start in range(0, n, batch_size):
