@@ -3,7 +3,7 @@
 One of `keras_gans.plugins.host.DEFAULT_PLUGINS`. Each class is named by a
 `"module:attribute"` reference, imported when first used, with its
 description written out here, so listing the catalogue imports no Keras;
-tests/test_builtins.py checks that every reference resolves, that each
+tests/plugins/test_builtins.py checks that every reference resolves, that each
 description is the first line of the class's docstring, and that the names
 are those of `losses.BUILTIN_LOSSES` and `penalties.BUILTIN_PENALTIES`.
 """

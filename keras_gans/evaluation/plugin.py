@@ -4,7 +4,7 @@ the `keras_gans` plugin.
 One of `keras_gans.plugins.host.DEFAULT_PLUGINS`. Each factory is named by
 a `"module:attribute"` reference, imported when first used, with its
 description written out here, so listing the catalogue imports no Keras;
-tests/test_builtins.py checks that every reference resolves and that each
+tests/plugins/test_builtins.py checks that every reference resolves and that each
 description is the first line of the factory's docstring.
 """
 

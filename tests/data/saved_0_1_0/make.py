@@ -1,4 +1,4 @@
-"""Writes the saved files that tests/test_saved_files.py loads.
+"""Writes the saved files that tests/core/test_saved_files.py loads.
 
 Run once, by keras-gans 0.1.0 before the package was reorganized
 (issue 10), so that the test proves files written by that layout still
