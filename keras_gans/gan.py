@@ -535,15 +535,72 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------
     # Sampling
 
-    def call(self, inputs, training=False):
-        """Runs the generator: `gan(z)` or, if conditional, `gan([z, y])`."""
-        return self.generator(inputs, training=training)
+    def call(self, inputs, training=False, use_ema=True):
+        """Runs the generator: `gan(z)` or, if conditional, `gan([z, y])`.
 
-    def generate(self, n, seed=None, labels=None, batch_size=256, use_ema=True):
-        """Draws `n` samples from the generator as a float32 numpy array.
+        Outside training, `gan(z)` and `gan.predict(z)` use the weights
+        `export_generator()` ships (the moving averages when `ema` is
+        set), so they agree with `generate()`; `use_ema=False` (or
+        `gan.generator(z)`) runs the raw weights. Training never goes
+        through `call`.
+        """
+        weights = None if training else self._export_weights(use_ema)
+        if weights is None:
+            return self.generator(inputs, training=training)
+        out, _ = self.generator.stateless_call(*weights, inputs,
+                                               training=False)
+        return out
+
+    def _export_weights(self, use_ema=True):
+        """The generator's `(trainable, non-trainable)` values to sample
+        with: the moving averages in place of the trainable weights when
+        `ema` is set; None when the generator's own weights are the ones.
+
+        The one rule for "which weights": `call`, `generate` and
+        `export_generator` all ask here.
+        """
+        if not (use_ema and self._ema_weights):
+            return None
+        return (
+            [v.value for v in self._ema_weights],
+            [v.value for v in self.generator.non_trainable_variables],
+        )
+
+    def export_generator(self):
+        """The generator to ship: a plain Keras model with the weights
+        `generate()` samples with.
+
+        Named for its purpose rather than its weights: with `ema` set it
+        carries the moving averages of the generator's trainable weights
+        (what `generate()`, `gan(z)` and the run's `generator.keras` use);
+        without an EMA, a copy of the raw generator. Either way it is a new
+        model: training the GAN further does not change it, and saving or
+        exporting it (`.save(...)`, `.export(...)`) needs no keras-gans.
+
+        Returns:
+            A `keras.Model` of the same architecture as `generator`.
+        """
+        backend.current().sync_variables(self)
+        exported = keras.models.clone_model(self.generator)
+        weights = self._export_weights()
+        averages = {}
+        if weights is not None:
+            averages = dict(zip(
+                (id(v) for v in self.generator.trainable_variables),
+                weights[0],
+            ))
+        exported.set_weights([
+            ops.convert_to_numpy(averages.get(id(v), v.value))
+            for v in self.generator.weights
+        ])
+        return exported
+
+    def generate(self, n=None, seed=None, labels=None, batch_size=256,
+                 use_ema=True, z=None, truncation=None):
+        """Draws samples from the generator as a float32 numpy array.
 
         Args:
-            n: number of samples.
+            n: number of samples (may be left out when `z` is given).
             seed: integer seed for z; the same seed gives the same samples
                 for the same weights, on every backend. None draws z from
                 numpy's global generator (seeded by
@@ -551,24 +608,26 @@ class GAN(keras.Model):
             labels: class labels for a conditional GAN: an int (all samples)
                 or a sequence of `n` ints.
             batch_size: samples per generator call.
-            use_ema: use the moving-average weights when `ema` is set.
+            use_ema: use the moving-average weights when `ema` is set (the
+                weights `export_generator()` ships).
+            z: latent vectors to decode, shape `(n, latent_dim)`, instead
+                of drawing them from `seed`.
+            truncation: the truncation trick: a threshold t > 0; every
+                latent coordinate with |z_i| > t is redrawn until none is
+                (BigGAN's resampling; see `latent.prior_noise`). Trades
+                diversity for fidelity. Not allowed with `z`.
 
         Returns:
             A numpy array of shape `(n, *sample_shape)`.
+
+        Raises:
+            ValueError: for a bad `n`, `z`, `truncation` or labels.
         """
-        if not is_positive_int(n):
-            raise ValueError(
-                f"`n` must be a positive integer. Received: n={n!r}"
-            )
+        z = latent.requested(n, self.latent_dim, seed, z, truncation)
+        n = len(z)
         labels = self._check_labels(n, labels)
-        z = latent.prior_noise(n, self.latent_dim, seed)
         backend.current().sync_variables(self)
-        weights = None
-        if use_ema and self._ema_weights:
-            weights = (
-                [v.value for v in self._ema_weights],
-                [v.value for v in self.generator.non_trainable_variables],
-            )
+        weights = self._export_weights(use_ema)
         batches = []
         for start in range(0, n, batch_size):
             stop = start + batch_size

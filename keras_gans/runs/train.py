@@ -1058,27 +1058,11 @@ def toy_modes(recipe, catalogue):
 
 
 def _save_generator(gan, path):
-    """Saves G with the EMA weights, when there are any (what generate uses).
-
-    `GAN.ema_weights` holds the averages, one per trainable variable of
-    the generator, in the same order.
-    """
-    import keras
-
+    """Saves the generator `GAN.export_generator()` ships (with the EMA
+    weights when there are any: what `generate` uses)."""
     from keras_gans.training.callbacks import atomic_save
 
-    averages = gan.ema_weights
-    variables = gan.generator.trainable_variables
-    if not averages or len(averages) != len(variables):
-        return atomic_save(gan.generator, path)
-    originals = [keras.ops.convert_to_numpy(v) for v in variables]
-    try:
-        for variable, average in zip(variables, averages):
-            variable.assign(average.value)
-        return atomic_save(gan.generator, path)
-    finally:
-        for variable, original in zip(variables, originals):
-            variable.assign(original)
+    return atomic_save(gan.export_generator(), path)
 
 
 def _finite(value):
