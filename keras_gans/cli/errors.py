@@ -47,6 +47,9 @@ CLI_REMEDIES = {
     "too_few_samples": "Raise -n, drop the metric, or choose features of "
                        "lower dimension (--features domain_classifier gives "
                        "64).",
+    # runs.errors.OutputExistsError (sample --outdir)
+    "outdir_not_empty": "Choose an empty or new --outdir, or pass "
+                        "--overwrite.",
 }
 # reason -> the whole message, where the problem itself names an argument.
 CLI_MESSAGES = {

@@ -1,5 +1,7 @@
 """`keras-gans sample`: a PNG of samples from a run or a saved model."""
 
+import sys
+
 import click
 
 from keras_gans.cli import backend as backend_module
@@ -25,8 +27,9 @@ def parse_labels(text):
 @click.argument("source", metavar="RUN_DIR_OR_MODEL",
                 type=click.Path(exists=True))
 @click.option("-n", "--num-samples", "n", default=64, show_default=True,
-              type=click.IntRange(min=1, max=MAX_PICTURE_SAMPLES),
-              help="Number of samples.")
+              type=click.IntRange(min=1),
+              help=f"Number of samples (at most {MAX_PICTURE_SAMPLES} in "
+                   "a picture; any number with --outdir).")
 @click.option("-o", "--output", default="samples.png", show_default=True,
               type=click.Path(dir_okay=False), help="PNG file to write.")
 @click.option("--seed", default=0, show_default=True,
@@ -38,16 +41,43 @@ def parse_labels(text):
 @click.option("--columns", default=None,
               type=click.IntRange(min=1, max=MAX_PICTURE_SAMPLES),
               help="Images per row (default: a near-square grid).")
+@click.option("--truncation", default=None, type=click.FloatRange(min=0,
+              min_open=True), metavar="T",
+              help="Truncation trick: redraw latent coordinates beyond "
+                   "+-T (e.g. 1.0; lower: less diverse, cleaner samples).")
+@click.option("--outdir", default=None, type=click.Path(file_okay=False),
+              help="Write the samples as files into this folder instead "
+                   "of a picture (for FID tools).")
+@click.option("--format", "fmt", default="png", show_default=True,
+              type=click.Choice(["png", "npz"]),
+              help="With --outdir: one PNG per sample, or samples.npz.")
+@click.option("--batch-size", default=256, show_default=True,
+              type=click.IntRange(min=1),
+              help="With --outdir: samples generated (and held) at a time.")
+@click.option("--overwrite", is_flag=True,
+              help="With --outdir: write into a folder that holds files.")
 @backend_module.backend_option
 @click.pass_context
-def sample_command(ctx, source, n, output, seed, labels, columns, backend):
-    """Write a PNG of samples from a run directory or a saved model.
+def sample_command(ctx, source, n, output, seed, labels, columns, truncation,
+                   outdir, fmt, batch_size, overwrite, backend):
+    """Write a PNG of samples, or a folder of them, from a run or model.
 
     RUN_DIR_OR_MODEL is a run directory (its gan.keras, else its newest
     checkpoint, else generator.keras) or a .keras file holding a GAN or a
-    generator. Images become a grid; 2-D samples a scatter plot.
+    generator. Images become a grid; 2-D samples a scatter plot. With
+    --outdir, each sample becomes a PNG (000000.png, ...) or all go into
+    one samples.npz, written batch by batch: the same samples as the
+    picture for the same seed, for any -n.
     """
     label_list = None if labels is None else parse_labels(labels)
+    if outdir is not None:
+        return _write_folder(ctx, source, n, seed, label_list, truncation,
+                             outdir, fmt, batch_size, overwrite, backend)
+    if n > MAX_PICTURE_SAMPLES:
+        raise click.BadParameter(
+            f"{n} is not in the range 1<=x<={MAX_PICTURE_SAMPLES} of a "
+            "picture; pass --outdir DIR to write more samples as files.",
+            param_hint="-n")
     errors.check_output_file(output)
     backend_module.setup(ctx, backend)
     from keras_gans import images as images_module
@@ -55,7 +85,7 @@ def sample_command(ctx, source, n, output, seed, labels, columns, backend):
 
     with errors.reported(ctx):
         drawn = api.sample(source, n, seed=seed, labels=label_list,
-                           columns=columns,
+                           columns=columns, truncation=truncation,
                            echo=lambda line: click.echo(line, err=True))
     picture = drawn.picture
     if picture is None:
@@ -73,3 +103,22 @@ def sample_command(ctx, source, n, output, seed, labels, columns, backend):
         f"Wrote {n} samples from {drawn.model_path} to {output} "
         f"({picture.width}x{picture.height} pixels)."
     )
+
+
+def _write_folder(ctx, source, n, seed, labels, truncation, outdir, fmt,
+                  batch_size, overwrite, backend):
+    """`sample --outdir`: the samples as files, with a progress bar."""
+    backend_module.setup(ctx, backend)
+    from keras_gans.runs import sample_folder
+
+    with errors.reported(ctx), click.progressbar(
+        length=n, label="Sampling", file=sys.stderr,
+    ) as bar:
+        written = sample_folder.write_samples(
+            source, outdir, n, seed=seed, labels=labels,
+            truncation=truncation, batch_size=batch_size, fmt=fmt,
+            overwrite=overwrite,
+            progress=lambda done: bar.update(done - bar.pos),
+            echo=lambda line: click.echo(line, err=True))
+    where = written.npz or f"{outdir} ({n} PNG files)"
+    click.echo(f"Wrote {n} samples from {written.model_path} to {where}.")

@@ -264,7 +264,7 @@ def evaluate(run_or_model, metrics="fid,kid,pr,dc,memorization",
 
 
 def sample(run_or_model, n=64, *, seed=0, labels=None, output=None,
-           columns=None, echo=None):
+           columns=None, echo=None, truncation=None):
     """Draws samples from a run or a saved model.
 
     Args:
@@ -277,6 +277,8 @@ def sample(run_or_model, n=64, *, seed=0, labels=None, output=None,
         output: a PNG file to write the picture to; None writes nothing.
         columns: images per row of the grid.
         echo: called with a line for each damaged checkpoint skipped.
+        truncation: None, or the truncation trick's threshold (latent
+            coordinates beyond it are redrawn; see `GAN.generate`).
 
     Returns:
         `Samples`.
@@ -284,35 +286,16 @@ def sample(run_or_model, n=64, *, seed=0, labels=None, output=None,
     Raises:
         NoModelError: a run directory without a saved model.
         ModelLoadError: a model file Keras cannot load.
-        SampleError: labels that do not fit the model.
+        SampleError: labels or a truncation that do not fit the model.
     """
     from keras_gans import images as images_module
     from keras_gans.runs import sample as sample_module
-    from keras_gans.runs.errors import ModelLoadError
-    from keras_gans.saving import load_model
 
-    model_path, run_dir = sample_module.model_and_run(run_or_model, echo)
-    try:
-        model = load_model(model_path)
-    except Exception as error:
-        raise ModelLoadError(
-            f"Could not load {model_path}: {type(error).__name__}: {error}"
-        ) from error
-    gan = model if hasattr(model, "generate") else None
-    generator = gan.generator if gan is not None else model
-    conditional = sample_module.is_conditional(gan, generator, run_dir)
-    classes = (sample_module.num_classes(run_dir, generator, gan)
-               if conditional else None)
-    label_array = sample_module.labels_for(
-        n, None if labels is None else list(labels), conditional, classes)
-    if gan is not None:
-        try:
-            drawn = gan.generate(n, seed=seed, labels=label_array)
-        except ValueError as error:  # e.g. a label outside the classes
-            raise sample_module.SampleError(str(error)) from None
-    else:
-        drawn = sample_module.generate_with(generator, n, seed, label_array,
-                                            num_classes=classes)
+    loaded = sample_module.open_source(run_or_model, echo)
+    model_path, run_dir = loaded.model_path, loaded.run_dir
+    label_array = loaded.labels(n, labels)
+    drawn = loaded.generate(n, seed=seed, labels=label_array,
+                            truncation=truncation)
     kwargs = {}
     if drawn.ndim == 2 and drawn.shape[1] == 2:
         modes = sample_module.run_modes(run_dir)

@@ -6,7 +6,8 @@ catch them by class.
 
 from keras_gans.advice import Advised
 
-__all__ = ["ModelLoadError", "NoModelError", "RunError"]
+__all__ = ["MissingPackageError", "ModelLoadError", "NoModelError",
+           "OutputExistsError", "RunError"]
 
 
 class RunError(Advised, RuntimeError):
@@ -26,3 +27,13 @@ class NoModelError(RunError):
 class ModelLoadError(RunError):
     """A `.keras` file Keras cannot load (damaged, or a class no installed
     plugin provides)."""
+
+
+class OutputExistsError(RunError):
+    """An output folder that already holds files (`reason="not_empty"`
+    for `sample --outdir`), or an output path taken by something else."""
+
+
+class MissingPackageError(RunError):
+    """A format that needs a package this environment lacks (`package`
+    names it)."""

@@ -11,8 +11,9 @@ import os
 from keras_gans.runs.directory import RunDirectory
 from keras_gans.runs.errors import NoModelError
 
-__all__ = ["SampleError", "generate_with", "is_conditional", "labels_for",
-           "model_and_run", "num_classes", "run_modes"]
+__all__ = ["SampleError", "Source", "generate_with", "is_conditional",
+           "labels_for", "model_and_run", "num_classes", "open_source",
+           "run_modes"]
 
 
 class SampleError(ValueError):
@@ -148,16 +149,18 @@ def run_modes(run_dir):
 
 
 def generate_with(generator, n, seed, labels, batch_size=256,
-                  num_classes=None):
+                  num_classes=None, *, z=None, truncation=None):
     """Samples from a bare generator, drawing z as `GAN.generate` does.
 
     A single-input generator given labels reads z joined with the one-hot
-    labels (`label_mode="one_hot_concat"`; `num_classes` needed).
+    labels (`label_mode="one_hot_concat"`; `num_classes` needed). `z` and
+    `truncation` as for `GAN.generate`.
     """
     import keras
     import numpy as np
 
     from keras_gans import labels as labels_module
+    from keras_gans import latent
 
     mode = None
     latent_dim = int(generator.inputs[0].shape[-1])
@@ -166,11 +169,9 @@ def generate_with(generator, n, seed, labels, batch_size=256,
         if labels_module.number_of_inputs(generator) == 1:
             mode = labels_module.ONE_HOT_CONCAT
             latent_dim -= num_classes
-    z = np.random.default_rng(seed).standard_normal(
-        (n, latent_dim), dtype=np.float32
-    )
+    z = latent.requested(n, latent_dim, seed, z, truncation)
     batches = []
-    for start in range(0, n, batch_size):
+    for start in range(0, len(z), batch_size):
         y = None
         if labels is not None:
             y = labels_module.encode(labels[start : start + batch_size], mode,
@@ -182,3 +183,100 @@ def generate_with(generator, n, seed, labels, batch_size=256,
         out = generator(inputs, training=False)
         batches.append(keras.ops.convert_to_numpy(out).astype("float32"))
     return np.concatenate(batches)
+
+
+class Source:
+    """A loaded run or model, sampled the same way whatever it holds.
+
+    Attributes:
+        model_path: the `.keras` file loaded.
+        run_dir: its `RunDirectory`, or None for a lone file.
+        gan: the `GAN`, or None for a bare generator.
+        generator: the generator to ship: `gan.export_generator()` for a
+            GAN (the EMA weights when it has an EMA), else the file's
+            model.
+        conditional: whether it takes class labels.
+        num_classes: its number of classes (None when unconditional or
+            unknown).
+        latent_dim: the size of z.
+    """
+
+    def __init__(self, model_path, run_dir, model):
+        self.model_path = model_path
+        self.run_dir = run_dir
+        self.gan = model if hasattr(model, "generate") else None
+        self._model = model if self.gan is None else model.generator
+        self.conditional = is_conditional(self.gan, self._model, run_dir)
+        self.num_classes = (num_classes(run_dir, self._model, self.gan)
+                            if self.conditional else None)
+        self._generator = None
+
+    @property
+    def latent_dim(self):
+        if self.gan is not None:
+            return int(self.gan.latent_dim)
+        size = int(self._model.inputs[0].shape[-1])
+        if self.conditional and len(self._model.inputs) == 1:
+            size -= self.num_classes  # z joined with one-hot labels
+        return size
+
+    @property
+    def generator(self):
+        if self._generator is None:
+            self._generator = (self._model if self.gan is None
+                               else self.gan.export_generator())
+        return self._generator
+
+    def labels(self, n, labels):
+        """The `n` int32 labels to sample with (see `labels_for`)."""
+        return labels_for(n, None if labels is None else list(labels),
+                          self.conditional, self.num_classes)
+
+    def generate(self, n=None, seed=None, labels=None, *, z=None,
+                 truncation=None, batch_size=256):
+        """Samples as `GAN.generate` does, for a GAN or a bare generator.
+
+        Args:
+            n, seed, z, truncation, batch_size: as `GAN.generate`.
+            labels: int32 labels, one per sample (see `labels`), or None.
+
+        Raises:
+            SampleError: labels, `z` or `truncation` that do not fit.
+        """
+        try:
+            if self.gan is not None:
+                return self.gan.generate(n, seed=seed, labels=labels, z=z,
+                                         truncation=truncation,
+                                         batch_size=batch_size)
+            return generate_with(self._model, n, seed, labels, batch_size,
+                                 num_classes=self.num_classes, z=z,
+                                 truncation=truncation)
+        except ValueError as error:  # e.g. a label outside the classes
+            raise SampleError(str(error)) from None
+
+
+def open_source(source, echo=None):
+    """Finds and loads the model of a run directory or `.keras` file.
+
+    Args:
+        source: as `model_and_run`.
+        echo: called with a line for each damaged checkpoint skipped.
+
+    Returns:
+        A `Source`.
+
+    Raises:
+        NoModelError: a run directory without a saved model.
+        ModelLoadError: a model file Keras cannot load.
+    """
+    from keras_gans.runs.errors import ModelLoadError
+    from keras_gans.saving import load_model
+
+    model_path, run_dir = model_and_run(source, echo)
+    try:
+        model = load_model(model_path)
+    except Exception as error:
+        raise ModelLoadError(
+            f"Could not load {model_path}: {type(error).__name__}: {error}"
+        ) from error
+    return Source(model_path, run_dir, model)
