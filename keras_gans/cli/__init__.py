@@ -4,6 +4,8 @@
 keras-gans run RECIPE.toml [--backend B] [--set key.path=value ...]
                            [--output DIR] [--resume]
 keras-gans sample RUN_DIR_OR_MODEL -n 64 -o grid.png [--seed S] [--labels ...]
+                  [--truncation T] [--outdir DIR --format png|npz]
+keras-gans export RUN_DIR_OR_MODEL --format keras|saved_model|onnx|tflite [-o PATH]
 keras-gans evaluate RUN_DIR_OR_MODEL [--metrics fid,kid,pr,dc,memorization]
                     [--features NAME] [-n N]
 keras-gans list architectures|losses|penalties|datasets|metrics|features|callbacks
@@ -30,6 +32,7 @@ from keras_gans.cli.backend import backend_option
 from keras_gans.cli.catalogue import list_command
 from keras_gans.cli.catalogue import plugins_command
 from keras_gans.cli.evaluate import evaluate_command
+from keras_gans.cli.export import export_command
 from keras_gans.cli.new_plugin import new_plugin_command
 from keras_gans.cli.prepare_data import prepare_data_command
 from keras_gans.cli.run import run_command
@@ -54,5 +57,5 @@ def main(ctx, backend):
 
 for _command in (run_command, sample_command, evaluate_command,
                  list_command, plugins_command, new_plugin_command,
-                 prepare_data_command, schema_command):
+                 prepare_data_command, schema_command, export_command):
     main.add_command(_command)

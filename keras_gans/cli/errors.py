@@ -50,6 +50,12 @@ CLI_REMEDIES = {
     # runs.errors.OutputExistsError (sample --outdir)
     "outdir_not_empty": "Choose an empty or new --outdir, or pass "
                         "--overwrite.",
+    # runs.errors.MissingPackageError, OutputExistsError (export)
+    "missing_package": "Install it (pip install {pip}), or pass --backend "
+                       "with another backend.",
+    "export_backend": "Pass --backend tensorflow (a .keras export loads on "
+                      "any backend).",
+    "export_exists": "Choose another -o, or remove the folder first.",
 }
 # reason -> the whole message, where the problem itself names an argument.
 CLI_MESSAGES = {
