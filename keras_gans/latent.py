@@ -10,7 +10,7 @@ import numpy as np
 
 from keras_gans.arguments import is_positive_int
 
-__all__ = ["prior_noise", "requested", "slerp"]
+__all__ = ["prior_noise", "requested", "slerp", "walk"]
 
 
 def prior_noise(n, latent_dim, seed=None, truncation=None):
@@ -123,3 +123,23 @@ def slerp(a, b, t):
     wa = np.where(flat, 1.0 - t, np.sin((1.0 - t) * omega) / safe)
     wb = np.where(flat, t, np.sin(t * omega) / safe)
     return (wa * a + wb * b).astype(np.float32)
+
+
+def walk(points, frames):
+    """`frames` latents along the great circles through `points` in order.
+
+    Args:
+        points: array `(p, latent_dim)`, p >= 2: the latents visited.
+        frames: number of latents returned, >= 2. Frame 0 is `points[0]`,
+            the last is `points[-1]`; the frames in between are spread
+            evenly over the `p - 1` legs, each leg a `slerp`.
+
+    Returns:
+        float32 array `(frames, latent_dim)`.
+    """
+    points = np.asarray(points, dtype=np.float32)
+    legs = len(points) - 1
+    where = np.linspace(0.0, legs, frames)
+    leg = np.minimum(where.astype(int), legs - 1)
+    t = (where - leg)[:, None]
+    return slerp(points[leg], points[leg + 1], t)

@@ -6,6 +6,7 @@ keras-gans run RECIPE.toml [--backend B] [--set key.path=value ...]
 keras-gans sample RUN_DIR_OR_MODEL -n 64 -o grid.png [--seed S] [--labels ...]
                   [--truncation T] [--outdir DIR --format png|npz]
 keras-gans export RUN_DIR_OR_MODEL --format keras|saved_model|onnx|tflite [-o PATH]
+keras-gans interpolate RUN_DIR_OR_MODEL --frames 60 --points 4 -o walk.gif
 keras-gans evaluate RUN_DIR_OR_MODEL [--metrics fid,kid,pr,dc,memorization]
                     [--features NAME] [-n N]
 keras-gans list architectures|losses|penalties|datasets|metrics|features|callbacks
@@ -15,7 +16,7 @@ keras-gans schema [-o FILE]
 ```
 
 One module per command (`run`, `sample`, `evaluate`, `catalogue` for
-`list` and `plugins`, `new_plugin`, `schema`), plus `backend` (choosing
+`list` and `plugins`, `new_plugin`, `schema`, `export`, `interpolate`), plus `backend` (choosing
 the backend before Keras is imported: no module here imports Keras, or
 `runs` and `evaluation` code that needs it, at module level), `completion`
 (shell completion of `--set`) and `errors`, the one mapping from library
@@ -33,6 +34,7 @@ from keras_gans.cli.catalogue import list_command
 from keras_gans.cli.catalogue import plugins_command
 from keras_gans.cli.evaluate import evaluate_command
 from keras_gans.cli.export import export_command
+from keras_gans.cli.interpolate import interpolate_command
 from keras_gans.cli.new_plugin import new_plugin_command
 from keras_gans.cli.prepare_data import prepare_data_command
 from keras_gans.cli.run import run_command
@@ -57,5 +59,6 @@ def main(ctx, backend):
 
 for _command in (run_command, sample_command, evaluate_command,
                  list_command, plugins_command, new_plugin_command,
-                 prepare_data_command, schema_command, export_command):
+                 prepare_data_command, schema_command, export_command,
+                 interpolate_command):
     main.add_command(_command)

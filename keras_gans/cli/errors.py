@@ -56,6 +56,9 @@ CLI_REMEDIES = {
     "export_backend": "Pass --backend tensorflow (a .keras export loads on "
                       "any backend).",
     "export_exists": "Choose another -o, or remove the folder first.",
+    # runs.errors.MissingPackageError (interpolate -o walk.mp4)
+    "gif_only": "Pass -o walk.gif and convert it (ffmpeg -i walk.gif "
+                "walk.mp4).",
 }
 # reason -> the whole message, where the problem itself names an argument.
 CLI_MESSAGES = {
