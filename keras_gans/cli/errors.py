@@ -51,8 +51,8 @@ CLI_REMEDIES = {
     "outdir_not_empty": "Choose an empty or new --outdir, or pass "
                         "--overwrite.",
     # runs.errors.MissingPackageError, OutputExistsError (export)
-    "missing_package": "Install it (pip install {pip}), or pass --backend "
-                       "with another backend.",
+    "missing_package": "Install what is missing (pip install {pip}), or "
+                       "pass --backend with another backend.",
     "export_backend": "Pass --backend tensorflow (a .keras export loads on "
                       "any backend).",
     "export_exists": "Choose another -o, or remove the folder first.",

@@ -111,6 +111,8 @@ def _write_folder(ctx, source, n, seed, labels, truncation, outdir, fmt,
     backend_module.setup(ctx, backend)
     from keras_gans.runs import sample_folder
 
+    with errors.reported(ctx):  # before the progress bar shows
+        sample_folder.check_outdir(outdir, overwrite)
     with errors.reported(ctx), click.progressbar(
         length=n, label="Sampling", file=sys.stderr,
     ) as bar:

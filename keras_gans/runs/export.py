@@ -11,6 +11,7 @@ import dataclasses
 import importlib.util
 import os
 import shutil
+import warnings
 
 from keras_gans import files
 from keras_gans.runs.errors import MissingPackageError, OutputExistsError
@@ -90,8 +91,8 @@ def _check(fmt, path):
         raise MissingPackageError(
             f"Exporting to {fmt} on the {backend} backend needs "
             f"{' and '.join(missing)}, which {verb} not installed.",
-            f"Install it (pip install {pip}), or export on another "
-            "backend (KERAS_BACKEND).",
+            f"Install what is missing (pip install {pip}), or export on "
+            "another backend (KERAS_BACKEND).",
             reason="missing_package", format=fmt, packages=missing, pip=pip)
     if os.path.isdir(path):
         raise OutputExistsError(
@@ -149,7 +150,11 @@ def export(source, fmt="keras", output=None, *, echo=None):
         finally:
             shutil.rmtree(temporary, ignore_errors=True)
     else:
-        with files.replacing(path) as temporary:
+        with files.replacing(path) as temporary, warnings.catch_warnings():
+            # PyTorch's tracer warns of shapes it records as constants:
+            # the batch axis stays dynamic, the rest is fixed by design.
+            warnings.filterwarnings(
+                "ignore", message=".*might cause the trace to be incorrect")
             generator.export(temporary, format=FORMATS[fmt], verbose=False)
     return Exported(path=path, format=fmt, model_path=loaded.model_path,
                     inputs=inputs)

@@ -21,7 +21,7 @@ from keras_gans import latent
 from keras_gans.runs.errors import OutputExistsError
 from keras_gans.runs.sample import SampleError, open_source
 
-__all__ = ["FORMATS", "Folder", "NPZ_NAME", "write_samples"]
+__all__ = ["FORMATS", "Folder", "NPZ_NAME", "check_outdir", "write_samples"]
 
 FORMATS = ("png", "npz")
 NPZ_NAME = "samples.npz"
@@ -51,7 +51,9 @@ def png_name(index, n):
     return f"{index:0{max(6, len(str(n - 1)))}d}.png"
 
 
-def _check_outdir(outdir, overwrite):
+def check_outdir(outdir, overwrite=False):
+    """Refuses an output folder that is a file, or holds files without
+    `overwrite` (`OutputExistsError`)."""
     if os.path.exists(outdir) and not os.path.isdir(outdir):
         raise OutputExistsError(
             f"{outdir} exists and is not a folder.",
@@ -161,7 +163,7 @@ def write_samples(source, outdir, n, *, seed=0, labels=None,
     if not isinstance(batch_size, int) or batch_size < 1:
         raise SampleError("`batch_size` must be a positive integer. "
                           f"Received: batch_size={batch_size!r}")
-    _check_outdir(outdir, overwrite)
+    check_outdir(outdir, overwrite)
     loaded = open_source(source, echo)
     label_array = loaded.labels(n, labels)
     try:

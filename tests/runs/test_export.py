@@ -129,6 +129,7 @@ def test_a_missing_package_is_named_before_any_work(run, tmp_path,
                                            "onnx", "-o",
                                            str(tmp_path / "g.onnx")])
     assert result.exit_code == 1
-    assert "not installed. Install it (pip install" in result.output
+    assert "not installed. Install what is missing (pip install onnx)" in (
+        result.output)
     assert "--backend" in result.output
     assert os.listdir(tmp_path) == []
