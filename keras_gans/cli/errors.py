@@ -50,6 +50,7 @@ CLI_REMEDIES = {
     # runs.errors.OutputExistsError (sample --outdir)
     "outdir_not_empty": "Choose an empty or new --outdir, or pass "
                         "--overwrite.",
+    "outdir_is_file": "Choose another --outdir.",
     # runs.errors.MissingPackageError, OutputExistsError (export)
     "missing_package": "Install what is missing (pip install {pip}), or "
                        "pass --backend with another backend.",
