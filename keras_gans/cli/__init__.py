@@ -5,7 +5,8 @@ keras-gans run RECIPE.toml [--backend B] [--set key.path=value ...]
                            [--output DIR] [--resume]
 keras-gans sample RUN_DIR_OR_MODEL -n 64 -o grid.png [--seed S] [--labels ...]
                   [--truncation T] [--outdir DIR --format png|npz]
-keras-gans export RUN_DIR_OR_MODEL --format keras|saved_model|onnx|tflite [-o PATH]
+keras-gans export RUN_DIR_OR_MODEL --format keras|saved_model|onnx|tflite
+                  [-o PATH]
 keras-gans interpolate RUN_DIR_OR_MODEL --frames 60 --points 4 -o walk.gif
 keras-gans evaluate RUN_DIR_OR_MODEL [--metrics fid,kid,pr,dc,memorization]
                     [--features NAME] [-n N]
@@ -16,9 +17,10 @@ keras-gans schema [-o FILE]
 ```
 
 One module per command (`run`, `sample`, `evaluate`, `catalogue` for
-`list` and `plugins`, `new_plugin`, `schema`, `export`, `interpolate`), plus `backend` (choosing
-the backend before Keras is imported: no module here imports Keras, or
-`runs` and `evaluation` code that needs it, at module level), `completion`
+`list` and `plugins`, `new_plugin`, `schema`, `export`, `interpolate`),
+plus `backend` (choosing the backend before Keras is imported: no module
+here imports Keras, or `runs` and `evaluation` code that needs it, at
+module level), `completion`
 (shell completion of `--set`) and `errors`, the one mapping from library
 exceptions to messages and exit codes: 0 success; 1 a user error that is
 not about the recipe (a missing checkpoint, an existing run directory, a

@@ -11,7 +11,8 @@ from keras_gans.cli.sample import parse_labels
 @click.argument("source", metavar="RUN_DIR_OR_MODEL",
                 type=click.Path(exists=True))
 @click.option("--frames", default=60, show_default=True,
-              type=click.IntRange(min=2, max=10_000), help="Frames of the GIF.")
+              type=click.IntRange(min=2, max=10_000),
+              help="Frames of the GIF.")
 @click.option("--points", default=4, show_default=True,
               type=click.IntRange(min=2, max=1_000),
               help="Seeded latents each walk passes through.")
