@@ -68,3 +68,19 @@ def image_mlp(latent_dim, sample_shape, num_classes=None, width=16):
     discriminator = keras.Model(images, keras.layers.Dense(1)(x),
                                 name="discriminator")
     return generator, discriminator
+
+
+def saved_image_gan(path, latent_dim=4, sample_shape=(8, 8, 1)):
+    """Saves at `path` a small image GAN (`image_mlp`, width 8) whose EMA
+    weights differ from its raw ones, as training leaves them; returns
+    the GAN. The sampling, export and walk tests read it back."""
+    import keras_gans
+
+    generator, discriminator = image_mlp(latent_dim, sample_shape, width=8)
+    gan = keras_gans.GAN(generator, discriminator, latent_dim=latent_dim,
+                         seed=0)
+    gan.compile(*optimizers(), ema=0.9)
+    for average in gan.ema_weights:
+        average.assign(average * 0.5 + 0.05)
+    gan.save(path)
+    return gan

@@ -12,7 +12,6 @@ from scipy import stats
 import keras
 import keras_gans
 from keras_gans import latent
-from keras_gans.datasets import ring
 from toy_models import conditional_mlp, mlp, optimizers
 
 LATENT = 4
@@ -32,18 +31,19 @@ def tiny_gan(ema=0.5, conditional=False):
     return gan
 
 
-def trained_gan():
-    """A tiny GAN after a few steps: its EMA weights differ from the raw
-    ones (decay 0.5 from the initial weights), so a test reading the raw
-    weights where the EMA ones belong fails."""
-    gan = tiny_gan()
-    gan.fit(ring(128, seed=0)[0], batch_size=32, epochs=1, verbose=0)
+def with_moved_averages(gan):
+    """Sets the EMA weights apart from the raw ones, as training leaves
+    them (a fit() would cost a compile per backend; tests/cli/test_cli.py
+    checks a trained run's), so a test reading the raw weights where the
+    EMA ones belong fails."""
+    for average in gan.ema_weights:
+        average.assign(average * 0.5 + 0.1)
     return gan
 
 
 @pytest.fixture(scope="module")
 def ema_gan():
-    return trained_gan()
+    return with_moved_averages(tiny_gan())
 
 
 def test_every_way_of_sampling_uses_the_ema_weights(ema_gan):
@@ -86,9 +86,7 @@ def test_without_ema_the_exported_generator_is_a_copy_of_the_raw_one():
 
 
 def test_conditional_export_takes_labels_like_generate():
-    gan = tiny_gan(conditional=True)
-    for average in gan.ema_weights:  # averages unlike the raw weights
-        average.assign(average * 0.5 + 0.1)
+    gan = with_moved_averages(tiny_gan(conditional=True))
     z = latent.prior_noise(6, LATENT, seed=2)
     labels = np.array([0, 1, 2, 0, 1, 2], dtype="int32")
     exported = gan.export_generator()

@@ -5,13 +5,12 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageSequence
 
-import keras_gans
 from keras_gans import cli
 from keras_gans import images
 from keras_gans import latent
 from keras_gans.runs import interpolate
 from keras_gans.runs.errors import MissingPackageError
-from toy_models import image_mlp, optimizers
+from toy_models import saved_image_gan
 
 SHAPE = (8, 8, 1)
 LATENT = 4
@@ -19,14 +18,8 @@ LATENT = 4
 
 @pytest.fixture(scope="module")
 def saved_gan(tmp_path_factory):
-    generator, discriminator = image_mlp(LATENT, SHAPE, width=8)
-    gan = keras_gans.GAN(generator, discriminator, latent_dim=LATENT, seed=0)
-    gan.compile(*optimizers(), ema=0.9)
-    for average in gan.ema_weights:
-        average.assign(average * 0.5 + 0.05)
     path = tmp_path_factory.mktemp("model") / "gan.keras"
-    gan.save(path)
-    return path, gan
+    return path, saved_image_gan(path, LATENT, SHAPE)
 
 
 def test_the_walk_passes_through_its_points_on_great_circles():

@@ -2,18 +2,16 @@
 
 import os
 
-import keras
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-import keras_gans
 from keras_gans import cli
 from keras_gans.images import to_uint8
 from keras_gans.runs import sample_folder
 from keras_gans.runs.errors import OutputExistsError
-from toy_models import image_mlp, optimizers
+from toy_models import saved_image_gan
 
 SHAPE = (8, 8, 1)
 LATENT = 4
@@ -23,14 +21,8 @@ LATENT = 4
 def saved_gan(tmp_path_factory):
     """A run directory holding a small image GAN whose EMA weights differ
     from its raw ones."""
-    generator, discriminator = image_mlp(LATENT, SHAPE, width=8)
-    gan = keras_gans.GAN(generator, discriminator, latent_dim=LATENT, seed=0)
-    gan.compile(*optimizers(), ema=0.9)
-    for average in gan.ema_weights:
-        average.assign(average * 0.5 + 0.05)
     run = tmp_path_factory.mktemp("run")
-    gan.save(run / "gan.keras")
-    return run, gan
+    return run, saved_image_gan(run / "gan.keras", LATENT, SHAPE)
 
 
 def read_pngs(folder):
