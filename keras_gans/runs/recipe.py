@@ -77,6 +77,13 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from keras_gans import files
+from keras_gans.runs.recipe_schema import MAX_NAME_BYTES
+from keras_gans.runs.recipe_schema import describe as _describe
+from keras_gans.runs.recipe_schema import interval as _interval
+from keras_gans.runs.recipe_schema import join as _join
+from keras_gans.runs.recipe_schema import length_clash as _length_clash
+from keras_gans.runs.recipe_schema import \
+    unknown_key_message as _unknown_key_message
 
 __all__ = [
     "Recipe",
@@ -118,8 +125,6 @@ MAX_LISTED_PROBLEMS = 20
 MAX_RECIPE_BYTES = 1 << 20
 # Tables and arrays inside each other; real recipes nest 4 deep.
 MAX_NESTING = 32
-# The run directory is <name>-<date>-<time>[-n]; file names hold 255 bytes.
-MAX_NAME_BYTES = 200
 
 
 class RecipeError(ValueError):
@@ -725,29 +730,6 @@ def _label_mode(c, model):
     return value
 
 
-def _length_clash(train, overridden):
-    """`(path, message)` for a train table with both epochs and steps.
-
-    When `--set` gave one and the file the other (`--set train.epochs=44` on
-    a recipe with `steps = 2000`), says which and what to set instead.
-    """
-    by_set = {key for key in ("epochs", "steps")
-              if f"train.{key}" in overridden}
-    if len(by_set) != 1:
-        return "train", "set either epochs or steps, not both"
-    (given,) = by_set
-    kept = "steps" if given == "epochs" else "epochs"
-    unit = ("generator updates" if kept == "steps" else
-            "passes over the data")
-    return (
-        f"train.{given}",
-        f"the override train.{given}={_describe(train[given])} clashes "
-        f"with the recipe, which sets train.{kept} = "
-        f"{_describe(train[kept])}; set either epochs or steps, not both. "
-        f"Override train.{kept} ({unit}) instead",
-    )
-
-
 def _divergence_keys(c, train):
     """The divergence guard's settings (see `keras_gans.training.guards`)."""
     action = train.get("on_divergence", "stop")
@@ -1112,44 +1094,3 @@ def _check_params(factory, params, path, what, supplied=()):
                 f"{_join(path, name)}: required by {what}, but missing"
             )
     return problems
-
-
-# ----------------------------------------------------------------------
-# Helpers
-
-
-def _join(path, key):
-    return f"{path}.{key}" if path else str(key)
-
-
-def _describe(value):
-    """A value as TOML would show it: strings in double quotes."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return f"an array {json.dumps(value, default=str)}"
-    if isinstance(value, str):
-        return json.dumps(value)
-    return str(value)
-
-
-def _interval(low, high, low_open, high_open):
-    if low is not None and high is not None:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        return f"{left}{low:g}, {high:g}{right}"
-    if low is not None:
-        return f"> {low:g}" if low_open else f">= {low:g}"
-    return f"< {high:g}" if high_open else f"<= {high:g}"
-
-
-def _unknown_key_message(key, known):
-    message = "unknown key"
-    close = difflib.get_close_matches(str(key), list(known), n=1)
-    if close:
-        message += f"; did you mean {json.dumps(close[0])}?"
-    else:
-        message += "."
-    return f"{message} Known keys: {', '.join(known)}."

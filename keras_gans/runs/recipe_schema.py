@@ -29,20 +29,12 @@ a compiled dependency of about 10 MB and some 150 ms to each start.
 import abc
 import copy
 import dataclasses
+import difflib
 import json
 import math
 import numbers
 
 from keras_gans.labels import LABEL_MODES
-
-# The wording of every message is today's (the executor of issue 10 moves
-# these helpers here when `keras_gans.runs.recipe` is rebuilt on this module).
-from keras_gans.runs.recipe import MAX_NAME_BYTES
-from keras_gans.runs.recipe import _describe as describe
-from keras_gans.runs.recipe import _interval
-from keras_gans.runs.recipe import _join as join
-from keras_gans.runs.recipe import _length_clash as length_clash
-from keras_gans.runs.recipe import _unknown_key_message as unknown_key_message
 
 __all__ = [
     "Callback",
@@ -59,6 +51,78 @@ __all__ = [
     "markdown_table",
     "parse",
 ]
+
+
+# ----------------------------------------------------------------------
+# Messages: how a problem names a value, a range and the known keys (the
+# catalogue checks in `keras_gans.runs.recipe` word theirs the same way)
+
+# The run directory is <name>-<date>-<time>[-n]; file names hold 255 bytes.
+MAX_NAME_BYTES = 200
+
+
+def join(path, key):
+    """`path.key`, or `key` at the top level."""
+    return f"{path}.{key}" if path else str(key)
+
+
+def describe(value):
+    """A value as TOML would show it: strings in double quotes."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return f"an array {json.dumps(value, default=str)}"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return str(value)
+
+
+def interval(low, high, low_open, high_open):
+    """A range as a message writes it: `[0, 1)`, `> 0`, `<= 10`."""
+    if low is not None and high is not None:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        return f"{left}{low:g}, {high:g}{right}"
+    if low is not None:
+        return f"> {low:g}" if low_open else f">= {low:g}"
+    return f"< {high:g}" if high_open else f"<= {high:g}"
+
+
+def unknown_key_message(key, known):
+    """The problem of an unknown key: the nearest known key if one is
+    close, then all of them."""
+    message = "unknown key"
+    close = difflib.get_close_matches(str(key), list(known), n=1)
+    if close:
+        message += f"; did you mean {json.dumps(close[0])}?"
+    else:
+        message += "."
+    return f"{message} Known keys: {', '.join(known)}."
+
+
+def length_clash(train, overridden):
+    """`(path, message)` for a train table with both epochs and steps.
+
+    When `--set` gave one and the file the other (`--set train.epochs=44` on
+    a recipe with `steps = 2000`), says which and what to set instead.
+    """
+    by_set = {key for key in ("epochs", "steps")
+              if f"train.{key}" in overridden}
+    if len(by_set) != 1:
+        return "train", "set either epochs or steps, not both"
+    (given,) = by_set
+    kept = "steps" if given == "epochs" else "epochs"
+    unit = ("generator updates" if kept == "steps" else
+            "passes over the data")
+    return (
+        f"train.{given}",
+        f"the override train.{given}={describe(train[given])} clashes "
+        f"with the recipe, which sets train.{kept} = "
+        f"{describe(train[kept])}; set either epochs or steps, not both. "
+        f"Override train.{kept} ({unit}) instead",
+    )
 
 
 # ----------------------------------------------------------------------
@@ -138,7 +202,7 @@ class Number(Kind):
         self.bounds = (low, high, low_open, high_open)
         self.text = "number"
         if low is not None or high is not None:
-            self.text += f" in {_interval(*self.bounds)}"
+            self.text += f" in {interval(*self.bounds)}"
 
     def check(self, value, path, problems, default):
         if value is None:
@@ -154,7 +218,7 @@ class Number(Kind):
                                          else value > high)
         if too_low or too_high:
             problems.add(path, f"expected a number in "
-                         f"{_interval(*self.bounds)}, got {value}")
+                         f"{interval(*self.bounds)}, got {value}")
             return default
         return value
 
