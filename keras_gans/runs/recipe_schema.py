@@ -5,8 +5,8 @@ fields carry their check and their doc line (`setting(...)`). From these
 definitions alone come:
 
 - `parse(raw)`: the typed `Recipe` and every problem at once, each with its
-  dotted path and, for a misspelt key, the nearest known one (the messages
-  of `keras_gans.runs.recipe.check_structure`, which it can replace);
+  dotted path and, for a misspelt key, the nearest known one
+  (`keras_gans.runs.recipe` validates recipes with it);
 - `json_schema()`: a JSON Schema of a recipe (draft 2020-12), for editors
   that complete TOML;
 - `markdown_table()`: the table of keys for the documentation;
@@ -696,6 +696,11 @@ class Output:
 SECTIONS = {"model": Model, "data": Data, "train": Train, "output": Output}
 
 
+def keys(cls):
+    """The keys of a section, in declaration order."""
+    return [field.name for field in dataclasses.fields(cls)]
+
+
 class LabelModeNeedsConditional:
     """`model.label_mode` is only for a conditional model."""
 
@@ -787,8 +792,7 @@ def _plain(value, field):
 
 def _table(value, path, cls, problems, required=()):
     """Checks that `value` is a table with only `cls`'s keys."""
-    known = [f.name for f in dataclasses.fields(cls)] if isinstance(
-        cls, type) else list(cls)
+    known = keys(cls) if isinstance(cls, type) else list(cls)
     if value is None:
         value = {}
     if not isinstance(value, dict):
@@ -883,8 +887,18 @@ def parse(raw, default_name="recipe", overridden=()):
 
 
 def check_structure(raw, default_name="recipe", overridden=()):
-    """`keras_gans.runs.recipe.check_structure`'s contract on the typed recipe:
-    `(resolved dict, problems)`."""
+    """Checks keys, types and ranges; fills in defaults. Imports no Keras.
+
+    Args:
+        raw: the recipe as nested dicts.
+        default_name: the name when the recipe sets none.
+        overridden: dotted keys set by `--set` (see `parse`).
+
+    Returns:
+        `(resolved, problems)`: the recipe with defaults as nested dicts
+        (values that failed a check keep their default) and a list of
+        `path: message` strings.
+    """
     recipe, problems = parse(raw, default_name, overridden)
     return recipe.to_dict(), problems
 
@@ -900,6 +914,17 @@ def _settings():
             yield f"{section}.{field.name}", field
 
 
+def _limits():
+    """`{dotted key: (maximum, why)}` of the integer keys with an upper
+    bound (the reason is in the message)."""
+    limits = {}
+    for key, field in _settings():
+        kind = field.metadata["kind"]
+        if isinstance(kind, Integer) and kind.maximum is not None:
+            limits[key] = (kind.maximum, kind.why)
+    return limits
+
+
 def known_keys():
     """Every dotted key a recipe can set (for `--set` completion)."""
     keys = ["name", "description"]
@@ -909,6 +934,9 @@ def known_keys():
                  ("name", "learning_rate", "beta_1", "beta_2")]
     keys += ["train.loss.name", "train.penalty.name", "train.penalty.weight"]
     return sorted(keys)
+
+
+LIMITS = _limits()
 
 
 def _shown_default(field):
