@@ -78,10 +78,12 @@ from keras_gans import files
 from keras_gans.runs.recipe_schema import LIMITS  # noqa: F401 (public)
 from keras_gans.runs.recipe_schema import MAX_NAME_BYTES  # noqa: F401
 from keras_gans.runs.recipe_schema import TOP_LEVEL
-from keras_gans.runs.recipe_schema import check_structure
+from keras_gans.runs.recipe_schema import Recipe
+from keras_gans.runs.recipe_schema import check_structure  # noqa: F401
 from keras_gans.runs.recipe_schema import describe as _describe
 from keras_gans.runs.recipe_schema import join as _join
 from keras_gans.runs.recipe_schema import known_keys  # noqa: F401 (public)
+from keras_gans.runs.recipe_schema import parse
 
 __all__ = [
     "Recipe",
@@ -140,40 +142,6 @@ class RecipeError(ValueError):
         super().__init__(
             f"Invalid recipe{where} ({count:,} {noun}):\n{lines}"
         )
-
-
-@dataclasses.dataclass
-class Recipe:
-    """A resolved recipe.
-
-    Attributes:
-        data: the resolved recipe as nested dicts (defaults filled in).
-        name: the recipe's name (its `name` key or the file name).
-        source: the file it was read from, if any.
-        overrides: the `--set` assignments applied, in order.
-    """
-
-    data: dict
-    name: str
-    source: str | None = None
-    overrides: tuple = ()
-
-    def __getitem__(self, key):
-        return self.data[key]
-
-    def to_toml(self):
-        """The resolved recipe as TOML text, with a comment header."""
-        return dump(self.data, header=self._header())
-
-    def _header(self):
-        from keras_gans import __version__
-
-        lines = [f"Resolved recipe, written by keras-gans {__version__}."]
-        if self.source:
-            lines.append(f"Source: {self.source}")
-        for override in self.overrides:
-            lines.append(f"--set {override}")
-        return lines
 
 
 # ----------------------------------------------------------------------
@@ -373,17 +341,17 @@ def resolve(raw, default_name="recipe", catalogue=None, source=None,
     Raises:
         RecipeError: listing every problem.
     """
-    resolved, problems = check_structure(raw, default_name,
-                                         _overridden_keys(overrides))
+    recipe, problems = parse(raw, default_name, _overridden_keys(overrides))
     if catalogue is None:
         from keras_gans import plugins
 
         catalogue = plugins.catalogue()
-    problems += check_names(resolved, catalogue)
+    problems += check_names(recipe, catalogue)
     problems.sort(key=_section_order)
     if problems:
         raise RecipeError(problems, source)
-    return Recipe(resolved, resolved["name"], source, tuple(overrides))
+    return dataclasses.replace(recipe, source=source,
+                               overrides=tuple(overrides))
 
 
 # TOML text of a recipe dict (`files.toml_text`); `_for_toml` drops the
@@ -397,23 +365,15 @@ def _overridden_keys(overrides):
     return {override.partition("=")[0].strip() for override in overrides}
 
 
-def name_and_params(value):
-    """`(name, params)` of a name-or-table field such as `train.loss`."""
-    if isinstance(value, str):
-        return value, {}
-    params = {k: v for k, v in value.items() if k != "name"}
-    return value.get("name"), params
-
-
 # ----------------------------------------------------------------------
 # Name checks (plugin catalogue; Keras for the optimizers)
 
 
-def check_names(resolved, catalogue):
+def check_names(recipe, catalogue):
     """Checks registered names and the parameters given to each factory.
 
     Args:
-        resolved: the output of `check_structure`.
+        recipe: a typed `Recipe` (`recipe_schema.parse`'s).
         catalogue: a `keras_gans.plugins.Catalogue`.
 
     Returns:
@@ -430,63 +390,60 @@ def check_names(resolved, catalogue):
             problems.append(f"{path}: {error}")
             return None
 
-    model = resolved["model"]
+    model = recipe.model
     for key, where in RESERVED_ARCHITECTURE_PARAMS.items():
-        if key in model["params"]:
+        if key in model.params:
             problems.append(
                 f"model.params.{key}: set by keras-gans from {where}; "
                 "remove it from model.params"
             )
-    entry = lookup("architectures", model["architecture"],
+    entry = lookup("architectures", model.architecture,
                    "model.architecture", "architecture")
     if entry is not None:
-        params = {k: v for k, v in model["params"].items()
+        params = {k: v for k, v in model.params.items()
                   if k not in RESERVED_ARCHITECTURE_PARAMS}
         problems += _check_params(
             entry.factory, params, "model.params",
             f"architecture {entry.name!r}",
             supplied=tuple(RESERVED_ARCHITECTURE_PARAMS),
         )
-        problems += _check_label_mode(entry, model["label_mode"])
+        problems += _check_label_mode(entry, model.label_mode)
 
-    data = resolved["data"]
-    entry = lookup("datasets", data["dataset"], "data.dataset", "dataset")
+    data = recipe.data
+    entry = lookup("datasets", data.dataset, "data.dataset", "dataset")
     if entry is not None:
         problems += _check_params(
-            entry.factory, data["params"], "data.params",
+            entry.factory, data.params, "data.params",
             f"dataset {entry.name!r}",
         )
 
-    train = resolved["train"]
+    train = recipe.train
     for key, kind, argument in (
         ("loss", "losses", "loss"),
         ("penalty", "penalties", "penalty"),
     ):
-        value = train[key]
-        if not value:
+        named = getattr(train, key)
+        if named is None:
             continue
-        name, params = name_and_params(value)
-        path = f"train.{key}"
-        if not isinstance(value, str):
-            path += ".name"
-        entry = lookup(kind, name, path, argument)
+        path = f"train.{key}" + (".name" if named.as_table else "")
+        entry = lookup(kind, named.name, path, argument)
         if entry is not None:
             problems += _check_params(
-                entry.factory, params, f"train.{key}",
+                entry.factory, named.params, f"train.{key}",
                 f"{argument} {entry.name!r}",
             )
 
-    for index, item in enumerate(train["callbacks"]):
+    for index, item in enumerate(train.callbacks):
         path = f"train.callbacks[{index}]"
-        entry = lookup("callbacks", item["name"], f"{path}.name", "callback")
+        entry = lookup("callbacks", item.name, f"{path}.name", "callback")
         if entry is not None:
-            params = {k: v for k, v in item.items() if k != "name"}
             problems += _check_params(
-                entry.factory, params, path, f"callback {entry.name!r}"
+                entry.factory, item.params, path, f"callback {entry.name!r}"
             )
 
     for key in ("g_optimizer", "d_optimizer"):
-        problems += _check_optimizer(train[key], f"train.{key}")
+        problems += _check_optimizer(getattr(train, key).to_value(),
+                                     f"train.{key}")
     return problems
 
 

@@ -743,7 +743,16 @@ TOP_LEVEL = ("name", "description", *SECTIONS)
 
 @dataclasses.dataclass
 class Recipe:
-    """A recipe with every default filled in."""
+    """A resolved recipe: every default filled in, read as attributes
+    (`recipe.model.latent_dim`, `recipe.train.epochs`).
+
+    Attributes:
+        name: the recipe's name (its `name` key or the file name).
+        model, data, train, output: the typed sections.
+        description: its one-line description ("" when none).
+        source: the file it was read from, if any.
+        overrides: the `--set` assignments applied, in order.
+    """
 
     name: str
     model: Model
@@ -751,16 +760,47 @@ class Recipe:
     train: Train
     output: Output
     description: str = ""
+    source: str | None = None
+    overrides: tuple = ()
 
     def to_dict(self):
-        """Nested dicts as `keras_gans.runs.recipe.check_structure` resolves
-        them (the form written to `recipe.toml`)."""
+        """The resolved recipe as nested dicts: the form written to
+        `recipe.toml` and logged as TensorBoard hyperparameters."""
         out = {"name": self.name}
         if self.description:
             out["description"] = self.description
         for section in SECTIONS:
             out[section] = _section_dict(getattr(self, section))
         return out
+
+    def __getitem__(self, section):
+        """`recipe["model"]`: a section as a dict (a copy), for code written
+        against the untyped recipe; new code reads attributes."""
+        return self.to_dict()[section]
+
+    def to_toml(self):
+        """The resolved recipe as TOML text, with a comment header."""
+        from keras_gans import files
+
+        return files.toml_text(self.to_dict(), header=self.comment_lines())
+
+    def comment_lines(self):
+        """The header of `to_toml()`: the version that resolved it, its
+        source and its `--set` overrides."""
+        from keras_gans import __version__
+
+        lines = [f"Resolved recipe, written by keras-gans {__version__}."]
+        if self.source:
+            lines.append(f"Source: {self.source}")
+        for override in self.overrides:
+            lines.append(f"--set {override}")
+        return lines
+
+    def with_num_classes(self, num_classes):
+        """A copy whose `model.num_classes` is `num_classes` (a run records
+        the number of classes its data gave)."""
+        model = dataclasses.replace(self.model, num_classes=num_classes)
+        return dataclasses.replace(self, model=model)
 
 
 def _section_dict(section):
