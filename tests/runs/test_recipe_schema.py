@@ -349,14 +349,19 @@ def test_known_keys_match_the_frozen_completion():
     assert schema.known_keys() == frozen()["known_keys"]
 
 
-def test_the_documentation_table_is_generated_from_the_definitions():
+def test_the_readme_table_is_generated_from_the_definitions():
+    """README's table of recipe keys is `markdown_table()`, exactly (the
+    one place it is written down)."""
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as file:
+        readme = file.read()
+    start, end = "<!-- recipe-keys -->\n", "<!-- /recipe-keys -->"
+    assert readme.count(start) == readme.count(end) == 1
+    shown = readme.split(start, 1)[1].split(end, 1)[0]
     table = schema.markdown_table()
-    with open(os.path.join(REPO, "docs", "recipe-keys.md"),
-              encoding="utf-8") as file:
-        document = file.read()
-    assert table in document, (
-        "docs/recipe-keys.md is out of date: regenerate it with "
-        "`python -m keras_gans.runs.recipe_schema --markdown`")
+    assert shown == table, (
+        "README.md's recipe keys are out of date: put the output of "
+        "`python -m keras_gans.runs.recipe_schema --markdown` between its "
+        "recipe-keys markers")
     for key in schema.known_keys():
         if key.count(".") == 1:
             assert f"| `{key}` |" in table
