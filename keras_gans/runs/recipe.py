@@ -79,7 +79,7 @@ from keras_gans.runs.recipe_schema import LIMITS  # noqa: F401 (public)
 from keras_gans.runs.recipe_schema import MAX_NAME_BYTES  # noqa: F401
 from keras_gans.runs.recipe_schema import TOP_LEVEL
 from keras_gans.runs.recipe_schema import Recipe
-from keras_gans.runs.recipe_schema import check_structure  # noqa: F401
+from keras_gans.runs.recipe_schema import check_structure
 from keras_gans.runs.recipe_schema import describe as _describe
 from keras_gans.runs.recipe_schema import join as _join
 from keras_gans.runs.recipe_schema import known_keys  # noqa: F401 (public)
