@@ -148,6 +148,9 @@ class Kind(abc.ABC):
     """How one key's value is checked, shown and described in a schema."""
 
     text = "value"  # the type column of the documentation table
+    # What a recipe writes for a value switched off (kept as None), for
+    # the kinds that can be: TOML has no None.
+    switched_off = None
 
     @abc.abstractmethod
     def check(self, value, path, problems, default):
@@ -320,6 +323,7 @@ class Decay(Kind):
     """An EMA decay in [0, 1), or false for none (kept as None)."""
 
     text = "number in [0, 1) or false"
+    switched_off = False
 
     def check(self, value, path, problems, default):
         if value is False:
@@ -382,6 +386,7 @@ class NameOrTable(Kind):
     def __init__(self, allow_off=False):
         self.allow_off = allow_off
         self.text = "name or table" + (" or false" if allow_off else "")
+        self.switched_off = False if allow_off else None
 
     def check(self, value, path, problems, default):
         if self.allow_off and (value is False or value == "none"):
@@ -817,8 +822,8 @@ def _section_dict(section):
 
 
 def _plain(value, field):
-    if value is None and field.name in ("penalty", "ema"):
-        return False  # switched off: TOML has no None
+    if value is None:
+        return field.metadata["kind"].switched_off
     if isinstance(value, (Named, Optimizer, Callback)):
         return value.to_value()
     if isinstance(value, list):
@@ -865,8 +870,8 @@ def _default_value(field, default):
     it)."""
     if isinstance(default, Named):
         return default.name
-    if field.name in ("penalty", "ema") and default is None:
-        return False
+    if default is None and field.metadata["kind"].switched_off is not None:
+        return field.metadata["kind"].switched_off
     if isinstance(default, Optimizer):
         return None
     return default
@@ -982,7 +987,8 @@ LIMITS = _limits()
 def _shown_default(field):
     default = field.metadata["default"]
     if default is None:
-        return {"ema": "false", "penalty": "false"}.get(field.name, "")
+        off = field.metadata["kind"].switched_off
+        return "" if off is None else describe(off)
     if isinstance(default, Named):
         return json.dumps(default.name)
     if isinstance(default, Optimizer):
