@@ -139,8 +139,7 @@ def load_recipe(recipe, overrides=None):
     if isinstance(recipe, (str, os.PathLike)):
         return recipe_module.load(recipe, strings)
     if isinstance(recipe, recipe_module.Recipe):
-        raw, name, source = copy.deepcopy(recipe.data), recipe.name, (
-            recipe.source)
+        raw, name, source = recipe.to_dict(), recipe.name, recipe.source
         strings = tuple(recipe.overrides) + strings
     elif isinstance(recipe, dict):
         raw, name, source = copy.deepcopy(recipe), "recipe", None

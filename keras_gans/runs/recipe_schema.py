@@ -5,8 +5,8 @@ fields carry their check and their doc line (`setting(...)`). From these
 definitions alone come:
 
 - `parse(raw)`: the typed `Recipe` and every problem at once, each with its
-  dotted path and, for a misspelt key, the nearest known one (the messages
-  of `keras_gans.runs.recipe.check_structure`, which it can replace);
+  dotted path and, for a misspelt key, the nearest known one
+  (`keras_gans.runs.recipe` validates recipes with it);
 - `json_schema()`: a JSON Schema of a recipe (draft 2020-12), for editors
   that complete TOML;
 - `markdown_table()`: the table of keys for the documentation;
@@ -29,20 +29,12 @@ a compiled dependency of about 10 MB and some 150 ms to each start.
 import abc
 import copy
 import dataclasses
+import difflib
 import json
 import math
 import numbers
 
 from keras_gans.labels import LABEL_MODES
-
-# The wording of every message is today's (the executor of issue 10 moves
-# these helpers here when `keras_gans.runs.recipe` is rebuilt on this module).
-from keras_gans.runs.recipe import MAX_NAME_BYTES
-from keras_gans.runs.recipe import _describe as describe
-from keras_gans.runs.recipe import _interval
-from keras_gans.runs.recipe import _join as join
-from keras_gans.runs.recipe import _length_clash as length_clash
-from keras_gans.runs.recipe import _unknown_key_message as unknown_key_message
 
 __all__ = [
     "Callback",
@@ -59,6 +51,78 @@ __all__ = [
     "markdown_table",
     "parse",
 ]
+
+
+# ----------------------------------------------------------------------
+# Messages: how a problem names a value, a range and the known keys (the
+# catalogue checks in `keras_gans.runs.recipe` word theirs the same way)
+
+# The run directory is <name>-<date>-<time>[-n]; file names hold 255 bytes.
+MAX_NAME_BYTES = 200
+
+
+def join(path, key):
+    """`path.key`, or `key` at the top level."""
+    return f"{path}.{key}" if path else str(key)
+
+
+def describe(value):
+    """A value as TOML would show it: strings in double quotes."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return f"an array {json.dumps(value, default=str)}"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return str(value)
+
+
+def interval(low, high, low_open, high_open):
+    """A range as a message writes it: `[0, 1)`, `> 0`, `<= 10`."""
+    if low is not None and high is not None:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        return f"{left}{low:g}, {high:g}{right}"
+    if low is not None:
+        return f"> {low:g}" if low_open else f">= {low:g}"
+    return f"< {high:g}" if high_open else f"<= {high:g}"
+
+
+def unknown_key_message(key, known):
+    """The problem of an unknown key: the nearest known key if one is
+    close, then all of them."""
+    message = "unknown key"
+    close = difflib.get_close_matches(str(key), list(known), n=1)
+    if close:
+        message += f"; did you mean {json.dumps(close[0])}?"
+    else:
+        message += "."
+    return f"{message} Known keys: {', '.join(known)}."
+
+
+def length_clash(train, overridden):
+    """`(path, message)` for a train table with both epochs and steps.
+
+    When `--set` gave one and the file the other (`--set train.epochs=44` on
+    a recipe with `steps = 2000`), says which and what to set instead.
+    """
+    by_set = {key for key in ("epochs", "steps")
+              if f"train.{key}" in overridden}
+    if len(by_set) != 1:
+        return "train", "set either epochs or steps, not both"
+    (given,) = by_set
+    kept = "steps" if given == "epochs" else "epochs"
+    unit = ("generator updates" if kept == "steps" else
+            "passes over the data")
+    return (
+        f"train.{given}",
+        f"the override train.{given}={describe(train[given])} clashes "
+        f"with the recipe, which sets train.{kept} = "
+        f"{describe(train[kept])}; set either epochs or steps, not both. "
+        f"Override train.{kept} ({unit}) instead",
+    )
 
 
 # ----------------------------------------------------------------------
@@ -84,6 +148,9 @@ class Kind(abc.ABC):
     """How one key's value is checked, shown and described in a schema."""
 
     text = "value"  # the type column of the documentation table
+    # What a recipe writes for a value switched off (kept as None), for
+    # the kinds that can be: TOML has no None.
+    switched_off = None
 
     @abc.abstractmethod
     def check(self, value, path, problems, default):
@@ -138,7 +205,7 @@ class Number(Kind):
         self.bounds = (low, high, low_open, high_open)
         self.text = "number"
         if low is not None or high is not None:
-            self.text += f" in {_interval(*self.bounds)}"
+            self.text += f" in {interval(*self.bounds)}"
 
     def check(self, value, path, problems, default):
         if value is None:
@@ -154,7 +221,7 @@ class Number(Kind):
                                          else value > high)
         if too_low or too_high:
             problems.add(path, f"expected a number in "
-                         f"{_interval(*self.bounds)}, got {value}")
+                         f"{interval(*self.bounds)}, got {value}")
             return default
         return value
 
@@ -256,6 +323,7 @@ class Decay(Kind):
     """An EMA decay in [0, 1), or false for none (kept as None)."""
 
     text = "number in [0, 1) or false"
+    switched_off = False
 
     def check(self, value, path, problems, default):
         if value is False:
@@ -318,6 +386,7 @@ class NameOrTable(Kind):
     def __init__(self, allow_off=False):
         self.allow_off = allow_off
         self.text = "name or table" + (" or false" if allow_off else "")
+        self.switched_off = False if allow_off else None
 
     def check(self, value, path, problems, default):
         if self.allow_off and (value is False or value == "none"):
@@ -632,6 +701,11 @@ class Output:
 SECTIONS = {"model": Model, "data": Data, "train": Train, "output": Output}
 
 
+def keys(cls):
+    """The keys of a section, in declaration order."""
+    return [field.name for field in dataclasses.fields(cls)]
+
+
 class LabelModeNeedsConditional:
     """`model.label_mode` is only for a conditional model."""
 
@@ -674,7 +748,16 @@ TOP_LEVEL = ("name", "description", *SECTIONS)
 
 @dataclasses.dataclass
 class Recipe:
-    """A recipe with every default filled in."""
+    """A resolved recipe: every default filled in, read as attributes
+    (`recipe.model.latent_dim`, `recipe.train.epochs`).
+
+    Attributes:
+        name: the recipe's name (its `name` key or the file name).
+        model, data, train, output: the typed sections.
+        description: its one-line description ("" when none).
+        source: the file it was read from, if any.
+        overrides: the `--set` assignments applied, in order.
+    """
 
     name: str
     model: Model
@@ -682,16 +765,47 @@ class Recipe:
     train: Train
     output: Output
     description: str = ""
+    source: str | None = None
+    overrides: tuple = ()
 
     def to_dict(self):
-        """Nested dicts as `keras_gans.runs.recipe.check_structure` resolves
-        them (the form written to `recipe.toml`)."""
+        """The resolved recipe as nested dicts: the form written to
+        `recipe.toml` and logged as TensorBoard hyperparameters."""
         out = {"name": self.name}
         if self.description:
             out["description"] = self.description
         for section in SECTIONS:
             out[section] = _section_dict(getattr(self, section))
         return out
+
+    def __getitem__(self, section):
+        """`recipe["model"]`: a section as a dict (a copy), for code written
+        against the untyped recipe; new code reads attributes."""
+        return self.to_dict()[section]
+
+    def to_toml(self):
+        """The resolved recipe as TOML text, with a comment header."""
+        from keras_gans import files
+
+        return files.toml_text(self.to_dict(), header=self.comment_lines())
+
+    def comment_lines(self):
+        """The header of `to_toml()`: the version that resolved it, its
+        source and its `--set` overrides."""
+        from keras_gans import __version__
+
+        lines = [f"Resolved recipe, written by keras-gans {__version__}."]
+        if self.source:
+            lines.append(f"Source: {self.source}")
+        for override in self.overrides:
+            lines.append(f"--set {override}")
+        return lines
+
+    def with_num_classes(self, num_classes):
+        """A copy whose `model.num_classes` is `num_classes` (a run records
+        the number of classes its data gave)."""
+        model = dataclasses.replace(self.model, num_classes=num_classes)
+        return dataclasses.replace(self, model=model)
 
 
 def _section_dict(section):
@@ -708,8 +822,8 @@ def _section_dict(section):
 
 
 def _plain(value, field):
-    if value is None and field.name in ("penalty", "ema"):
-        return False  # switched off: TOML has no None
+    if value is None:
+        return field.metadata["kind"].switched_off
     if isinstance(value, (Named, Optimizer, Callback)):
         return value.to_value()
     if isinstance(value, list):
@@ -723,8 +837,7 @@ def _plain(value, field):
 
 def _table(value, path, cls, problems, required=()):
     """Checks that `value` is a table with only `cls`'s keys."""
-    known = [f.name for f in dataclasses.fields(cls)] if isinstance(
-        cls, type) else list(cls)
+    known = keys(cls) if isinstance(cls, type) else list(cls)
     if value is None:
         value = {}
     if not isinstance(value, dict):
@@ -757,8 +870,8 @@ def _default_value(field, default):
     it)."""
     if isinstance(default, Named):
         return default.name
-    if field.name in ("penalty", "ema") and default is None:
-        return False
+    if default is None and field.metadata["kind"].switched_off is not None:
+        return field.metadata["kind"].switched_off
     if isinstance(default, Optimizer):
         return None
     return default
@@ -819,8 +932,18 @@ def parse(raw, default_name="recipe", overridden=()):
 
 
 def check_structure(raw, default_name="recipe", overridden=()):
-    """`keras_gans.runs.recipe.check_structure`'s contract on the typed recipe:
-    `(resolved dict, problems)`."""
+    """Checks keys, types and ranges; fills in defaults. Imports no Keras.
+
+    Args:
+        raw: the recipe as nested dicts.
+        default_name: the name when the recipe sets none.
+        overridden: dotted keys set by `--set` (see `parse`).
+
+    Returns:
+        `(resolved, problems)`: the recipe with defaults as nested dicts
+        (values that failed a check keep their default) and a list of
+        `path: message` strings.
+    """
     recipe, problems = parse(raw, default_name, overridden)
     return recipe.to_dict(), problems
 
@@ -836,6 +959,17 @@ def _settings():
             yield f"{section}.{field.name}", field
 
 
+def _limits():
+    """`{dotted key: (maximum, why)}` of the integer keys with an upper
+    bound (the reason is in the message)."""
+    limits = {}
+    for key, field in _settings():
+        kind = field.metadata["kind"]
+        if isinstance(kind, Integer) and kind.maximum is not None:
+            limits[key] = (kind.maximum, kind.why)
+    return limits
+
+
 def known_keys():
     """Every dotted key a recipe can set (for `--set` completion)."""
     keys = ["name", "description"]
@@ -847,10 +981,14 @@ def known_keys():
     return sorted(keys)
 
 
+LIMITS = _limits()
+
+
 def _shown_default(field):
     default = field.metadata["default"]
     if default is None:
-        return {"ema": "false", "penalty": "false"}.get(field.name, "")
+        off = field.metadata["kind"].switched_off
+        return "" if off is None else describe(off)
     if isinstance(default, Named):
         return json.dumps(default.name)
     if isinstance(default, Optimizer):

@@ -142,7 +142,9 @@ def run_modes(run_dir):
     from keras_gans.runs import train
 
     try:
-        modes = train.toy_modes(recipe, plugins.catalogue())
+        data = recipe.get("data") or {}
+        modes = train.toy_modes(data.get("dataset"), data.get("params") or {},
+                                plugins.catalogue())
     except Exception:
         return None
     return None if modes is None else modes[0]

@@ -29,7 +29,6 @@ from keras_gans.datasets.arrays import split_dataset
 from keras_gans.datasets.streaming import is_streamed
 from keras_gans.runs.recipe import _for_toml
 from keras_gans.runs.recipe import RecipeError
-from keras_gans.runs.recipe import name_and_params
 
 __all__ = ["RunError", "RunResult", "prepare", "run", "new_run_directory"]
 
@@ -86,13 +85,13 @@ def load_data(recipe, catalogue):
         RunError: for a dataset that fails otherwise (download, missing
             package).
     """
-    data_section = recipe["data"]
-    model = recipe["model"]
-    name = data_section["dataset"]
+    data_section = recipe.data
+    model = recipe.model
+    name = data_section.dataset
     entry = catalogue.get("datasets", name, "dataset")
-    _default_data_seed(entry.factory, data_section, recipe["train"]["seed"])
+    _default_data_seed(entry.factory, data_section, recipe.train.seed)
     try:
-        loaded, skipped = _call_dataset(entry.factory, data_section["params"])
+        loaded, skipped = _call_dataset(entry.factory, data_section.params)
     except (ValueError, TypeError) as error:
         raise RecipeError(
             [f"data.params: dataset {name!r} rejected its parameters: {error}"]
@@ -104,7 +103,7 @@ def load_data(recipe, catalogue):
         ) from error
 
     x, y, is_array = split_dataset(loaded)
-    batch_size = data_section["batch_size"]
+    batch_size = data_section.batch_size
     problems = []
     streamed = is_streamed(x)
     if is_array:
@@ -135,7 +134,7 @@ def load_data(recipe, catalogue):
             y = "in the dataset"
 
     num_classes = None
-    if model["conditional"]:
+    if model.conditional:
         if y is None:
             problems.append(
                 f"model.conditional: dataset {name!r} gives no labels, which "
@@ -151,7 +150,7 @@ def load_data(recipe, catalogue):
                 )
             else:
                 inferred = int(y.max()) + 1
-                num_classes = model["num_classes"] or inferred
+                num_classes = model.num_classes or inferred
                 if inferred > num_classes or int(y.min()) < 0:
                     problems.append(
                         f"model.num_classes: {num_classes} classes, but "
@@ -159,7 +158,7 @@ def load_data(recipe, catalogue):
                         f"{int(y.max())}"
                     )
         else:
-            num_classes = model["num_classes"]
+            num_classes = model.num_classes
             if num_classes is None:
                 problems.append(
                     "model.num_classes: required with a conditional model "
@@ -171,10 +170,10 @@ def load_data(recipe, catalogue):
         raise RecipeError(problems)
 
     if is_array:
-        if data_section["drop_remainder"] and len(x) % batch_size:
+        if data_section.drop_remainder and len(x) % batch_size:
             # A partial last batch would cost one more compilation (XLA,
             # jit) every epoch; leave out a few random samples instead.
-            rng = np.random.default_rng(recipe["train"]["seed"])
+            rng = np.random.default_rng(recipe.train.seed)
             kept = len(x) - len(x) % batch_size
             keep = np.sort(rng.permutation(len(x))[:kept])
             x = x.take(keep) if streamed else x[keep]
@@ -187,20 +186,20 @@ def load_data(recipe, catalogue):
         except TypeError:
             steps_per_epoch = None
         num_samples = None
-    if data_section["flip"] and len(sample_shape) != 3:
+    if data_section.flip and len(sample_shape) != 3:
         raise RecipeError(
             [f"data.flip: flips images (height, width, channels), but "
              f"dataset {name!r} gives samples of shape {sample_shape}; set "
              "data.flip = false"])
-    if data_section["flip"] and not is_array:
+    if data_section.flip and not is_array:
         raise RecipeError(
             [f"data.flip: dataset {name!r} is not an array, so its batches "
              "cannot be flipped here; flip them in the dataset, or set "
              "data.flip = false"])
     return Data(x, y, sample_shape, num_samples, steps_per_epoch, num_classes,
                 is_array, skipped, streamed,
-                data_section["workers"] if streamed else 1,
-                data_section["flip"])
+                data_section.workers if streamed else 1,
+                data_section.flip)
 
 
 def _default_data_seed(factory, data_section, seed):
@@ -209,14 +208,14 @@ def _default_data_seed(factory, data_section, seed):
     `data.params` sets none, and records it there (the resolved recipe
     shows it): two runs of one recipe then train on the same data, and a
     resumed run on the data it was interrupted on."""
-    if "seed" in data_section["params"]:
+    if "seed" in data_section.params:
         return
     try:
         parameter = inspect.signature(factory).parameters.get("seed")
     except (TypeError, ValueError):
         return
     if parameter is not None and parameter.default is None:
-        data_section["params"]["seed"] = seed
+        data_section.params["seed"] = seed
 
 
 def _call_dataset(factory, params):
@@ -281,26 +280,26 @@ def build_gan(recipe, data, catalogue):
 
     from keras_gans.gan import GAN
 
-    model = recipe["model"]
-    train = recipe["train"]
-    keras.utils.set_random_seed(train["seed"])
-    name = model["architecture"]
+    model = recipe.model
+    train = recipe.train
+    keras.utils.set_random_seed(train.seed)
+    name = model.architecture
     arguments = dict(
-        model["params"],
-        latent_dim=model["latent_dim"],
+        model.params,
+        latent_dim=model.latent_dim,
         sample_shape=data.sample_shape,
     )
-    if model["conditional"]:
+    if model.conditional:
         arguments["num_classes"] = data.num_classes
-    if model.get("label_mode") == "one_hot_concat":
-        arguments["label_mode"] = model["label_mode"]
+    if model.label_mode == "one_hot_concat":
+        arguments["label_mode"] = model.label_mode
     try:
         generator, discriminator = catalogue.create(
             "architectures", name, "architecture", **arguments
         )
     except (ValueError, TypeError) as error:
         hint = ""
-        if "num_classes" in str(error) and not model["conditional"]:
+        if "num_classes" in str(error) and not model.conditional:
             hint = (" (for a conditional architecture set "
                     "model.conditional = true)")
         raise RecipeError(
@@ -311,11 +310,11 @@ def build_gan(recipe, data, catalogue):
         gan = GAN(
             generator,
             discriminator,
-            latent_dim=model["latent_dim"],
-            conditional=model["conditional"],
-            seed=train["seed"],
-            label_mode=model.get("label_mode"),
-            num_classes=data.num_classes if model["conditional"] else None,
+            latent_dim=model.latent_dim,
+            conditional=model.conditional,
+            seed=train.seed,
+            label_mode=model.label_mode,
+            num_classes=data.num_classes if model.conditional else None,
         )
     except ValueError as error:
         raise RecipeError([f"model: {error}"]) from error
@@ -323,18 +322,18 @@ def build_gan(recipe, data, catalogue):
     problems = []
     objects = {}
     for key, kind in (("loss", "losses"), ("penalty", "penalties")):
-        config = train[key]
-        if not config:
+        named = getattr(train, key)
+        if named is None:
             objects[key] = None
             continue
-        name, params = name_and_params(config)
         try:
-            objects[key] = catalogue.create(kind, name, key, **params)
+            objects[key] = catalogue.create(kind, named.name, key,
+                                            **named.params)
         except (ValueError, TypeError) as error:
             problems.append(f"train.{key}: {error}")
     for key in ("g_optimizer", "d_optimizer"):
         try:
-            objects[key] = optimizer(train[key])
+            objects[key] = optimizer(getattr(train, key).to_value())
         except (ValueError, TypeError) as error:
             problems.append(f"train.{key}: {error}")
     if problems:
@@ -345,9 +344,9 @@ def build_gan(recipe, data, catalogue):
             d_optimizer=objects["d_optimizer"],
             loss=objects["loss"],
             penalty=objects["penalty"],
-            d_steps=train["d_steps"],
-            ema=train["ema"] if train["ema"] is not False else None,
-            jit_compile=train["jit_compile"],
+            d_steps=train.d_steps,
+            ema=train.ema,
+            jit_compile=train.jit_compile,
         )
     except ValueError as error:
         raise RecipeError([f"train: {error}"]) from error
@@ -370,24 +369,24 @@ def check_memory(recipe, data, catalogue, available=None):
     """
     from keras_gans import resources
 
-    model, train = recipe["model"], recipe["train"]
-    entry = catalogue.get("architectures", model["architecture"],
+    model, train = recipe.model, recipe.train
+    entry = catalogue.get("architectures", model.architecture,
                           "architecture")
-    arguments = dict(model["params"], latent_dim=model["latent_dim"],
+    arguments = dict(model.params, latent_dim=model.latent_dim,
                      sample_shape=data.sample_shape)
-    if model["conditional"]:
+    if model.conditional:
         arguments["num_classes"] = data.num_classes
     counts = resources.parameter_counts(entry.factory, **arguments) or (
         None, None)
     estimate = resources.training_memory(
         *counts,
-        latent_dim=model["latent_dim"],
+        latent_dim=model.latent_dim,
         sample_shape=data.sample_shape,
-        batch_size=recipe["data"]["batch_size"],
-        samples=recipe["output"]["samples"],
-        g_slots=resources.optimizer_slots(train["g_optimizer"]),
-        d_slots=resources.optimizer_slots(train["d_optimizer"]),
-        ema=train["ema"] is not False,
+        batch_size=recipe.data.batch_size,
+        samples=recipe.output.samples,
+        g_slots=resources.optimizer_slots(train.g_optimizer.to_value()),
+        d_slots=resources.optimizer_slots(train.d_optimizer.to_value()),
+        ema=train.ema is not None,
     )
     try:
         resources.check_fits(
@@ -401,16 +400,16 @@ def check_memory(recipe, data, catalogue, available=None):
 
 def plan_epochs(recipe, data):
     """The run's total number of epochs (from epochs, or steps)."""
-    train = recipe["train"]
-    if "epochs" in train:
-        return train["epochs"]
+    train = recipe.train
+    if train.steps is None:
+        return train.epochs
     if data.steps_per_epoch is None:
         raise RecipeError(
-            [f"train.steps: dataset {recipe['data']['dataset']!r} has no "
+            [f"train.steps: dataset {recipe.data.dataset!r} has no "
              "length, so steps cannot be turned into epochs; set "
              "train.epochs instead"]
         )
-    return math.ceil(train["steps"] / data.steps_per_epoch)
+    return math.ceil(train.steps / data.steps_per_epoch)
 
 
 # ----------------------------------------------------------------------
@@ -443,7 +442,7 @@ def new_run_directory(recipe, now=None):
     Raises:
         RunDirectoryError: when it cannot be created.
     """
-    return RunDirectory.new(recipe["output"]["dir"], recipe.name, now).path
+    return RunDirectory.new(recipe.output.dir, recipe.name, now).path
 
 
 def prepare(recipe, output=None, resume=False, catalogue=None):
@@ -493,10 +492,10 @@ def _claim(recipe, output, resume):
 def _prepare(recipe, directory, resume, catalogue):
     """`prepare` once the run directory is held."""
     data = load_data(recipe, catalogue)
-    conditional = recipe["model"]["conditional"]
+    conditional = recipe.model.conditional
     if conditional:
         # The resolved recipe records the number of classes it trained with.
-        recipe["model"]["num_classes"] = data.num_classes
+        recipe = recipe.with_num_classes(data.num_classes)
     epochs = plan_epochs(recipe, data)
     check_memory(recipe, data, catalogue)
     if not resume:
@@ -531,7 +530,7 @@ def _prepare(recipe, directory, resume, catalogue):
     )
     saved = RunDirectory(directory).read_recipe()
     if saved is not None:
-        notes += resume_module.recipe_notes(saved, _for_toml(recipe.data))
+        notes += resume_module.recipe_notes(saved, _for_toml(recipe.to_dict()))
     note = resume_module.position_note(data, batch)
     if note:
         notes.append(note)
@@ -595,7 +594,7 @@ def _check_same_model(recipe, info, directory, checkpoint):
     if saved is None:
         return
     lines = resume_module.model_differences(
-        saved, _for_toml(recipe.data)["model"]
+        saved, _for_toml(recipe.to_dict())["model"]
     )
     if lines:
         recipe_path = RunDirectory(directory).recipe_path
@@ -677,10 +676,10 @@ def _run(prepared, echo, verbose):
     started = time.time()
     recipe, data, gan = prepared.recipe, prepared.data, prepared.gan
     directory = prepared.directory
-    train, output = recipe["train"], recipe["output"]
+    train, output = recipe.train, recipe.output
     epochs, initial_epoch = prepared.epochs, prepared.initial_epoch
     steps_done = gan.steps
-    total_steps = train.get("steps")
+    total_steps = train.steps
 
     complete = initial_epoch >= epochs or (
         total_steps is not None and steps_done >= total_steps
@@ -705,41 +704,42 @@ def _run(prepared, echo, verbose):
 
     labels = None
     if gan.conditional:
-        labels = np.arange(output["samples"]) % data.num_classes
+        labels = np.arange(output.samples) % data.num_classes
     picture_kwargs = _picture_kwargs(recipe, data, plugins.catalogue())
     callbacks = [
         callbacks_module.TensorBoard(
             RunDirectory(directory).logs,
-            every=output["log_every"],
-            images_every=output["log_images_every"],
-            samples=output["samples"],
-            seed=output["sample_seed"],
+            every=output.log_every,
+            images_every=output.log_images_every,
+            samples=output.samples,
+            seed=output.sample_seed,
             labels=labels,
             picture_kwargs=picture_kwargs,
-            recipe=recipe,
+            recipe=recipe.to_dict(),
+            recipe_comment=recipe.comment_lines(),
         ),
         callbacks_module.SampleGrid(
             RunDirectory(directory).samples,
-            n=output["samples"],
-            seed=output["sample_seed"],
+            n=output.samples,
+            seed=output.sample_seed,
             labels=labels,
-            every=output["sample_every"],
+            every=output.sample_every,
             last_epoch=epochs,
             picture_kwargs=picture_kwargs,
             name=RunDirectory.SAMPLE_NAME,
         ),
     ]
-    guard = DivergenceGuard(every_steps=train["check_finite_every"])
+    guard = DivergenceGuard(every_steps=train.check_finite_every)
     checkpoint = callbacks_module.Checkpoint(
         RunDirectory(directory).checkpoints,
-        every_steps=output["checkpoint_every_steps"],
-        every_epochs=output["checkpoint_every"],
-        keep=output["keep_checkpoints"],
+        every_steps=output.checkpoint_every_steps,
+        every_epochs=output.checkpoint_every,
+        keep=output.keep_checkpoints,
         last_epoch=epochs,
         steps_per_epoch=data.steps_per_epoch,
         guard=guard,
-        extra={"model": _for_toml(recipe.data)["model"],
-               "data_seed": train["seed"],
+        extra={"model": _for_toml(recipe.to_dict())["model"],
+               "data_seed": train.seed,
                "rollbacks": prepared.rollbacks,
                "resumes": prepared.resumes},
     )
@@ -751,18 +751,17 @@ def _run(prepared, echo, verbose):
     callbacks.append(
         callbacks_module.Progress(total_steps or planned, echo=echo))
     catalogue = plugins.catalogue()
-    for item in train["callbacks"]:
-        params = {k: v for k, v in item.items() if k != "name"}
+    for item in train.callbacks:
         callbacks.append(
-            catalogue.create("callbacks", item["name"], "callback", **params)
+            catalogue.create("callbacks", item.name, "callback", **item.params)
         )
 
     final_logs = {}
     fit_seconds = 0.0
     if not complete:
         echo(
-            f"Training {recipe['model']['architecture']} on "
-            f"{recipe['data']['dataset']} for epochs {initial_epoch + 1}.."
+            f"Training {recipe.model.architecture} on "
+            f"{recipe.data.dataset} for epochs {initial_epoch + 1}.."
             f"{epochs} on {keras.backend.backend()}; outputs in {directory}"
         )
         fit_started = time.time()
@@ -791,7 +790,7 @@ def _run(prepared, echo, verbose):
         metrics["resumes"] = prepared.resumes
     if checkpoint.extra["rollbacks"]:
         metrics["rollbacks"] = checkpoint.extra["rollbacks"]
-    modes = toy_modes(recipe, catalogue)
+    modes = toy_modes(recipe.data.dataset, recipe.data.params, catalogue)
     if modes is not None and tuple(gan.sample_shape) == (2,):
         from keras_gans.evaluation.metrics import mode_coverage
 
@@ -800,7 +799,7 @@ def _run(prepared, echo, verbose):
         if labels is not None:
             coverage_labels = np.arange(COVERAGE_SAMPLES) % data.num_classes
         samples = gan.generate(COVERAGE_SAMPLES,
-                               seed=output["sample_seed"] + 1,
+                               seed=output.sample_seed + 1,
                                labels=coverage_labels)
         coverage = mode_coverage(samples, centers, std=std)
         metrics["mode_coverage"] = dict(coverage.as_dict(),
@@ -832,7 +831,7 @@ def _resume_record(prepared):
     changes = []
     if saved is not None:
         for path, old, new in resume_module.differences(
-            saved, _for_toml(prepared.recipe.data), ""
+            saved, _for_toml(prepared.recipe.to_dict()), ""
         ):
             changes.append({"key": path.lstrip("."), "run": old,
                             "resume": new})
@@ -888,14 +887,14 @@ def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
     """
     from keras_gans.runs import resume as resume_module
 
-    train = prepared.recipe["train"]
+    train = prepared.recipe.train
     epoch, batch = prepared.initial_epoch, prepared.batch
     rollbacks = prepared.rollbacks  # counted over the run, resumes included
     while True:
         logs = {}
         plan = resume_module.segments(
-            prepared.data, prepared.recipe["data"]["batch_size"],
-            train["seed"], epoch, batch, prepared.epochs,
+            prepared.data, prepared.recipe.data.batch_size,
+            train.seed, epoch, batch, prepared.epochs,
         )
         with resume_module.checkpoint_on_interrupt(checkpoint, echo):
             for segment in plan:
@@ -912,14 +911,14 @@ def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
             raise resume_module.Interrupted(checkpoint.interrupted_at, path)
         if guard.divergence is None:
             return logs
-        if train["on_divergence"] != "rollback" or (
-            rollbacks >= train["max_rollbacks"]
+        if train.on_divergence != "rollback" or (
+            rollbacks >= train.max_rollbacks
         ):
             raise _divergence_error(guard.divergence, checkpoint,
                                     rollbacks, train)
         rollbacks += 1
         epoch, batch = _roll_back(prepared, callbacks, checkpoint, guard,
-                                  echo, train["rollback_lr_factor"])
+                                  echo, train.rollback_lr_factor)
         checkpoint.extra["rollbacks"] = rollbacks
 
 
@@ -995,7 +994,7 @@ def _divergence_error(divergence, checkpoint, rollbacks, train):
              "written after the divergence)." if kept else
              "No checkpoint had been written yet.")
     tried = f" after {rollbacks} rollback(s)" if rollbacks else ""
-    if train["on_divergence"] == "rollback":
+    if train.on_divergence == "rollback":
         retry = ("Raise train.max_rollbacks (each rollback multiplies the "
                  "learning rates by train.rollback_lr_factor)")
     else:
@@ -1022,18 +1021,23 @@ def _picture_kwargs(recipe, data, catalogue):
         "reference": reference,
         "bounds": images_module.plot_bounds(reference),
     }
-    modes = toy_modes(recipe, catalogue)
+    modes = toy_modes(recipe.data.dataset, recipe.data.params, catalogue)
     if modes is not None:
         kwargs["centers"] = modes[0]
     return kwargs
 
 
-def toy_modes(recipe, catalogue):
-    """`(centers, std)` for the built-in ring and grid datasets, else None."""
+def toy_modes(name, params, catalogue):
+    """`(centers, std)` for the built-in ring and grid datasets, else None.
+
+    Args:
+        name: the registered dataset (`data.dataset`).
+        params: its parameters (`data.params`).
+        catalogue: the plugin catalogue.
+    """
     from keras_gans import datasets
     from keras_gans.plugins import BUILTIN_PLUGIN
 
-    name = recipe["data"]["dataset"]
     if name not in ("ring", "grid"):
         return None
     try:
@@ -1048,7 +1052,7 @@ def toy_modes(recipe, catalogue):
         inspect.signature(entry.factory).parameters.items()
         if parameter.default is not inspect.Parameter.empty
     }
-    arguments.update(recipe["data"]["params"])
+    arguments.update(params)
     if name == "ring":
         centers = datasets.ring_centers(arguments["num_modes"],
                                         arguments["radius"])

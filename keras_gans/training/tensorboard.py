@@ -7,6 +7,7 @@ D's outputs, learning rates and speed every N steps and per epoch, sample
 grids from a fixed latent batch, and the recipe.
 """
 
+import collections.abc
 import io
 import itertools
 import json
@@ -332,8 +333,11 @@ class TensorBoard(keras.callbacks.Callback):
         labels: class labels for a conditional GAN: an int or `samples`
             ints (e.g. `np.arange(samples) % num_classes`).
         picture_kwargs: passed to `keras_gans.images.picture`.
-        recipe: a resolved `keras_gans.runs.recipe.Recipe`, or a nested dict of
-            settings, to record as text and hparams; None records none.
+        recipe: a mapping of settings (nested dicts, such as a resolved
+            recipe's `to_dict()`), recorded as TOML text and as hparams;
+            None records none.
+        recipe_comment: lines written as `# ` comments above the recipe's
+            text (where it came from, the `--set` overrides).
 
     Example:
 
@@ -346,7 +350,8 @@ class TensorBoard(keras.callbacks.Callback):
     """
 
     def __init__(self, log_dir, every=50, images_every=500, samples=64,
-                 seed=0, labels=None, picture_kwargs=None, recipe=None):
+                 seed=0, labels=None, picture_kwargs=None, recipe=None,
+                 recipe_comment=()):
         super().__init__()
         self.log_dir = os.fspath(log_dir)
         self.every = _check_steps("every", every)
@@ -372,7 +377,14 @@ class TensorBoard(keras.callbacks.Callback):
                 )
         self.labels = labels
         self.picture_kwargs = dict(picture_kwargs or {})
+        if recipe is not None and not isinstance(recipe,
+                                                 collections.abc.Mapping):
+            raise ValueError(
+                "`recipe` must be a mapping of settings (a resolved "
+                "recipe's to_dict()) or None. Received: recipe of type "
+                f"{type(recipe).__name__}")
         self.recipe = recipe
+        self.recipe_comment = tuple(recipe_comment)
         self.writer = None
         self._epoch_tags = []
 
@@ -470,7 +482,7 @@ class TensorBoard(keras.callbacks.Callback):
         if self.recipe is not None:
             # Declared at the end, when every epoch metric is known (a
             # quality metric may appear after the first epoch).
-            hparams = self._hparams()
+            hparams = flatten(self.recipe)
             self.writer.hparams_experiment(hparams, self._epoch_tags,
                                            self._step)
             self.writer.hparams_session_end(self._step)
@@ -541,17 +553,10 @@ class TensorBoard(keras.callbacks.Callback):
             self.writer.image(tag, self._step, picture)
         self._images_step = self._step
 
-    def _hparams(self):
-        data = getattr(self.recipe, "data", self.recipe)
-        return flatten(data)
-
     def _write_recipe(self):
-        if hasattr(self.recipe, "to_toml"):
-            text = self.recipe.to_toml()
-        else:
-            text = files.toml_text(self.recipe)
+        text = files.toml_text(dict(self.recipe), header=self.recipe_comment)
         # Indented: a Markdown code block, shown as written.
         markdown = "".join(f"    {line}\n" for line in text.splitlines())
         self.writer.text("recipe", self._step, markdown,
                          "The resolved recipe of this run.")
-        self.writer.hparams_session_start(self._hparams(), self._step)
+        self.writer.hparams_session_start(flatten(self.recipe), self._step)

@@ -27,7 +27,7 @@ CLI = os.path.join(PACKAGE, "cli")
 # overrides become the same lines), and the schema module's own `python -m`
 # options.
 WRITTEN_ON_PURPOSE = {
-    ("runs/recipe.py", "--set "),
+    ("runs/recipe_schema.py", "--set "),  # the recipe.toml header
     ("runs/recipe_schema.py", "--markdown"),
     ("runs/recipe_schema.py", "--json-schema"),
     ("runs/recipe_schema.py", "--markdown | --json-schema\n"),

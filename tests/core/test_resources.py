@@ -166,8 +166,8 @@ def test_a_run_that_cannot_fit_is_refused_with_the_estimate():
         width=8)
     need = resources.training_memory(
         estimate_g, estimate_d, latent_dim=16, sample_shape=(28, 28, 1),
-        batch_size=recipe["data"]["batch_size"],
-        samples=recipe["output"]["samples"]).total
+        batch_size=recipe.data.batch_size,
+        samples=recipe.output.samples).total
     run_module.check_memory(recipe, data, catalogue,
                             available=(need, "the test's limit"))
     with pytest.raises(recipe_module.RecipeError) as info:

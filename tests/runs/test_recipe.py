@@ -238,7 +238,7 @@ def test_resolved_recipe_round_trips_through_toml(tmp_path):
     assert text.startswith("# Resolved recipe, written by keras-gans")
     assert "# --set train.epochs=1" in text
     again = recipe_module.load(path)
-    assert again.data == dict(recipe.data, name="recipe")
+    assert again.to_dict() == dict(recipe.to_dict(), name="recipe")
 
 
 def test_invalid_toml_is_a_recipe_error(tmp_path):

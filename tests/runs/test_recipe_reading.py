@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from keras_gans import cli
 from nonblocking import in_thread
 from keras_gans.runs import recipe as recipe_module
+from keras_gans.runs import recipe_schema as schema
 from keras_gans.runs.recipe import RecipeError
 
 VALID = """\
@@ -139,7 +140,7 @@ def test_long_problem_lists_are_cut_with_a_count_of_the_rest(tmp_path):
         f"  - {p}" for p in info.value.problems[:shown]]
     assert lines[shown + 1:] == ["  ... and 49,980 more problems"]
     assert lines[1] == ("  - train.k0: unknown key. Known keys: "
-                        + ", ".join(recipe_module.TRAIN_KEYS) + ".")
+                        + ", ".join(schema.keys(schema.Train)) + ".")
     output = refused(path)
     assert len(output.splitlines()) == shown + 2
 

@@ -203,5 +203,5 @@ def test_toy_data_without_a_seed_is_drawn_from_the_train_seed(dataset):
     np.testing.assert_array_equal(first, again)  # same recipe, same data
     assert not np.array_equal(first, other)
     # The resolved recipe (recipe.toml) records the seed used.
-    assert recipe["data"]["params"]["seed"] == 3
+    assert recipe.data.params["seed"] == 3
     assert tomllib.loads(recipe.to_toml())["data"]["params"]["seed"] == 3

@@ -251,8 +251,6 @@ def test_recipe_uses_the_three_names_and_validates():
             )
     path = pathlib.Path(__file__).resolve().parents[1] / "recipes" / "example.toml"
     recipe = recipe_module.load(path, catalogue=catalogue)
-    assert recipe["model"]["architecture"] == NAMES["architectures"]
-    assert recipe["data"]["dataset"] == NAMES["datasets"]
-    loss = recipe["train"]["loss"]
-    loss_name = loss if isinstance(loss, str) else loss["name"]
-    assert loss_name == NAMES["losses"]
+    assert recipe.model.architecture == NAMES["architectures"]
+    assert recipe.data.dataset == NAMES["datasets"]
+    assert recipe.train.loss.name == NAMES["losses"]
