@@ -33,6 +33,7 @@ import difflib
 import json
 import math
 import numbers
+import types
 
 from keras_gans.labels import LABEL_MODES
 
@@ -779,9 +780,15 @@ class Recipe:
         return out
 
     def __getitem__(self, section):
-        """`recipe["model"]`: a section as a dict (a copy), for code written
-        against the untyped recipe; new code reads attributes."""
-        return self.to_dict()[section]
+        """`recipe["model"]`: a section as a read-only mapping, for code
+        written against the untyped recipe; new code reads attributes.
+
+        Read-only so that code which used to change the recipe in place
+        (`recipe["model"]["num_classes"] = n`) fails loudly instead of
+        changing a copy: a typed recipe changes through
+        `dataclasses.replace` (`with_num_classes`). The values inside are
+        plain copies (an optimizer's table is a dict, as Keras expects)."""
+        return types.MappingProxyType(self.to_dict()[section])
 
     def to_toml(self):
         """The resolved recipe as TOML text, with a comment header."""
