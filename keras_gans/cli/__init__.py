@@ -6,7 +6,7 @@ keras-gans run RECIPE.toml [--backend B] [--set key.path=value ...]
 keras-gans sample RUN_DIR_OR_MODEL -n 64 -o grid.png [--seed S] [--labels ...]
 keras-gans evaluate RUN_DIR_OR_MODEL [--metrics fid,kid,pr,dc,memorization]
                     [--features NAME] [-n N]
-keras-gans list architectures|losses|penalties|datasets|metrics|features|callbacks
+keras-gans list architectures|losses|penalties|datasets|metrics|features|callbacks|augmentations
 keras-gans plugins [--json]
 keras-gans new-plugin NAME [--directory D]
 keras-gans schema [-o FILE]
