@@ -96,6 +96,7 @@ NAME_KINDS = {
     ("data", "dataset"): "datasets",
     ("train", "loss"): "losses",
     ("train", "penalty"): "penalties",
+    ("train", "augment"): "augmentations",
 }
 
 # Architecture parameters keras-gans fills in itself.
@@ -522,7 +523,7 @@ DATA_KEYS = ("dataset", "batch_size", "drop_remainder", "flip", "workers",
 TRAIN_KEYS = ("loss", "penalty", "d_steps", "epochs", "steps", "ema", "seed",
               "jit_compile", "g_optimizer", "d_optimizer", "callbacks",
               "check_finite_every", "on_divergence", "rollback_lr_factor",
-              "max_rollbacks")
+              "max_rollbacks", "augment")
 ON_DIVERGENCE = ("stop", "rollback")
 OUTPUT_KEYS = ("dir", "checkpoint_every", "checkpoint_every_steps",
                "keep_checkpoints", "sample_every",
@@ -674,6 +675,8 @@ def check_structure(raw, default_name="recipe", overridden=()):
         resolved_train[key] = _optimizer(c, train.get(key), f"train.{key}")
     resolved_train["callbacks"] = _callbacks(c, train.get("callbacks", []))
     resolved_train.update(_divergence_keys(c, train))
+    resolved_train["augment"] = _named(c, train, "augment", "train", False,
+                                       True)
     out["train"] = resolved_train
 
     output = c.table(raw.get("output"), "output", OUTPUT_KEYS) or {}
@@ -927,6 +930,7 @@ def check_names(resolved, catalogue):
     for key, kind, argument in (
         ("loss", "losses", "loss"),
         ("penalty", "penalties", "penalty"),
+        ("augment", "augmentations", "augmentation"),
     ):
         value = train[key]
         if not value:

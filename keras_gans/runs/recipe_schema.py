@@ -601,6 +601,10 @@ class Train:
         "at each rollback.")
     max_rollbacks: int = setting(3, Integer(1), "Rollbacks before the run "
                                  "stops.")
+    augment: Named | None = setting(
+        None, NameOrTable(allow_off=True), "A registered augmentation "
+        "applied before D (ada, diffaugment), a table with its parameters, "
+        "or false.")
 
 
 @dataclasses.dataclass
@@ -708,7 +712,7 @@ def _section_dict(section):
 
 
 def _plain(value, field):
-    if value is None and field.name in ("penalty", "ema"):
+    if value is None and field.name in ("penalty", "ema", "augment"):
         return False  # switched off: TOML has no None
     if isinstance(value, (Named, Optimizer, Callback)):
         return value.to_value()
@@ -757,7 +761,7 @@ def _default_value(field, default):
     it)."""
     if isinstance(default, Named):
         return default.name
-    if field.name in ("penalty", "ema") and default is None:
+    if field.name in ("penalty", "ema", "augment") and default is None:
         return False
     if isinstance(default, Optimizer):
         return None
@@ -850,7 +854,8 @@ def known_keys():
 def _shown_default(field):
     default = field.metadata["default"]
     if default is None:
-        return {"ema": "false", "penalty": "false"}.get(field.name, "")
+        return {"ema": "false", "penalty": "false",
+                "augment": "false"}.get(field.name, "")
     if isinstance(default, Named):
         return json.dumps(default.name)
     if isinstance(default, Optimizer):

@@ -307,11 +307,13 @@ def build_gan(recipe, data, catalogue):
             [f"model: architecture {name!r} could not be built for samples of "
              f"shape {data.sample_shape}: {error}{hint}"]
         ) from error
+    augment = _augmentation(train.get("augment"), catalogue)
     try:
         gan = GAN(
             generator,
             discriminator,
             latent_dim=model["latent_dim"],
+            augment=augment,
             conditional=model["conditional"],
             seed=train["seed"],
             label_mode=model.get("label_mode"),
@@ -352,6 +354,17 @@ def build_gan(recipe, data, catalogue):
     except ValueError as error:
         raise RecipeError([f"train: {error}"]) from error
     return gan
+
+
+def _augmentation(config, catalogue):
+    """The augmentation `train.augment` names, or None when it is off."""
+    if not config:
+        return None
+    name, params = name_and_params(config)
+    try:
+        return catalogue.create("augmentations", name, "augment", **params)
+    except (ValueError, TypeError) as error:
+        raise RecipeError([f"train.augment: {error}"]) from error
 
 
 def check_memory(recipe, data, catalogue, available=None):
