@@ -7,10 +7,27 @@ a pure function of the images and explicit random parameters
 draws, so the same draws give the same images on every backend. Pass one
 to `keras_gans.GAN(..., augment=...)`, or name it in a recipe:
 `train.augment = { name = "ada", target = 0.6 }`.
+
+The classes are imported on first use (they need Keras), so that the
+catalogue can import `keras_gans.augment.plugin`, which registers them,
+without loading a backend.
 """
 
-from keras_gans.augment.ada import ADA
-from keras_gans.augment.base import Augmentation
-from keras_gans.augment.diffaugment import DiffAugment
+import importlib
 
-__all__ = ["ADA", "Augmentation", "DiffAugment"]
+_HOMES = {"ADA": "ada", "Augmentation": "base", "DiffAugment": "diffaugment"}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name):
+    if name in _HOMES:
+        module = importlib.import_module(f"keras_gans.augment.{_HOMES[name]}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(
+        f"module 'keras_gans.augment' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
