@@ -214,8 +214,9 @@ class ADA(Augmentation):
     """
 
     def __init__(self, target=0.6, p=0.0, interval=4, ramp_images=500_000,
-                 transforms=BGC, **kwargs):
-        super().__init__(**kwargs)
+                 transforms=BGC, *, name=None, dtype=None, trainable=True):
+        # No **kwargs: a recipe's misspelt parameter is reported by name.
+        super().__init__(name=name, dtype=dtype, trainable=trainable)
         if target is not None and not 0.0 <= target < 1.0:
             raise ValueError(
                 "`target` must be an r_t in [0, 1) such as 0.6, or None for "

@@ -115,8 +115,10 @@ class DiffAugment(Augmentation):
             (1 in the paper).
     """
 
-    def __init__(self, policy="color,translation,cutout", p=1.0, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, policy="color,translation,cutout", p=1.0, *,
+                 name=None, dtype=None, trainable=True):
+        # No **kwargs: a recipe's misspelt parameter is reported by name.
+        super().__init__(name=name, dtype=dtype, trainable=trainable)
         names = [n.strip() for n in str(policy).split(",") if n.strip()]
         unknown = [n for n in names if n not in POLICIES]
         if not names or unknown:
