@@ -8,6 +8,7 @@ import keras
 from keras import ops
 
 from keras_gans import backend
+from keras_gans.augment import base as augment_base
 from keras_gans import labels as labels_module
 from keras_gans import latent
 from keras_gans.arguments import is_positive_int
@@ -60,6 +61,11 @@ class GAN(keras.Model):
         num_classes: the number of classes. Optional with `"index"` (then
             `generate()` checks labels against it); with `"one_hot_concat"`
             inferred from the generator's input size when left out.
+        augment: None, or an augmentation (`keras_gans.augment.DiffAugment`,
+            `keras_gans.augment.ADA`, a plugin's `Augmentation`) applied
+            to the real and the fake images before D in both updates; the
+            penalty sees the augmented images. Its state (ADA's p) is
+            saved with the model, and the step logs `aug/p` and `aug/rt`.
 
     Example:
 
@@ -84,6 +90,7 @@ class GAN(keras.Model):
         seed=None,
         label_mode=None,
         num_classes=None,
+        augment=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -111,6 +118,7 @@ class GAN(keras.Model):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.sample_shape = self._check_networks()
+        self.augment = _check_augment(augment, self.sample_shape)
         self._ema_weights = []
         self.ema = None
         self.penalty = None
@@ -422,7 +430,11 @@ class GAN(keras.Model):
         self._generator_update(real, labels)
         if self.ema is not None:
             self._update_ema()
-        return {tracker.name: tracker.result() for tracker in self.metrics}
+        logs = {tracker.name: tracker.result() for tracker in self.metrics}
+        if self.augment is not None:
+            self.augment.advance(ops.shape(real)[0])
+            logs.update(self.augment.logs())
+        return logs
 
     def _unpack_batch(self, data):
         real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
@@ -460,6 +472,8 @@ class GAN(keras.Model):
                 self._sample_latent(batch_size), labels, training=True
             )
         fake = ops.stop_gradient(ops.cast(fake, "float32"))
+        real = self._augmented(real)
+        fake = self._augmented(fake)
         optimizer = self.d_optimizer
 
         def loss_fn():
@@ -486,6 +500,8 @@ class GAN(keras.Model):
         if self.penalty is not None:
             self.penalty_tracker.update_state(penalty)
         self.d_real_tracker.update_state(ops.mean(real_logits))
+        if self.augment is not None:
+            self.augment.observe(real_logits)
         self.d_fake_tracker.update_state(ops.mean(fake_logits))
 
     def _generator_update(self, real, labels):
@@ -495,12 +511,13 @@ class GAN(keras.Model):
         needs_real = getattr(self.gan_loss, "generator_needs_real_logits", False)
 
         def loss_fn():
-            fake = self._run_generator(z, labels, training=True)
+            fake = self._augmented(self._run_generator(z, labels,
+                                                       training=True))
             fake_logits = self._run_discriminator(fake, labels, training=True)
             real_logits = None
             if needs_real:
                 real_logits = self._run_discriminator(
-                    real, labels, training=True
+                    self._augmented(real), labels, training=True
                 )
             loss = self.gan_loss.generator_loss(fake_logits, real_logits)
             scaled = optimizer.scale_loss(loss * backend.replica_loss_scale())
@@ -517,6 +534,12 @@ class GAN(keras.Model):
             self._ema_weights, self.generator.trainable_variables
         ):
             average.assign(average + (1.0 - decay) * (variable - average))
+
+    def _augmented(self, images):
+        """The images as D sees them: augmented when `augment` is set."""
+        if self.augment is None:
+            return images
+        return self.augment(ops.cast(images, "float32"), self.seed_generator)
 
     def _sample_latent(self, batch_size):
         return keras.random.normal(
@@ -674,14 +697,17 @@ class GAN(keras.Model):
             "seed": self.seed,
             "label_mode": self.label_mode,
             "num_classes": self.num_classes,
+            "augment": serialize(self.augment),
         }
 
     @classmethod
     def from_config(cls, config):
         _load_plugins()
         config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
+        for key in ("generator", "discriminator", "augment"):
+            if config.get(key) is not None:
+                config[key] = keras.saving.deserialize_keras_object(
+                    config[key])
         return cls(**config)
 
 
@@ -690,6 +716,20 @@ def _load_plugins():
     from keras_gans import plugins
 
     plugins.catalogue().import_factories()
+
+
+def _check_augment(augment, sample_shape):
+    """`augment` if it is None or an augmentation for these samples."""
+    if augment is None:
+        return None
+    if not isinstance(augment, augment_base.Augmentation):
+        raise ValueError(
+            "`augment` must be None or a keras_gans.augment.Augmentation, "
+            "such as keras_gans.augment.ADA() or DiffAugment(). "
+            f"Received: augment={augment!r}"
+        )
+    augment_base.check_images(ops.zeros((1,) + tuple(sample_shape)))
+    return augment
 
 
 def _get_optimizer(argument, optimizer):

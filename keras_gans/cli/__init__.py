@@ -10,7 +10,7 @@ keras-gans export RUN_DIR_OR_MODEL --format keras|saved_model|onnx|tflite
 keras-gans interpolate RUN_DIR_OR_MODEL --frames 60 --points 4 -o walk.gif
 keras-gans evaluate RUN_DIR_OR_MODEL [--metrics fid,kid,pr,dc,memorization]
                     [--features NAME] [-n N]
-keras-gans list architectures|losses|penalties|datasets|metrics|features|callbacks
+keras-gans list architectures|losses|penalties|datasets|metrics|features|callbacks|augmentations
 keras-gans plugins [--json]
 keras-gans new-plugin NAME [--directory D]
 keras-gans schema [-o FILE]

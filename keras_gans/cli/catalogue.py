@@ -9,7 +9,7 @@ from keras_gans.cli import backend as backend_module
 from keras_gans.cli import errors
 
 KINDS = ("architectures", "losses", "penalties", "datasets", "metrics",
-         "features", "callbacks")
+         "features", "callbacks", "augmentations")
 
 
 @click.command("list")

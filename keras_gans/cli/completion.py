@@ -10,6 +10,8 @@ NAME_FIELDS = {
     "train.loss.name": "losses",
     "train.penalty": "penalties",
     "train.penalty.name": "penalties",
+    "train.augment": "augmentations",
+    "train.augment.name": "augmentations",
 }
 
 

@@ -94,3 +94,14 @@ def register_callbacks(register):
 
     `factory(**params)` returns a `keras.callbacks.Callback`.
     """
+
+
+@hookspec
+def register_augmentations(register):
+    """Registers augmentations applied to images before the discriminator.
+
+    `factory(**params)` returns a `keras_gans.augment.Augmentation`:
+    `augmentation(images, seed)` gives the augmented NHWC batch, drawing
+    from the `keras.random.SeedGenerator` `seed`, written with `keras.ops`
+    (see `keras_gans/augment/base.py`).
+    """

@@ -38,6 +38,7 @@ DEFAULT_PLUGINS = (
     "keras_gans.architectures.plugin",
     "keras_gans.datasets.plugin",
     "keras_gans.evaluation.plugin",  # metrics, features, callbacks
+    "keras_gans.augment.plugin",
 )
 
 

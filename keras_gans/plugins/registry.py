@@ -30,6 +30,7 @@ KINDS = {
     "metrics": "metric",
     "features": "feature extractor",
     "callbacks": "callback",
+    "augmentations": "augmentation",
 }
 
 

@@ -103,6 +103,7 @@ NAME_KINDS = {
     ("data", "dataset"): "datasets",
     ("train", "loss"): "losses",
     ("train", "penalty"): "penalties",
+    ("train", "augment"): "augmentations",
 }
 
 # Architecture parameters keras-gans fills in itself.
@@ -421,6 +422,7 @@ def check_names(recipe, catalogue):
     for key, kind, argument in (
         ("loss", "losses", "loss"),
         ("penalty", "penalties", "penalty"),
+        ("augment", "augmentations", "augmentation"),
     ):
         named = getattr(train, key)
         if named is None:

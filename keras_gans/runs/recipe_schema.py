@@ -671,6 +671,10 @@ class Train:
         "at each rollback.")
     max_rollbacks: int = setting(3, Integer(1), "Rollbacks before the run "
                                  "stops.")
+    augment: Named | None = setting(
+        None, NameOrTable(allow_off=True), "A registered augmentation "
+        "applied before D (ada, diffaugment), a table with its parameters, "
+        "or false.")
 
 
 @dataclasses.dataclass

@@ -47,6 +47,7 @@ COMPILED = (
     ("train", "penalty"),
     ("train", "d_steps"),
     ("train", "ema"),
+    ("train", "augment"),
     ("train", "g_optimizer"),
     ("train", "d_optimizer"),
 )

@@ -306,11 +306,13 @@ def build_gan(recipe, data, catalogue):
             [f"model: architecture {name!r} could not be built for samples of "
              f"shape {data.sample_shape}: {error}{hint}"]
         ) from error
+    augment = _augmentation(train.augment, catalogue)
     try:
         gan = GAN(
             generator,
             discriminator,
             latent_dim=model.latent_dim,
+            augment=augment,
             conditional=model.conditional,
             seed=train.seed,
             label_mode=model.label_mode,
@@ -351,6 +353,17 @@ def build_gan(recipe, data, catalogue):
     except ValueError as error:
         raise RecipeError([f"train: {error}"]) from error
     return gan
+
+
+def _augmentation(named, catalogue):
+    """The augmentation `train.augment` names, or None when it is off."""
+    if named is None:
+        return None
+    try:
+        return catalogue.create("augmentations", named.name, "augment",
+                                **named.params)
+    except (ValueError, TypeError) as error:
+        raise RecipeError([f"train.augment: {error}"]) from error
 
 
 def check_memory(recipe, data, catalogue, available=None):

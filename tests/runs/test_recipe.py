@@ -316,3 +316,19 @@ def test_learning_rate_schedules():
     schedule = adam._learning_rate
     assert isinstance(schedule, keras.optimizers.schedules.PolynomialDecay)
     assert abs(float(schedule(100)) - 1e-5) < 1e-9
+
+
+def test_train_augment_is_off_by_default_and_checked_by_name_and_params():
+    assert recipe_module.resolve(minimal())["train"]["augment"] is False
+    raw = minimal()
+    raw["train"]["augment"] = "diffaugment"
+    assert recipe_module.resolve(raw)["train"]["augment"] == "diffaugment"
+    raw["train"]["augment"] = {"name": "adaa"}
+    (problem,) = problems_of(raw)
+    assert problem.startswith("train.augment.name: Unknown augmentation "
+                              "'adaa'.")
+    assert "Did you mean 'ada'?" in problem
+    raw["train"]["augment"] = {"name": "ada", "targt": 0.6}
+    (problem,) = problems_of(raw)
+    assert problem.startswith("train.augment.targt: unknown parameter of "
+                              "augmentation 'ada'; did you mean \"target\"?")

@@ -50,7 +50,7 @@ def invoke(*args):
                               catch_exceptions=False)
 
 
-def start(directory, log_path):
+def start(directory, log_path, recipe=RING8, options=TOY):
     """`keras-gans run` of the toy recipe as a subprocess."""
     root = os.path.dirname(os.path.dirname(keras_gans.__file__))
     env = dict(os.environ, KERAS_BACKEND=BACKEND, TF_CPP_MIN_LOG_LEVEL="3",
@@ -58,7 +58,7 @@ def start(directory, log_path):
                    [root, os.environ.get("PYTHONPATH", "")]))
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "keras_gans.cli", "run", RING8, *TOY,
+        [sys.executable, "-m", "keras_gans.cli", "run", str(recipe), *options,
          "--output", str(directory)],
         stdout=log, stderr=subprocess.STDOUT, env=env, text=True,
     )
@@ -258,3 +258,56 @@ def test_a_resume_keeps_the_earlier_evaluation_marked_with_its_step(
     assert kept["measured_at_step"] == 8
     assert kept["note"].startswith("measured at step 8; the run has trained "
                                    "to step 16 since")
+
+
+ADA_RECIPE = """name = "ada"
+[model]
+architecture = "dcgan"
+latent_dim = 8
+params = { width = 4 }
+[data]
+dataset = "digits"
+batch_size = 32
+params = { image_size = 28, split = "train" }
+[train]
+steps = 24
+seed = 0
+# Starting at 0.5, p moves by 32 * 4 / 1000 every 4 steps, whichever side
+# of the target r_t falls. Colour transforms only: the state is the same
+# for any pipeline, and JAX compiles this one fast.
+augment = { name = "ada", p = 0.5, target = 0.6, ramp_images = 1000, transforms = "brightness,contrast" }
+[output]
+samples = 16
+sample_every = 0
+checkpoint_every = 0
+checkpoint_every_steps = 8
+"""
+
+
+def test_ada_state_survives_sigkill_and_resume(tmp_path):
+    recipe = tmp_path / "ada.toml"
+    recipe.write_text(ADA_RECIPE)
+    whole = tmp_path / "whole"
+    assert invoke("run", recipe, "--output", whole).exit_code == 0
+    directory = tmp_path / "run"
+    log_path = tmp_path / "killed.log"
+    process = start(directory, log_path, recipe, ())
+    wait_for_checkpoints(process, directory, 1, log_path)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=120) == -signal.SIGKILL
+    resumed = invoke("run", recipe, "--output", directory, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert "Resuming from" in resumed.output
+
+    expected, actual = (
+        keras.models.load_model(os.path.join(d, "gan.keras"))
+        for d in (whole, directory))
+    state = [keras.ops.convert_to_numpy(v) for v in expected.augment.weights]
+    p, rt = state[0], state[1]
+    assert p != 0.5 and rt != 0.0  # the state moved during the run
+    for a, b in zip(actual.augment.weights, expected.augment.weights):
+        assert keras.ops.convert_to_numpy(a) == keras.ops.convert_to_numpy(b)
+    for a, b in zip(actual.weights, expected.weights):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(a),
+                                   keras.ops.convert_to_numpy(b),
+                                   rtol=0, atol=1e-6)
