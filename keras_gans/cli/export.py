@@ -17,8 +17,8 @@ FORMAT_NAMES = ["keras", "saved_model", "onnx", "tflite"]
                    "SavedModel folder), onnx or tflite.")
 @click.option("-o", "--output", default=None, type=click.Path(),
               help="File (folder for saved_model) to write [default: "
-                   "generator.keras, generator_saved_model, generator.onnx "
-                   "or generator.tflite].")
+                   "generator_export.keras, generator_saved_model, "
+                   "generator.onnx or generator.tflite].")
 @backend_module.backend_option
 @click.pass_context
 def export_command(ctx, source, fmt, output, backend):

@@ -24,7 +24,9 @@ __all__ = ["DEFAULT_PATHS", "Exported", "FORMATS", "export",
 FORMATS = {"keras": None, "saved_model": "tf_saved_model", "onnx": "onnx",
            "tflite": "litert"}
 
-DEFAULT_PATHS = {"keras": "generator.keras",
+# The .keras default is not "generator.keras": exporting from inside a run
+# folder must not write over the run's own file.
+DEFAULT_PATHS = {"keras": "generator_export.keras",
                  "saved_model": "generator_saved_model",
                  "onnx": "generator.onnx", "tflite": "generator.tflite"}
 
