@@ -18,25 +18,14 @@ catalogue can import `keras_gans.architectures.plugin`, which registers
 them, without loading a backend.
 """
 
-import importlib
 import sys
 import types
 
+from keras_gans import lazy
+
 __all__ = ["cdcgan", "dcgan", "mlp", "sngan_resnet"]
-
-
-def __getattr__(name):
-    if name in __all__:
-        module = importlib.import_module(f"keras_gans.architectures.{name}")
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(
-        f"module 'keras_gans.architectures' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy.exports(
+    __name__, {name: f"{__name__}.{name}" for name in __all__})
 
 
 class _Package(types.ModuleType):

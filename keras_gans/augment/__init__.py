@@ -13,21 +13,9 @@ catalogue can import `keras_gans.augment.plugin`, which registers them,
 without loading a backend.
 """
 
-import importlib
+from keras_gans import lazy
 
 _HOMES = {"ADA": "ada", "Augmentation": "base", "DiffAugment": "diffaugment"}
 __all__ = sorted(_HOMES)
-
-
-def __getattr__(name):
-    if name in _HOMES:
-        module = importlib.import_module(f"keras_gans.augment.{_HOMES[name]}")
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(
-        f"module 'keras_gans.augment' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy.exports(
+    __name__, {name: f"{__name__}.{home}" for name, home in _HOMES.items()})

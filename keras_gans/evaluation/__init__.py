@@ -9,14 +9,8 @@
   generator during `fit()` (imported on first use: it needs Keras).
 """
 
-import importlib
+from keras_gans import lazy
 
 __all__ = ["EvaluationMetrics", "evaluation_metrics"]
-
-
-def __getattr__(name):
-    if name in __all__:
-        return getattr(
-            importlib.import_module("keras_gans.evaluation.callback"), name)
-    raise AttributeError(
-        f"module 'keras_gans.evaluation' has no attribute {name!r}")
+__getattr__, __dir__ = lazy.exports(
+    __name__, {name: "keras_gans.evaluation.callback" for name in __all__})
