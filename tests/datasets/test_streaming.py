@@ -8,8 +8,6 @@ Tiny folders: 24 PNGs of 10..17 pixels a side in two class folders.
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import warnings
 
 import keras
@@ -18,7 +16,6 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-import keras_gans
 from keras_gans import cli
 from keras_gans.datasets import SkippedFilesWarning
 from keras_gans.datasets import image_folder
@@ -29,9 +26,8 @@ from keras_gans.datasets.image_files import decoder as image_decoder
 from keras_gans.training.batches import OrderedBatches
 from keras_gans.training.batches import epoch_flips
 from keras_gans.training.batches import epoch_order
-from plugin_catalogue import use_test_plugin
+import image_mlp_runs
 from checkpoint_waits import wait_for_checkpoints
-from toy_models import image_mlp
 
 from paths import TESTS
 DCGAN = os.path.join(os.path.dirname(TESTS), "recipes", "dcgan.toml")
@@ -206,19 +202,6 @@ def test_auto_streams_above_a_gibibyte_of_float32_images():
 
 STEPS = 30
 EVERY = 5  # checkpoints at steps 5, 10, 15, ...: 6 steps an epoch
-# The subprocess's catalogue holds the test architecture too.
-DRIVER = f"""
-import sys
-sys.path.insert(0, {TESTS!r})
-from keras_gans import cli, plugins
-from toy_models import image_mlp
-catalogue = plugins.load_catalogue()
-catalogue.add_plugin(plugins.PluginInfo("streaming-test", "toy_models"))
-catalogue.register_function("architectures", "streaming-test")(
-    "image_mlp", image_mlp)
-plugins._catalogue = catalogue
-cli.main(sys.argv[1:], prog_name="keras-gans")
-"""
 
 
 def _run_arguments(folder, directory):
@@ -251,8 +234,7 @@ def _weights(directory):
 
 def test_a_streamed_run_killed_mid_epoch_resumes_to_the_same_weights(
         folder, tmp_path, monkeypatch):
-    use_test_plugin(monkeypatch, "streaming-test", "toy_models",
-                    architectures={"image_mlp": image_mlp})
+    image_mlp_runs.use(monkeypatch)
     invoke = CliRunner().invoke
     expected_dir = tmp_path / "uninterrupted"
     result = invoke(cli.main, _run_arguments(folder, expected_dir),
@@ -261,17 +243,9 @@ def test_a_streamed_run_killed_mid_epoch_resumes_to_the_same_weights(
     expected = _weights(expected_dir)
 
     directory = tmp_path / "killed"
-    root = os.path.dirname(os.path.dirname(keras_gans.__file__))
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
-               KERAS_BACKEND=keras.backend.backend(),
-               PYTHONPATH=os.pathsep.join(
-                   [root, os.environ.get("PYTHONPATH", "")]))
     log_path = tmp_path / "killed.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", DRIVER,
-             *_run_arguments(folder, directory)],
-            stdout=log, stderr=subprocess.STDOUT, env=env)
+    process = image_mlp_runs.start(_run_arguments(folder, directory),
+                                   log_path)
     wait_for_checkpoints(process, directory, 2, log_path)
     process.send_signal(signal.SIGKILL)
     assert process.wait(timeout=120) == -signal.SIGKILL
