@@ -96,9 +96,11 @@ def write_subsets(directory, sizes, seed):
     return subsets
 
 
-def recipe_for(npz_path, augment, steps, run_parent, jit_compile="auto"):
+def recipe_for(npz_path, augment, steps, run_parent, jit_compile="auto",
+               train_seed=None):
     """`recipes/dcgan.toml` as a dict, trained on `npz_path` for `steps`
-    generator steps with `augment`; no sample grids, one final checkpoint."""
+    generator steps with `augment` (and `train_seed` unless None); no
+    sample grids, one final checkpoint."""
     with open(RECIPE, "rb") as file:
         recipe = tomllib.load(file)
     recipe["data"]["dataset"] = "npz"
@@ -107,6 +109,8 @@ def recipe_for(npz_path, augment, steps, run_parent, jit_compile="auto"):
     recipe["train"]["steps"] = steps
     recipe["train"]["augment"] = augment
     recipe["train"]["jit_compile"] = jit_compile
+    if train_seed is not None:
+        recipe["train"]["seed"] = train_seed
     recipe["output"].update(dir=run_parent, sample_every=0,
                             checkpoint_every=0, log_images_every=0)
     return recipe
@@ -156,7 +160,8 @@ def train_and_score(spec):
     import keras_gans
 
     recipe = recipe_for(spec["npz"], spec["augment"], spec["steps"],
-                        spec["directory"], spec["jit_compile"])
+                        spec["directory"], spec["jit_compile"],
+                        spec["train_seed"])
     output = os.path.join(spec["directory"], spec["name"])
     result = keras_gans.train(recipe, output=output, verbose=0)
     with np.load(spec["npz"]) as data:
@@ -250,6 +255,9 @@ def main():
                         help="generated samples scored per run")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the subset draw and of the samples")
+    parser.add_argument("--train-seed", type=int, default=None,
+                        help="train.seed of every run (default: the "
+                             "recipe's, 0)")
     parser.add_argument("--backend",
                         default=os.environ.get("KERAS_BACKEND", "tensorflow"))
     parser.add_argument("--quick", action="store_true",
@@ -285,7 +293,7 @@ def main():
     specs = [{"name": f"{count}-{label}", "label": label, "npz": path,
               "augment": AUGMENTS[label], "steps": args.steps,
               "samples": args.samples, "seed": args.seed,
-              "directory": directory,
+              "directory": directory, "train_seed": args.train_seed,
               # --quick: compiling the step would take most of its time.
               "jit_compile": False if args.quick else "auto"}
              for path, count in subsets.values() for label in augments]
@@ -308,6 +316,7 @@ def main():
     floors = floor_rows(subsets, extractor, held_x)
     record = extractor.record
     protocol = {"backend": args.backend, "steps": args.steps,
+                "train_seed": args.train_seed,
                 "batch_size": 32, "samples": args.samples, "seed": args.seed,
                 "num_held_out": len(held_x), "metrics": METRICS,
                 "architecture": record["architecture"],
