@@ -37,7 +37,7 @@ at most `batch * steps / 500_000` in a run (0.05 in 800 steps of 32);
 as computed: on these features (ReLU outputs in the tens) the cubic
 kernel makes it large, and it is comparable only within this table.
 
-    python benchmarks/small_data.py                      # 9 runs, ~20 min
+    python benchmarks/small_data.py                      # 9 runs, ~13 min (TF, busy 2-core CPU)
     python benchmarks/small_data.py --quick              # 20 steps, < 3 min
     python benchmarks/small_data.py --sizes 100 --steps 300 --backend jax
     python benchmarks/small_data.py --json benchmarks/results/small_data_tensorflow.json
