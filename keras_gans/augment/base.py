@@ -34,15 +34,24 @@ class Augmentation(keras.layers.Layer):
 
     @property
     def p(self):
-        """The probability with which each transform is applied."""
-        raise NotImplementedError
+        """The probability with which each transform is applied.
+
+        Part of the interface: every augmentation says its p (a plugin's
+        too), so the base has none to give."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define the property `p`, the "
+            "probability with which its transforms are applied.")
 
     def __call__(self, images, seed):
         """Augments `images`, drawing from the generator `seed`."""
         return super().__call__(images, seed=seed)
 
     def call(self, images, seed):
-        raise NotImplementedError
+        """The transform itself; each augmentation defines it (as every
+        Keras layer defines `call`)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define `call(images, seed)`, "
+            "returning the augmented images.")
 
     def observe(self, real_logits):
         """Records D's logits on an augmented real batch (no-op here)."""
