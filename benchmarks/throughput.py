@@ -128,6 +128,13 @@ def parse_args(argv):
         help="leave out the hand-written loop (needs --steps): a busy "
         "machine runs the keras-io WGAN-GP's XLA loop at minutes a step",
     )
+    parser.add_argument(
+        "--strip-batch-norm",
+        action="store_true",
+        help="replace every BatchNormalization layer of both Keras networks "
+        "by the identity, to show what BatchNorm costs each compile path "
+        "(pure PyTorch's networks keep theirs: leave out --torch-python)",
+    )
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -170,6 +177,8 @@ def forwarded_options(args):
         options += ["--steps", str(args.steps)]
     if args.no_hand_written:
         options.append("--no-hand-written")
+    if args.strip_batch_norm:
+        options.append("--strip-batch-norm")
     return options
 
 
@@ -316,8 +325,15 @@ def machine():
 # One configuration (the worker process)
 
 
-def build_models(name, conv_transpose):
+def build_models(name, conv_transpose, strip_batch_norm=False):
     """Builds the named generator and discriminator with Keras."""
+    models = _build_models(name, conv_transpose)
+    if strip_batch_norm:
+        models = tuple(without_batch_norm(model) for model in models)
+    return models
+
+
+def _build_models(name, conv_transpose):
     from keras_gans.architectures.dcgan import dcgan
     from keras_gans.architectures.mlp import mlp
 
@@ -333,6 +349,22 @@ def build_models(name, conv_transpose):
             spec["latent_dim"], spec["shape"], conv_transpose=conv_transpose
         )
     return mlp(spec["latent_dim"], spec["shape"])
+
+
+def without_batch_norm(model):
+    """A copy of `model` with each BatchNormalization made the identity."""
+    import keras
+
+    class NoBatchNorm(keras.layers.Layer):
+        def call(self, inputs, training=None, mask=None):
+            return inputs
+
+    def clone(layer):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            return NoBatchNorm(name=layer.name)
+        return layer.__class__.from_config(layer.get_config())
+
+    return keras.models.clone_model(model, clone_function=clone)
 
 
 def guide28(latent_dim, conv_transpose="native"):
@@ -473,14 +505,18 @@ def make_contenders(name, loss_name, args, data_for):
     loss, gp_weight, d_steps = LOSSES[loss_name]
     backend = keras.backend.backend()
     keras.utils.set_random_seed(0)
-    generator, discriminator = build_models(name, args.conv_transpose)
+    generator, discriminator = build_models(
+        name, args.conv_transpose, args.strip_batch_norm
+    )
     weights = (generator.get_weights(), discriminator.get_weights())
     flops = step_flops(generator, discriminator, batch, gp_weight, d_steps)
 
     def copies():
         # The networks built again (before any compile() rewrote layers in
         # place), with the same weights.
-        g, d = build_models(name, args.conv_transpose)
+        g, d = build_models(
+            name, args.conv_transpose, args.strip_batch_norm
+        )
         g.set_weights(weights[0])
         d.set_weights(weights[1])
         return g, d

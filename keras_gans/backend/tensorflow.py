@@ -102,11 +102,13 @@ def resolve_jit_compile(gan, penalty):
 
     Measured on a CPU (`benchmarks/RESULTS.md`, seconds per step):
     TensorFlow's own kernels run first-order steps of convolutional GANs
-    without BatchNormalization faster than XLA (guide28 2.1 vs 3.9, cGAN
-    2.2 vs 2.4; the keras-io DCGAN at 0.47-0.51x under XLA); with
-    BatchNormalization, whose training-mode kernels XLA fuses into the
-    convolutions around them, XLA is faster (dcgan64 1.44x; the same
-    networks with BatchNormalization removed 0.96x). A gradient penalty
+    without BatchNormalization as fast as XLA or faster (guide28 2.1 vs
+    3.9, cGAN 2.2 vs 2.4, the keras-io DCGAN 0.81x under XLA); with
+    BatchNormalization, XLA is faster (dcgan64 1.22-1.57x, the keras-io
+    WGAN-GP's networks with a first-order loss 1.99x). BatchNormalization
+    is the feature that separates the five measured models, not a proven
+    cause: dcgan64 with it removed still ran 1.28x faster under XLA. A
+    gradient penalty
     runs faster under XLA once `accelerate_networks` has rewritten the
     convolutions XLA is slow on (keras-io WGAN-GP 9.8 vs 17.2); float16
     (slow in TensorFlow's CPU kernels) and convolution-free networks run
