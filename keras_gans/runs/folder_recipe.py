@@ -50,7 +50,8 @@ BATCH_SIZE = 64
 # checkpoint this often (and after the last step).
 SAMPLE_EVERY_STEPS = 500
 CHECKPOINT_EVERY_STEPS = 1_000
-# Pillow modes of grayscale pictures; every other mode is read as RGB.
+# Pillow modes of grayscale pictures; every other mode (palette images
+# included) is read as RGB.
 GRAY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N",
               "F"}
 LISTED_SIZES = 5

@@ -65,9 +65,11 @@ def test_run_data_trains_and_its_recipe_toml_repeats_the_run(tmp_path):
     assert written.data.params == {"path": str(folder), "image_size": 28,
                                    "channels": 1}
     assert written.model.architecture == "dcgan"
-    # ... and it trains the same weights again (not repeated on JAX, where
-    # compiling a second run's step would double the test's time).
-    if keras.backend.backend() != "jax":
+    # ... and it trains the same weights again. Checked on PyTorch only:
+    # a second run costs 5-10 s of tracing and compiling on TensorFlow and
+    # JAX, where tests/runs/test_api.py shows that one resolved recipe
+    # trains the same weights through either entry point.
+    if keras.backend.backend() == "torch":
         second = tmp_path / "second"
         again = run(recipe_path, "--output", second)
         assert again.exit_code == 0, again.output
