@@ -19,6 +19,8 @@ __all__ = [
     "save_png",
     "scatter_plot",
     "to_uint8",
+    "walk_frames",
+    "walk_strip",
 ]
 
 PADDING = 2
@@ -170,6 +172,50 @@ def picture(samples, **kwargs):
     if samples.ndim == 3 or (samples.ndim == 4 and samples.shape[-1] in (1, 3)):
         return image_grid(samples, **kwargs)
     return None
+
+
+def _is_image_batch(samples):
+    return samples.ndim == 3 or (samples.ndim == 4
+                                 and samples.shape[-1] in (1, 3))
+
+
+def walk_frames(samples, **kwargs):
+    """One picture per frame of latent walks: the frames of a GIF.
+
+    Args:
+        samples: `(frames, walks, ...)` samples along the walks
+            (`latent.decode_walks`).
+        **kwargs: passed to `picture`.
+
+    Returns:
+        A list of `frames` pictures (the walks side by side in each), or
+        None for samples that are neither images nor 2-D points.
+    """
+    pictures = [picture(frame, **kwargs) for frame in samples]
+    return None if pictures[0] is None else pictures
+
+
+def walk_strip(samples, **kwargs):
+    """Latent walks as one picture: a row per walk, a column per frame.
+
+    TensorBoard has no video dashboard; a strip shows a whole walk at one
+    glance, and its step slider compares the walks as training goes on.
+
+    Args:
+        samples: `(frames, walks, H, W[, C])` images in [-1, 1]
+            (`latent.decode_walks`).
+        **kwargs: passed to `image_grid` (`padding`, `pad_value`).
+
+    Returns:
+        A `PIL.Image.Image`, or None for samples that are not images.
+    """
+    samples = np.asarray(samples)
+    frames, walks = samples.shape[:2]
+    rows = np.swapaxes(samples, 0, 1).reshape(walks * frames,
+                                              *samples.shape[2:])
+    if not _is_image_batch(rows):
+        return None
+    return image_grid(rows, columns=frames, **kwargs)
 
 
 def save_png(image, path):

@@ -10,7 +10,8 @@ import numpy as np
 
 from keras_gans.arguments import is_positive_int
 
-__all__ = ["prior_noise", "requested", "slerp", "walk"]
+__all__ = ["decode_walks", "prior_noise", "requested", "slerp", "walk",
+           "walk_latents"]
 
 
 def prior_noise(n, latent_dim, seed=None, truncation=None):
@@ -143,3 +144,47 @@ def walk(points, frames):
     leg = np.minimum(where.astype(int), legs - 1)
     t = (where - leg)[:, None]
     return slerp(points[leg], points[leg + 1], t)
+
+
+def walk_latents(latent_dim, frames, points, walks=1, seed=0):
+    """The latents of `walks` walks, each through `points` seeded latents.
+
+    Walk w visits rows `w * points` to `(w + 1) * points - 1` of
+    `prior_noise(walks * points, latent_dim, seed)` (the latents
+    `generate(walks * points, seed=seed)` decodes), in order, along great
+    circles (`walk`). The same arguments give the same latents everywhere:
+    `keras-gans interpolate` and the TensorBoard callback's walks agree.
+
+    Args:
+        latent_dim: the model's latent size.
+        frames: latents per walk, >= 2.
+        points: latents each walk visits, >= 2.
+        walks: walks side by side.
+        seed: seed of the visited latents.
+
+    Returns:
+        float32 array `(frames, walks, latent_dim)`.
+    """
+    anchors = prior_noise(walks * points, latent_dim, seed)
+    anchors = anchors.reshape(walks, points, latent_dim)
+    return np.stack([walk(anchors[w], frames) for w in range(walks)], axis=1)
+
+
+def decode_walks(generate, path, labels=None):
+    """Samples along walks: `generate` applied to every latent of `path`.
+
+    Args:
+        generate: a function taking `z=` and `labels=` as `GAN.generate`
+            does (a GAN's, or a loaded model's).
+        path: latents `(frames, walks, latent_dim)` (`walk_latents`).
+        labels: None, or one class id per walk (a conditional model):
+            each walk keeps its class in every frame.
+
+    Returns:
+        The samples, shape `(frames, walks, *sample_shape)`.
+    """
+    frames, walks = path.shape[:2]
+    samples = generate(
+        z=path.reshape(frames * walks, -1),
+        labels=None if labels is None else np.tile(labels, frames))
+    return samples.reshape(frames, walks, *samples.shape[1:])

@@ -57,6 +57,14 @@ CLI_REMEDIES = {
     "export_backend": "Pass --backend tensorflow (a .keras export loads on "
                       "any backend).",
     "export_exists": "Choose another -o, or remove the folder first.",
+    # runs.folder_recipe.FolderError (run --data)
+    "mixed_sizes": "Pass --image-size N (e.g. --image-size {size}): every "
+                   "image is then center-cropped to a square and resized.",
+    "not_square": "Pass --image-size N (e.g. --image-size {size}): every "
+                  "image is then center-cropped to a square and resized.",
+    "no_architecture": "Pass --image-size {size} (the images are "
+                       "center-cropped and resized), or --architecture NAME, "
+                       "a registered architecture that makes this size.",
     # runs.errors.MissingPackageError (interpolate -o walk.mp4)
     "gif_only": "Pass -o walk.gif and convert it (ffmpeg -i walk.gif "
                 "walk.mp4).",
@@ -132,6 +140,7 @@ def _report(ctx, error, recipe_path, resume_command):
     from keras_gans.evaluation.scoring import EvaluationError
     from keras_gans.plugins import CatalogueError
     from keras_gans.runs.errors import RunError
+    from keras_gans.runs.folder_recipe import FolderError
     from keras_gans.runs.recipe import RecipeError
     from keras_gans.runs.resume import Interrupted
     from keras_gans.runs.sample import SampleError
@@ -147,6 +156,9 @@ def _report(ctx, error, recipe_path, resume_command):
             error = RecipeError(error.problems, recipe_path)
         click.echo(str(error), err=True)
         ctx.exit(2)
+    if isinstance(error, FolderError):
+        raise click.BadParameter(message(error), param_hint="'--data'") \
+            from None
     if isinstance(error, SampleError):
         raise click.BadParameter(str(error), param_hint="--labels") from None
     if isinstance(error, (EvaluationError, CatalogueError)):

@@ -13,7 +13,7 @@ from keras_gans.runs.directory import RunDirectory
 
 
 @click.command("run")
-@click.argument("recipe_path", metavar="RECIPE.toml",
+@click.argument("recipe_path", metavar="[RECIPE.toml]", required=False,
                 type=click.Path(exists=True, dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
               shell_complete=complete_set,
@@ -26,28 +26,61 @@ from keras_gans.runs.directory import RunDirectory
 @click.option("--resume", is_flag=True,
               help="Continue the run in --output from its newest checkpoint "
                    "up to the recipe's epochs (or steps).")
+@click.option("--data", "data", metavar="DIR",
+              help="Train on this folder of images with default settings, "
+                   "without a recipe file (the run writes the recipe it "
+                   "used).")
+@click.option("--image-size", type=click.IntRange(min=1), metavar="N",
+              help="With --data: the side of the square images to train on "
+                   "(images are center-cropped and resized); default: the "
+                   "images' own size.")
+@click.option("--architecture", metavar="NAME",
+              help="With --data: a registered architecture (default: dcgan "
+                   "for 28, 32 and 64 pixel images).")
+@click.option("--steps", type=int, metavar="N",
+              help="With --data: generator updates (default 5000).")
 @backend_module.backend_option
 @click.pass_context
-def run_command(ctx, recipe_path, overrides, output, resume, backend):
-    """Train the GAN that RECIPE.toml describes.
+def run_command(ctx, recipe_path, overrides, output, resume, data,
+                image_size, architecture, steps, backend):
+    """Train the GAN that RECIPE.toml describes, or on a folder (--data).
 
     The recipe is checked as a whole before anything runs; every problem is
     reported with its path (exit code 2). Outputs go to a run directory:
     recipe.toml (resolved), checkpoints/, samples/, logs/ (TensorBoard),
     generator.keras, gan.keras and metrics.json.
+
+    With --data DIR and no recipe, the recipe is built from defaults: DCGAN
+    (for 28, 32 or 64 pixel images; else pass --image-size or
+    --architecture) with R1 and an EMA, at the images' own size and
+    channels. `keras-gans run RUN/recipe.toml` repeats such a run.
     """
+    check_data_options(recipe_path, data, resume,
+                       image_size=image_size, architecture=architecture,
+                       steps=steps)
     chosen = backend_module.setup(ctx, backend)
     from keras_gans.runs import recipe as recipe_module
     from keras_gans.runs import train as train_module
 
     with errors.reported(ctx, recipe_path=recipe_path):
-        recipe = recipe_module.load(recipe_path, overrides)
+        if data is None:
+            recipe = recipe_module.load(recipe_path, overrides)
+        else:
+            from keras_gans.runs.folder_recipe import folder_recipe
+
+            recipe = folder_recipe(data, image_size, architecture, steps,
+                                   overrides)
+            describe_folder_recipe(recipe)
         prepared = train_module.prepare(recipe, output=output, resume=resume)
 
     click.echo("Watch training with:\n  tensorboard --logdir "
                f"{RunDirectory(prepared.directory).logs}")
-    again = resume_command(recipe_path, prepared.directory, overrides,
-                           chosen)
+    if data is None:
+        again = resume_command(recipe_path, prepared.directory, overrides,
+                               chosen)
+    else:  # the run's recipe.toml holds the overrides already
+        again = resume_command(RunDirectory(prepared.directory).recipe_path,
+                               prepared.directory, (), chosen)
     with errors.reported(ctx, resume_command=again):
         # Keras' bar in a terminal; one line per epoch in a log file.
         verbose = 1 if sys.stdout.isatty() else 2
@@ -55,6 +88,48 @@ def run_command(ctx, recipe_path, overrides, output, resume, backend):
             result = train_module.run(prepared, echo=click.echo,
                                       verbose=verbose)
     report_run(result)
+    if data is not None:
+        click.echo("Repeat this run with:")
+        click.echo(f"  keras-gans run "
+                   f"{shlex.quote(RunDirectory(result.directory).recipe_path)}")
+
+
+def check_data_options(recipe_path, data, resume, **data_options):
+    """Refuses, as usage errors, a RECIPE with --data (or neither), the
+    --data options without --data, and --resume with --data."""
+    given = [f"--{name.replace('_', '-')}"
+             for name, value in data_options.items() if value is not None]
+    if recipe_path is not None and data is not None:
+        raise click.UsageError(
+            "Pass either RECIPE.toml or --data, not both: --data builds the "
+            "recipe from defaults. To train a recipe on another folder, "
+            "--set data.params.path=DIR.")
+    if data is None and given:
+        raise click.UsageError(
+            f"{', '.join(given)} only go with --data DIR; in a recipe, "
+            "set them with --set (e.g. --set data.params.image_size=64).")
+    if recipe_path is None and data is None:
+        raise click.UsageError(
+            "Pass a RECIPE.toml, or --data DIR to train on a folder of "
+            "images.")
+    if data is not None and resume:
+        raise click.UsageError(
+            "--resume continues a run from its own recipe: keras-gans run "
+            "RUN/recipe.toml --output RUN --resume.")
+
+
+def describe_folder_recipe(recipe):
+    """Says what `--data` chose, before the folder is loaded."""
+    params = recipe.data.params
+    length = recipe.train.steps
+    length = (f"{length} steps" if length is not None
+              else f"{recipe.train.epochs} epochs")
+    click.echo(
+        f"Training {recipe.model.architecture} on the images of "
+        f"{params.get('path')} at image_size {params.get('image_size')}, "
+        f"{params.get('channels')} channel(s), batch "
+        f"{recipe.data.batch_size}, {length}; the run writes this recipe "
+        "as recipe.toml.")
 
 
 @contextlib.contextmanager

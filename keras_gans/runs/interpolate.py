@@ -10,7 +10,6 @@ between two latents leaves. Several walks play side by side as a grid.
 import dataclasses
 import os
 
-import numpy as np
 from PIL import Image
 
 from keras_gans import files
@@ -93,16 +92,11 @@ def interpolate(source, output, *, frames=60, points=4, walks=1, seed=0,
     _check(output, frames, points, walks, fps)
     loaded = open_source(source, echo)
     label_array = loaded.labels(walks, labels)
-    anchors = latent.prior_noise(walks * points, loaded.latent_dim, seed)
-    anchors = anchors.reshape(walks, points, -1)
-    path = np.stack([latent.walk(anchors[w], frames) for w in range(walks)],
-                    axis=1)  # (frames, walks, latent_dim)
-    samples = loaded.generate(
-        z=path.reshape(frames * walks, -1),
-        labels=None if label_array is None else np.tile(label_array, frames))
-    samples = samples.reshape(frames, walks, *samples.shape[1:])
-    pictures = [images_module.picture(samples[k]) for k in range(frames)]
-    if pictures[0] is None:
+    path = latent.walk_latents(loaded.latent_dim, frames, points, walks,
+                               seed)  # (frames, walks, latent_dim)
+    samples = latent.decode_walks(loaded.generate, path, label_array)
+    pictures = images_module.walk_frames(samples)
+    if pictures is None:
         raise SampleError(
             f"Samples of shape {samples.shape[2:]} are neither images nor "
             "2-D points; nothing to draw.")

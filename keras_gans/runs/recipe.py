@@ -45,6 +45,7 @@ samples = 64
 sample_seed = 0
 log_every = 50                     # generator steps between TensorBoard scalars
 log_images_every = 500             # steps between TensorBoard sample pictures
+log_walk_every = 0                 # steps between TensorBoard latent walks; 0: off
 ```
 
 The whole recipe is validated before any work (`resolve`): every problem

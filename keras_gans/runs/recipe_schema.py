@@ -567,6 +567,7 @@ TYPO = "a larger value is taken for a typo"
 SEED = 2**31 - 1
 LARGEST_SEED = "the largest seed every backend accepts"
 COUNT = 2**31 - 1
+WALK_PICTURE = "a walk picture holds at most 100 x 100 frames"
 
 
 def setting(default, kind, doc, *, required=False, factory=None):
@@ -701,6 +702,15 @@ class Output:
     log_images_every: int = setting(
         500, Integer(0), "Steps between TensorBoard sample pictures; 0: "
         "none.")
+    log_walk_every: int = setting(
+        0, Integer(0), "Steps between TensorBoard latent walks (tag "
+        "samples/walk: a row per walk, a column per frame); 0: none.")
+    walk_frames: int = setting(8, Integer(2, 100, WALK_PICTURE), "Frames "
+                               "of each TensorBoard latent walk.")
+    walk_points: int = setting(3, Integer(2, 100, WALK_PICTURE), "Latents "
+                               "each walk visits, drawn from sample_seed.")
+    walks: int = setting(4, Integer(1, 100, WALK_PICTURE), "Walks per "
+                         "TensorBoard picture, one per row.")
 
 
 SECTIONS = {"model": Model, "data": Data, "train": Train, "output": Output}

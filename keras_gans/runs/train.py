@@ -730,6 +730,10 @@ def _run(prepared, echo, verbose):
             picture_kwargs=picture_kwargs,
             recipe=recipe.to_dict(),
             recipe_comment=recipe.comment_lines(),
+            walk_every=output.log_walk_every,
+            walk_frames=output.walk_frames,
+            walk_points=output.walk_points,
+            walks=output.walks,
         ),
         callbacks_module.SampleGrid(
             RunDirectory(directory).samples,

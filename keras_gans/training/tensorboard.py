@@ -4,7 +4,7 @@
 event file with tensorboardX (no TensorFlow, no `tensorboard` package).
 `TensorBoard` is the callback that `keras-gans run` trains with: losses,
 D's outputs, learning rates and speed every N steps and per epoch, sample
-grids from a fixed latent batch, and the recipe.
+grids from a fixed latent batch, latent walks when asked, and the recipe.
 """
 
 import collections.abc
@@ -22,6 +22,7 @@ import numpy as np
 from keras_gans import backend
 from keras_gans import files
 from keras_gans import images as images_module
+from keras_gans import latent
 from keras_gans.training.steps import batches_done
 from keras_gans.training.steps import crossed_multiple
 
@@ -285,6 +286,14 @@ def _check_steps(name, value):
     return int(value)
 
 
+def _check_count(name, value, least):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+            or value < least:
+        raise ValueError(f"`{name}` must be an int >= {least}. "
+                         f"Received: {name}={value!r}")
+    return int(value)
+
+
 class TensorBoard(keras.callbacks.Callback):
     """Logs a GAN's training to TensorBoard, without TensorFlow.
 
@@ -315,6 +324,19 @@ class TensorBoard(keras.callbacks.Callback):
     `samples/raw` (the generator's weights) and, when the GAN keeps an
     EMA, `samples/ema` (the averaged weights `generate()` uses).
 
+    Every `walk_every` steps (0, the default: never) and when training
+    ends: latent walks as one picture under the tag `samples/walk`, a row
+    per walk and a column per frame (`keras_gans.images.walk_strip`).
+    TensorBoard has no video dashboard; a strip shows a whole walk at one
+    glance, and the step slider compares it as training goes on, where one
+    picture per frame would need a click per frame. Walk w visits
+    `walk_points` latents drawn from `seed` along great circles
+    (`keras_gans.latent.walk_latents`): the same latents at every step,
+    and the frames `keras-gans interpolate --frames walk_frames --points
+    walk_points --walks walks --seed seed` writes as a GIF. A conditional
+    GAN's walk w keeps class `labels[w]` (cycling through `labels`).
+    Image samples only; for 2-D data no walk is drawn.
+
     When training starts: `recipe` as text (tag `recipe`) and as hparams
     (flattened keys such as `train.g_optimizer.learning_rate`); the
     HParams dashboard lists the `epoch/` scalars as metrics.
@@ -338,6 +360,10 @@ class TensorBoard(keras.callbacks.Callback):
             None records none.
         recipe_comment: lines written as `# ` comments above the recipe's
             text (where it came from, the `--set` overrides).
+        walk_every: steps between latent-walk pictures; 0 writes none.
+        walk_frames: frames of each walk (>= 2).
+        walk_points: latents each walk visits (>= 2).
+        walks: walks in the picture, one per row (>= 1).
 
     Example:
 
@@ -351,11 +377,16 @@ class TensorBoard(keras.callbacks.Callback):
 
     def __init__(self, log_dir, every=50, images_every=500, samples=64,
                  seed=0, labels=None, picture_kwargs=None, recipe=None,
-                 recipe_comment=()):
+                 recipe_comment=(), walk_every=0, walk_frames=8,
+                 walk_points=3, walks=4):
         super().__init__()
         self.log_dir = os.fspath(log_dir)
         self.every = _check_steps("every", every)
         self.images_every = _check_steps("images_every", images_every)
+        self.walk_every = _check_steps("walk_every", walk_every)
+        self.walk_frames = _check_count("walk_frames", walk_frames, 2)
+        self.walk_points = _check_count("walk_points", walk_points, 2)
+        self.walks = _check_count("walks", walks, 1)
         if isinstance(samples, bool) or not isinstance(
                 samples, (int, np.integer)) or samples < 1:
             raise ValueError(
@@ -408,6 +439,7 @@ class TensorBoard(keras.callbacks.Callback):
         backend.current().sync_variables(gan)
         self._step = gan.steps
         self._images_step = None
+        self._walk_step = None
         self._averaged = {
             metric.name for metric in gan.metrics
             if isinstance(metric, keras.metrics.Mean)
@@ -444,6 +476,9 @@ class TensorBoard(keras.callbacks.Callback):
         if crossed_multiple(self.images_every, before, self._step):
             self._write_images()
             wrote = True
+        if crossed_multiple(self.walk_every, before, self._step):
+            self._write_walks()
+            wrote = True
         if wrote:
             self._clock = (self._step, time.perf_counter())
 
@@ -479,6 +514,8 @@ class TensorBoard(keras.callbacks.Callback):
         self._write_epoch()
         if self.images_every and self._images_step != self._step:
             self._write_images()
+        if self.walk_every and self._walk_step != self._step:
+            self._write_walks()
         if self.recipe is not None:
             # Declared at the end, when every epoch metric is known (a
             # quality metric may appear after the first epoch).
@@ -552,6 +589,23 @@ class TensorBoard(keras.callbacks.Callback):
                 return
             self.writer.image(tag, self._step, picture)
         self._images_step = self._step
+
+    def walk_latents(self):
+        """The `(walk_frames, walks, latent_dim)` latents the walks
+        decode, the same at every step."""
+        return latent.walk_latents(self.model.latent_dim, self.walk_frames,
+                                   self.walk_points, self.walks, self.seed)
+
+    def _write_walks(self):
+        gan = self.model
+        labels = None if self.labels is None else np.resize(self.labels,
+                                                            self.walks)
+        samples = latent.decode_walks(gan.generate, self.walk_latents(),
+                                      labels)
+        strip = images_module.walk_strip(samples)
+        if strip is not None:  # image samples only
+            self.writer.image("samples/walk", self._step, strip)
+        self._walk_step = self._step
 
     def _write_recipe(self):
         text = files.toml_text(dict(self.recipe), header=self.recipe_comment)

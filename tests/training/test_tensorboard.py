@@ -16,6 +16,7 @@ from PIL import Image
 import keras_gans
 from keras_gans import cli
 from keras_gans import images
+from keras_gans import latent
 from keras_gans.training.callbacks import TensorBoard
 from keras_gans.runs.recipe import RecipeError
 from keras_gans.runs.recipe import resolve
@@ -426,3 +427,122 @@ def test_writing_events_does_not_import_tensorflow(tmp_path):
     accumulator = read(tmp_path)
     assert sorted(scalars(accumulator, "loss/g")) == [1, 2]
     assert [e.step for e in accumulator.Images("samples/ema")] == [1, 2]
+
+
+# ----------------------------------------------------------------------
+# Latent walks
+
+
+def walk_cells(strip, rows, columns, size=8, padding=2):
+    """The `(rows, columns, size, size)` gray cells of a walk strip."""
+    return np.stack([np.stack([
+        strip[padding + r * (size + padding):][:size,
+              padding + c * (size + padding):][:, :size, 0]
+        for c in range(columns)]) for r in range(rows)])
+
+
+def test_walk_frames_are_the_generators_samples_along_great_circles(
+        tmp_path):
+    from toy_models import image_mlp
+    from toy_models import optimizers
+
+    gan = keras_gans.GAN(*image_mlp(4, (8, 8, 1), width=8), latent_dim=4,
+                         seed=0)
+    # Eager on TensorFlow, where XLA would spend longer compiling this tiny
+    # step than running it; jit on JAX, whose eager ops compile one by one.
+    gan.compile(*optimizers(), ema=0.5,
+                jit_compile="auto" if BACKEND == "jax" else False)
+    x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1))
+    gan.fit(x.astype("float32"), batch_size=16, epochs=1, verbose=0,
+            callbacks=[TensorBoard(tmp_path, every=0, images_every=0,
+                                   seed=3, walk_every=2, walk_frames=5,
+                                   walk_points=3, walks=2)])
+    accumulator = read(tmp_path)
+    assert accumulator.Tags()["images"] == ["samples/walk"]
+    events = accumulator.Images("samples/walk")
+    assert [event.step for event in events] == [2, 4]  # the end: no repeat
+    # Two walks through 3 latents of the seed-3 draw; 5 frames put the
+    # visited latents at frames 0, 2, 4 and the great-circle midpoints
+    # (slerp at t = 1/2, written out here) at frames 1 and 3.
+    anchors = latent.prior_noise(6, 4, seed=3).astype("float64")
+    anchors = anchors.reshape(2, 3, 4)
+
+    def midpoint(a, b):
+        omega = np.arccos(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+        return (a + b) * np.sin(omega / 2) / np.sin(omega)
+
+    expected = [[a[0], midpoint(a[0], a[1]), a[1], midpoint(a[1], a[2]),
+                 a[2]] for a in anchors]  # (walks, frames, latent_dim)
+    z = np.asarray(expected, "float32").reshape(10, 4)
+    samples = images.to_uint8(gan.generate(z=z)[..., 0]).reshape(2, 5, 8, 8)
+    cells = walk_cells(decode(events[-1]), rows=2, columns=5)
+    np.testing.assert_array_equal(cells, samples)
+    # The step-2 walk came from other weights: the pictures moved.
+    assert not np.array_equal(walk_cells(decode(events[0]), 2, 5), cells)
+
+
+def conditional_dense_gan(latent_dim=4, classes=3):
+    """`[z, label]` -> 8x8 gray images through Dense layers (cheap to
+    compile on JAX, unlike `conditional_image_gan`'s convolutions)."""
+    def joined(inputs):
+        label = keras.Input((), dtype="int32")
+        embedded = keras.layers.Embedding(classes, 4)(label)
+        return label, keras.layers.Concatenate()([inputs, embedded])
+
+    z = keras.Input((latent_dim,))
+    label, h = joined(z)
+    image = keras.layers.Reshape((8, 8, 1))(
+        keras.layers.Dense(64, activation="tanh")(h))
+    x = keras.Input((8, 8, 1))
+    d_label, h = joined(keras.layers.Flatten()(x))
+    gan = keras_gans.GAN(keras.Model([z, label], image),
+                         keras.Model([x, d_label], keras.layers.Dense(1)(h)),
+                         latent_dim=latent_dim)
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-3),
+                d_optimizer=keras.optimizers.Adam(1e-3),
+                jit_compile="auto" if BACKEND == "jax" else False)
+    return gan
+
+
+def test_walks_of_a_conditional_gan_keep_one_class_per_row(tmp_path):
+    gan = conditional_dense_gan()
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(32, 8, 8, 1)).astype("float32")
+    labels = np.array([2, 0, 1, 2])
+    gan.fit(x, rng.integers(0, 3, size=32), batch_size=16, epochs=1,
+            verbose=0, callbacks=[
+                TensorBoard(tmp_path, every=0, images_every=0, samples=4,
+                            labels=labels, walk_every=5, walk_frames=2,
+                            walk_points=2, walks=3)])
+    (event,) = read(tmp_path).Images("samples/walk")  # at the end only
+    assert event.step == 2
+    z = latent.prior_noise(6, 4, seed=0).reshape(3, 2, 4)
+    cells = walk_cells(decode(event), rows=3, columns=2)
+    for row, label in enumerate(labels[:3]):
+        expected = gan.generate(z=z[row], labels=int(label))[..., 0]
+        np.testing.assert_array_equal(cells[row], images.to_uint8(expected))
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"walk_every": -1}, "`walk_every` must be a number of generator steps"),
+    ({"walk_frames": 1}, "`walk_frames` must be an int >= 2"),
+    ({"walk_points": True}, "`walk_points` must be an int >= 2"),
+    ({"walks": 0}, "`walks` must be an int >= 1"),
+])
+def test_bad_walk_arguments_are_refused(tmp_path, arguments, message):
+    with pytest.raises(ValueError, match=message):
+        TensorBoard(tmp_path, **arguments)
+
+
+def test_recipe_walk_keys_are_validated():
+    base = {"model": {"architecture": "mlp"}, "data": {"dataset": "ring"},
+            "train": {"epochs": 1}}
+    with pytest.raises(RecipeError) as error:
+        resolve(dict(base, output={"log_walk_every": -2, "walk_frames": 1,
+                                   "walks": 101}))
+    assert str(error.value).splitlines()[1:] == [
+        "  - output.log_walk_every: expected an integer >= 0, got -2",
+        "  - output.walk_frames: expected an integer >= 2, got 1",
+        "  - output.walks: expected an integer from 1 to 100 (a walk "
+        "picture holds at most 100 x 100 frames), got 101",
+    ]
