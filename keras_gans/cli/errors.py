@@ -57,6 +57,12 @@ CLI_REMEDIES = {
     "export_backend": "Pass --backend tensorflow (a .keras export loads on "
                       "any backend).",
     "export_exists": "Choose another -o, or remove the folder first.",
+    # runs.sources.SourceError (--step)
+    "unknown_step": "Pass --step with one of those steps (a run keeps its "
+                    "newest output.keep_checkpoints), or leave --step out "
+                    "for the newest model.",
+    "step_needs_run": "Pass the run directory with --step, or the file "
+                      "without --step.",
     # runs.errors.MissingPackageError (interpolate -o walk.mp4)
     "gif_only": "Pass -o walk.gif and convert it (ffmpeg -i walk.gif "
                 "walk.mp4).",
@@ -135,6 +141,7 @@ def _report(ctx, error, recipe_path, resume_command):
     from keras_gans.runs.recipe import RecipeError
     from keras_gans.runs.resume import Interrupted
     from keras_gans.runs.sample import SampleError
+    from keras_gans.runs.sources import SourceError
 
     if isinstance(error, Interrupted) and resume_command is not None:
         saved = (f"wrote the checkpoint {error.path}" if error.path else
@@ -149,7 +156,7 @@ def _report(ctx, error, recipe_path, resume_command):
         ctx.exit(2)
     if isinstance(error, SampleError):
         raise click.BadParameter(str(error), param_hint="--labels") from None
-    if isinstance(error, (EvaluationError, CatalogueError)):
+    if isinstance(error, (EvaluationError, CatalogueError, SourceError)):
         click.echo(f"Error: {message(error)}", err=True)
         ctx.exit(2)
     if isinstance(error, (RunError, FeatureError)):

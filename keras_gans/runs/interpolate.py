@@ -62,7 +62,7 @@ def _check(output, frames, points, walks, fps):
 
 
 def interpolate(source, output, *, frames=60, points=4, walks=1, seed=0,
-                labels=None, fps=20, echo=None):
+                labels=None, fps=20, echo=None, step=None):
     """Writes a GIF of latent walks from a run or a saved model.
 
     Args:
@@ -80,6 +80,8 @@ def interpolate(source, output, *, frames=60, points=4, walks=1, seed=0,
             to fill `walks` (default 0, 1, 2, ...).
         fps: frames per second.
         echo: called with a line for each damaged checkpoint skipped.
+        step: with a run directory, the step of the checkpoint to load
+            (None: the newest model; `runs.sources.resolve`).
 
     Returns:
         A `Walk`.
@@ -88,10 +90,10 @@ def interpolate(source, output, *, frames=60, points=4, walks=1, seed=0,
         SampleError: bad numbers, labels, or an output not ending in .gif.
         MissingPackageError: an `.mp4` output (GIF only; the message says
             how to convert).
-        NoModelError, ModelLoadError: as `keras_gans.sample`.
+        SourceError, NoModelError, ModelLoadError: as `keras_gans.sample`.
     """
     _check(output, frames, points, walks, fps)
-    loaded = open_source(source, echo)
+    loaded = open_source(source, echo, step)
     label_array = loaded.labels(walks, labels)
     anchors = latent.prior_noise(walks * points, loaded.latent_dim, seed)
     anchors = anchors.reshape(walks, points, -1)
