@@ -23,12 +23,17 @@ from keras_gans.runs.directory import RunDirectory
 @click.option("--output", "-o", type=click.Path(file_okay=False),
               help="Run directory (default: <output.dir>/<name>-<time>). "
                    "With --resume, the run to continue.")
+@click.option("--init-from", default=None, metavar="PATH",
+              help="Start from the weights of a run, a checkpoint or "
+                   ".keras file, or hf://owner/repo[/file] (fine-tuning: "
+                   "the same as --set train.init_from=PATH).")
 @click.option("--resume", is_flag=True,
               help="Continue the run in --output from its newest checkpoint "
                    "up to the recipe's epochs (or steps).")
 @backend_module.backend_option
 @click.pass_context
-def run_command(ctx, recipe_path, overrides, output, resume, backend):
+def run_command(ctx, recipe_path, overrides, output, init_from, resume,
+                backend):
     """Train the GAN that RECIPE.toml describes.
 
     The recipe is checked as a whole before anything runs; every problem is
@@ -36,6 +41,8 @@ def run_command(ctx, recipe_path, overrides, output, resume, backend):
     recipe.toml (resolved), checkpoints/, samples/, logs/ (TensorBoard),
     generator.keras, gan.keras and metrics.json.
     """
+    if init_from is not None:
+        overrides += (f"train.init_from={_toml_string(init_from)}",)
     chosen = backend_module.setup(ctx, backend)
     from keras_gans.runs import recipe as recipe_module
     from keras_gans.runs import train as train_module
@@ -55,6 +62,13 @@ def run_command(ctx, recipe_path, overrides, output, resume, backend):
             result = train_module.run(prepared, echo=click.echo,
                                       verbose=verbose)
     report_run(result)
+
+
+def _toml_string(text):
+    """`text` as a TOML string value, for a `--set` override."""
+    import tomli_w
+
+    return tomli_w.dumps({"v": text}).partition("=")[2].strip()
 
 
 @contextlib.contextmanager

@@ -675,6 +675,10 @@ class Train:
         None, NameOrTable(allow_off=True), "A registered augmentation "
         "applied before D (ada, diffaugment), a table with its parameters, "
         "or false.")
+    init_from: str | None = setting(
+        None, Path(), "Start a new run from these saved weights (a run, a "
+        "checkpoint or .keras file, hf://owner/repo[/file]): G, D and the "
+        "EMA; optimizers and step start fresh; a resumed run ignores it.")
 
 
 @dataclasses.dataclass

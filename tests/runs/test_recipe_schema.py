@@ -40,7 +40,7 @@ SECTION_ORDER = ["", "name", "description", "model", "data", "train",
                  "output"]
 FROZEN = os.path.join(REPO, "tests", "data", "recipe_problems.json.gz")
 # Dotted keys added to the recipe after the answers were frozen.
-ADDED_SINCE_FROZEN = ("train.augment",)
+ADDED_SINCE_FROZEN = ("train.augment", "train.init_from")
 
 
 @functools.cache

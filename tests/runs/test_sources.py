@@ -26,23 +26,10 @@ from keras_gans.runs import export as export_module
 from keras_gans.runs import sources
 from keras_gans.runs.errors import MissingPackageError
 from keras_gans.training import checkpoints
-from paths import REPO
+import small_ring
 
-RING8 = os.path.join(REPO, "recipes", "ring8.toml")
-SMALL = {
-    "data.params.num_samples": 512,
-    "data.batch_size": 64,
-    "model.params.width": 16,
-    "model.latent_dim": 4,
-    "output.samples": 16,
-    "output.sample_every": 0,
-    "output.checkpoint_every": 0,
-    "output.checkpoint_every_steps": 8,
-    "output.log_every": 0,
-    "output.log_images_every": 0,
-    "train.steps": 16,
-    "train.ema": 0.9,
-}
+RING8 = small_ring.RING8
+SMALL = dict(small_ring.SMALL, **{"train.steps": 16})
 
 
 def invoke(*args):
