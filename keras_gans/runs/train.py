@@ -700,6 +700,7 @@ def _run(prepared, echo, verbose):
 
     from keras_gans.training import callbacks as callbacks_module
     from keras_gans import plugins
+    from keras_gans.runs import recipe_callbacks
     from keras_gans.training.guards import DivergenceGuard
 
     started = time.time()
@@ -780,10 +781,8 @@ def _run(prepared, echo, verbose):
     callbacks.append(
         callbacks_module.Progress(total_steps or planned, echo=echo))
     catalogue = plugins.catalogue()
-    for item in train.callbacks:
-        callbacks.append(
-            catalogue.create("callbacks", item.name, "callback", **item.params)
-        )
+    for item in train.callbacks:  # relative file arguments: in the run
+        callbacks.append(recipe_callbacks.create(item, catalogue, directory))
 
     final_logs = {}
     fit_seconds = 0.0
