@@ -1,6 +1,6 @@
 """The ring recipe cut down to seconds: an MLP of width 16, latent size 4,
 8 steps of 512 samples in batches of 64, an EMA, a checkpoint every 8
-steps, no pictures or TensorBoard points. For tests of what a run's
+steps, no pictures or TensorBoard points, an eager training step. For tests of what a run's
 weights become (tests/runs/test_sources.py, test_init_from.py)."""
 
 import os
@@ -21,4 +21,7 @@ SMALL = {
     "output.log_images_every": 0,
     "train.steps": 8,
     "train.ema": 0.9,
+    # Eager: compiling the step (XLA on TensorFlow, jit on JAX) costs more
+    # than these few steps of a tiny MLP.
+    "train.jit_compile": False,
 }

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import keras_gans
 from keras_gans import cli
-from keras_gans.runs import recipe as recipe_module
+from keras_gans.runs import api
 from keras_gans.runs import train as train_module
 from keras_gans.runs.recipe import RecipeError
 import small_ring
@@ -36,9 +36,7 @@ def assert_equal(actual, expected):
 
 def prepared(overrides, output):
     """The run `keras_gans.train` would start, before its first step."""
-    recipe = recipe_module.load(RING8, [f"{k}={v}" if not isinstance(v, str)
-                                        else f'{k}="{v}"'
-                                        for k, v in overrides.items()])
+    recipe = api.load_recipe(RING8, overrides)
     ready = train_module.prepare(recipe, output=output)
     ready.claim.release()
     return ready
@@ -150,7 +148,8 @@ def test_resuming_a_fine_tuned_run_restores_its_own_checkpoint(source,
     assert first.steps == 8  # counted from 0, not from the source's 8
     os.remove(start)
     result = CliRunner().invoke(cli.main, [
-        "run", RING8, *sum((["--set", f"{k}={v}"] for k, v in SMALL.items()
+        "run", RING8, *sum((["--set", f"{k}={str(v).lower()}"]
+                            for k, v in SMALL.items()
                             if k != "train.steps"), []),
         "--set", "train.steps=16", "--init-from", str(start),
         "--output", str(tmp_path / "parts"), "--resume"],
