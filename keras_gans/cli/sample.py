@@ -121,17 +121,22 @@ def _write_folder(ctx, source, step, n, seed, labels, truncation, outdir,
     """`sample --outdir`: the samples as files, with a progress bar."""
     backend_module.setup(ctx, backend)
     from keras_gans.runs import sample_folder
+    from keras_gans.runs import sources
+
+    def echo(line):
+        click.echo(line, err=True)
 
     with errors.reported(ctx):  # before the progress bar shows
         sample_folder.check_outdir(outdir, overwrite)
+        # The model file (downloaded, for hf://): its problems come first.
+        source = sources.resolve(source, step=step, echo=echo).path
     with errors.reported(ctx), click.progressbar(
         length=n, label="Sampling", file=sys.stderr,
     ) as bar:
         written = sample_folder.write_samples(
             source, outdir, n, seed=seed, labels=labels,
             truncation=truncation, batch_size=batch_size, fmt=fmt,
-            overwrite=overwrite, step=step,
-            progress=lambda done: bar.update(done - bar.pos),
-            echo=lambda line: click.echo(line, err=True))
+            overwrite=overwrite,
+            progress=lambda done: bar.update(done - bar.pos), echo=echo)
     where = written.npz or f"{outdir} ({n} PNG files)"
     click.echo(f"Wrote {n} samples from {written.model_path} to {where}.")
