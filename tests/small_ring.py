@@ -1,7 +1,8 @@
 """The ring recipe cut down to seconds: an MLP of width 16, latent size 4,
 8 steps of 512 samples in batches of 64, an EMA, a checkpoint every 8
-steps, no pictures or TensorBoard points, an eager training step. For tests of what a run's
-weights become (tests/runs/test_sources.py, test_init_from.py)."""
+steps, no pictures or TensorBoard points, an eager training step. For
+tests of what a run's weights become (tests/runs/test_sources.py,
+test_init_from.py, test_recipe_callbacks.py)."""
 
 import os
 

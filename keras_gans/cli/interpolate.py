@@ -31,8 +31,8 @@ from keras_gans.cli.sample import step_option
               type=click.Path(dir_okay=False), help="GIF file to write.")
 @backend_module.backend_option
 @click.pass_context
-def interpolate_command(ctx, source, step, frames, points, walks, seed, labels,
-                        fps, output, backend):
+def interpolate_command(ctx, source, step, frames, points, walks, seed,
+                        labels, fps, output, backend):
     """Write a GIF of walks through the latent space of a run or model.
 
     Each walk moves along great circles (spherical interpolation) through

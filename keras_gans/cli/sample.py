@@ -74,10 +74,10 @@ def sample_command(ctx, source, step, n, output, seed, labels, columns,
     RUN_DIR_OR_MODEL is a run directory (its gan.keras, else its newest
     checkpoint, else generator.keras; --step N: its checkpoint of step N),
     a .keras file holding a GAN or a generator, or hf://owner/repo[/file]
-    on the Hugging Face Hub. Images become a grid; 2-D samples a scatter plot. With
-    --outdir, each sample becomes a PNG (000000.png, ...) or all go into
-    one samples.npz, written batch by batch: the same samples as the
-    picture for the same seed, for any -n.
+    on the Hugging Face Hub. Images become a grid; 2-D samples a scatter
+    plot. With --outdir, each sample becomes a PNG (000000.png, ...) or
+    all go into one samples.npz, written batch by batch: the same samples
+    as the picture for the same seed, for any -n.
     """
     label_list = None if labels is None else parse_labels(labels)
     if outdir is not None:

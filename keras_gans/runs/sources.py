@@ -3,14 +3,18 @@
 `sample`, `evaluate`, `export`, `interpolate` and `train.init_from` all
 take what a user typed and ask `resolve` for the model file to load:
 
-| typed | the model loaded |
-|---|---|
-| a run directory | its `gan.keras`, else its newest complete checkpoint, else `generator.keras` |
-| a run directory and `step=N` | its checkpoint written after step N (`checkpoints/step_0000000N.keras`) |
-| a `.keras` file (a checkpoint, `gan.keras`, a generator) | that file; a file inside a run directory finds its run |
-| a Keras model folder (`config.json` and weights, as `model.save("hf://...")` writes) | that folder |
-| `hf://owner/repo` | the repository's Keras model folder, downloaded by `huggingface_hub` as `keras.saving.load_model("hf://owner/repo")` does |
-| `hf://owner/repo/path/file.keras` | that one file of the repository, downloaded the same way |
+- a run directory: its `gan.keras`, else its newest complete
+  checkpoint, else its `generator.keras`;
+- a run directory and `step=N`: its checkpoint written after step N
+  (`checkpoints/step_0000000N.keras`);
+- a `.keras` file (a checkpoint, `gan.keras`, a generator): that file; a
+  file inside a run directory finds its run;
+- a Keras model folder (`config.json` and weights, as
+  `model.save("hf://...")` uploads): that folder;
+- `hf://owner/repo`: the repository's Keras model folder, downloaded by
+  `huggingface_hub` as `keras.saving.load_model("hf://owner/repo")` does;
+- `hf://owner/repo/path/file.keras`: that one file of the repository,
+  downloaded the same way.
 
 Everything is checked before any model is loaded: a path that does not
 exist, a file that is no Keras model, a directory that is no run, a step
