@@ -141,7 +141,8 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
         dataset: `{"dataset": name, "params": {...}}` for a model without
             a recipe beside it.
         output: the JSON file to write (default: `metrics.json` in the run
-            directory, or beside the model).
+            directory, or beside the model; in the working directory for
+            `hf://`).
         max_real: most held-out samples to compare with (a seeded draw;
             default `max(num_samples, 10,000)`).
         verbose: 1 shows progress bars.
@@ -238,15 +239,30 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
         "versions": _versions(),
         "time_s": round(time.time() - started, 3),
     }
-    path = output or (
-        run_dir or RunDirectory(os.path.dirname(os.path.abspath(model_path)))
-    ).metrics_path
+    path = output or _default_output(source, model_path, run_dir)
     if not write:
         evaluation["path"] = None
         return evaluation
     write_evaluation(path, evaluation)
     evaluation["path"] = path
     return evaluation
+
+
+def _default_output(source, model_path, run_dir):
+    """Where the scores go without `output`: the run's metrics.json, else
+    a metrics.json beside the model file (inside a model folder), or in
+    the working directory for a model from the Hub (whose folder is
+    huggingface_hub's cache)."""
+    from keras_gans.runs.sources import HUB_PREFIX
+
+    if run_dir is not None:
+        return run_dir.metrics_path
+    if os.fspath(source).startswith(HUB_PREFIX):
+        return RunDirectory.METRICS
+    if os.path.isdir(model_path):
+        return RunDirectory(model_path).metrics_path
+    return RunDirectory(os.path.dirname(os.path.abspath(model_path))
+                        ).metrics_path
 
 
 def _model_step(model, run_dir):

@@ -223,4 +223,11 @@ def test_a_keras_model_folder_loads_as_the_hub_s_would(run, tmp_path):
     gan.save(str(folder), zipped=False)
     drawn = keras_gans.sample(folder, 8, seed=2)
     np.testing.assert_array_equal(drawn.samples, gan.generate(8, seed=2))
-    assert json.loads((folder / "config.json").read_text())
+    scores = keras_gans.evaluate(
+        folder, metrics="fid", features="pixels", num_samples=100,
+        dataset={"dataset": "ring", "params": {"num_samples": 512}},
+        verbose=0)
+    assert scores.path == str(folder / "metrics.json")
+    written = json.loads((folder / "metrics.json").read_text())
+    assert written["evaluation"]["metrics"] == scores.values
+    assert scores.measured_at_step == 8
