@@ -3,6 +3,9 @@
 - `recipe`, `recipe_schema`: reading, checking and resolving TOML recipes.
 - `resume`: continuing a run from its newest checkpoint, exactly.
 - `errors`: the exceptions a run raises, worded for the library.
+- `sources`: which saved model a user means (a run, `--step`, a file,
+  `hf://`); `init_from`: a new run started from saved weights;
+  `recipe_callbacks`: a recipe's callbacks, by name or import path.
 
 Importing this package imports no Keras.
 """
