@@ -26,6 +26,7 @@ import dataclasses
 
 import numpy as np
 
+from keras_gans.runs.directory import RunDirectory
 from keras_gans.runs.recipe import RecipeError
 
 __all__ = ["Initialized", "check_source", "initialize"]
@@ -150,8 +151,8 @@ def _pairs(gan, model, where):
     if hasattr(model, "generate") or not hasattr(model, "weights"):
         raise RecipeError([
             f"{KEY}: {where} holds a {type(model).__name__}, not a GAN or "
-            "a generator; expected a keras-gans GAN (gan.keras, a "
-            "checkpoint) or a generator (generator.keras)."])
+            f"a generator; expected a keras-gans GAN ({RunDirectory.GAN}, "
+            f"a checkpoint) or a generator ({RunDirectory.GENERATOR})."])
     notes.append(f"Note: {where} holds a generator only: the discriminator "
                  "starts from the recipe's fresh weights.")
     return [("generator", gan.generator.weights, values(model.weights))], notes
