@@ -65,6 +65,12 @@ CLI_REMEDIES = {
     "no_architecture": "Pass --image-size {size} (the images are "
                        "center-cropped and resized), or --architecture NAME, "
                        "a registered architecture that makes this size.",
+    # runs.sources.SourceError (--step)
+    "unknown_step": "Pass --step with one of those steps (a run keeps its "
+                    "newest output.keep_checkpoints), or leave --step out "
+                    "for the newest model.",
+    "step_needs_run": "Pass the run directory with --step, or the file "
+                      "without --step.",
     # runs.errors.MissingPackageError (interpolate -o walk.mp4)
     "gif_only": "Pass -o walk.gif and convert it (ffmpeg -i walk.gif "
                 "walk.mp4).",
@@ -144,6 +150,7 @@ def _report(ctx, error, recipe_path, resume_command):
     from keras_gans.runs.recipe import RecipeError
     from keras_gans.runs.resume import Interrupted
     from keras_gans.runs.sample import SampleError
+    from keras_gans.runs.sources import SourceError
 
     if isinstance(error, Interrupted) and resume_command is not None:
         saved = (f"wrote the checkpoint {error.path}" if error.path else
@@ -161,7 +168,7 @@ def _report(ctx, error, recipe_path, resume_command):
             from None
     if isinstance(error, SampleError):
         raise click.BadParameter(str(error), param_hint="--labels") from None
-    if isinstance(error, (EvaluationError, CatalogueError)):
+    if isinstance(error, (EvaluationError, CatalogueError, SourceError)):
         click.echo(f"Error: {message(error)}", err=True)
         ctx.exit(2)
     if isinstance(error, (RunError, FeatureError)):

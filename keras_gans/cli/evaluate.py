@@ -4,13 +4,14 @@ import click
 
 from keras_gans.cli import backend as backend_module
 from keras_gans.cli import errors
+from keras_gans.cli.sample import step_option
 from keras_gans.evaluation.scoring import DEFAULT_METRICS
 from keras_gans.runs.directory import RunDirectory
 
 
 @click.command("evaluate")
-@click.argument("source", metavar="RUN_DIR_OR_MODEL",
-                type=click.Path(exists=True))
+@click.argument("source", metavar="RUN_DIR_OR_MODEL")
+@step_option
 @click.option("--metrics", default=DEFAULT_METRICS, show_default=True,
               help="Comma-separated: fid, kid, pr (precision/recall), dc "
                    "(density/coverage), memorization, or a plugin's.")
@@ -33,14 +34,16 @@ from keras_gans.runs.directory import RunDirectory
 @click.option("--backend", type=click.Choice(backend_module.BACKENDS),
               default=None, help="Keras backend.")
 @click.pass_context
-def evaluate_command(ctx, source, metrics, features, n, seed, dataset,
+def evaluate_command(ctx, source, step, metrics, features, n, seed, dataset,
                      output, backend):
     """Score a GAN: FID, KID, precision/recall, density/coverage and
     memorization against the real data, written to metrics.json.
 
     RUN_DIR_OR_MODEL is a run directory (its gan.keras, else its newest
-    checkpoint, else generator.keras, and its recipe.toml for the data) or
-    a saved model (then pass --dataset unless a recipe.toml is beside it).
+    checkpoint, else generator.keras, or with --step N its checkpoint of
+    step N; its recipe.toml for the data) or a saved model, local or
+    hf://owner/repo[/file] (then pass --dataset unless a recipe.toml is
+    beside it).
     """
     if output is not None:
         errors.check_output_file(output)
@@ -51,7 +54,8 @@ def evaluate_command(ctx, source, metrics, features, n, seed, dataset,
     with errors.reported(ctx):
         evaluation = api.evaluate(
             source, metrics=metrics, features=features, num_samples=n,
-            seed=seed, dataset=dataset, output=output, echo=click.echo)
+            seed=seed, dataset=dataset, output=output, echo=click.echo,
+            step=step)
     click.echo("")
     for line in summary(evaluation.as_dict()):
         click.echo(line)

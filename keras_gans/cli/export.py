@@ -4,13 +4,14 @@ import click
 
 from keras_gans.cli import backend as backend_module
 from keras_gans.cli import errors
+from keras_gans.cli.sample import step_option
 
 FORMAT_NAMES = ["keras", "saved_model", "onnx", "tflite"]
 
 
 @click.command("export")
-@click.argument("source", metavar="RUN_DIR_OR_MODEL",
-                type=click.Path(exists=True))
+@click.argument("source", metavar="RUN_DIR_OR_MODEL")
+@step_option
 @click.option("--format", "fmt", default="keras", show_default=True,
               type=click.Choice(FORMAT_NAMES),
               help="keras (any backend loads it), saved_model (TensorFlow "
@@ -21,7 +22,7 @@ FORMAT_NAMES = ["keras", "saved_model", "onnx", "tflite"]
                    "generator.onnx or generator.tflite].")
 @backend_module.backend_option
 @click.pass_context
-def export_command(ctx, source, fmt, output, backend):
+def export_command(ctx, source, step, fmt, output, backend):
     """Export the generator of a run or model for serving.
 
     The generator written is the one `generate()` samples: with the EMA
@@ -38,7 +39,8 @@ def export_command(ctx, source, fmt, output, backend):
         errors.check_output_file(output)
     with errors.reported(ctx):
         exported = export_module.export(
-            source, fmt, output, echo=lambda line: click.echo(line, err=True))
+            source, fmt, output, step=step,
+            echo=lambda line: click.echo(line, err=True))
     shapes = ", ".join(str(shape) for shape in exported.inputs)
     click.echo(f"Exported the generator of {exported.model_path} as {fmt} "
                f"to {exported.path} (inputs: {shapes}).")

@@ -5,11 +5,12 @@ import click
 from keras_gans.cli import backend as backend_module
 from keras_gans.cli import errors
 from keras_gans.cli.sample import parse_labels
+from keras_gans.cli.sample import step_option
 
 
 @click.command("interpolate")
-@click.argument("source", metavar="RUN_DIR_OR_MODEL",
-                type=click.Path(exists=True))
+@click.argument("source", metavar="RUN_DIR_OR_MODEL")
+@step_option
 @click.option("--frames", default=60, show_default=True,
               type=click.IntRange(min=2, max=10_000),
               help="Frames of the GIF.")
@@ -30,8 +31,8 @@ from keras_gans.cli.sample import parse_labels
               type=click.Path(dir_okay=False), help="GIF file to write.")
 @backend_module.backend_option
 @click.pass_context
-def interpolate_command(ctx, source, frames, points, walks, seed, labels,
-                        fps, output, backend):
+def interpolate_command(ctx, source, step, frames, points, walks, seed,
+                        labels, fps, output, backend):
     """Write a GIF of walks through the latent space of a run or model.
 
     Each walk moves along great circles (spherical interpolation) through
@@ -48,7 +49,7 @@ def interpolate_command(ctx, source, frames, points, walks, seed, labels,
     with errors.reported(ctx):
         walk = interpolate.interpolate(
             source, output, frames=frames, points=points, walks=walks,
-            seed=seed, labels=label_list, fps=fps,
+            seed=seed, labels=label_list, fps=fps, step=step,
             echo=lambda line: click.echo(line, err=True))
     width, height = walk.size
     click.echo(f"Wrote {walk.frames} frames ({width}x{height} pixels, {walks} "

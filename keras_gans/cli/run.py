@@ -23,6 +23,10 @@ from keras_gans.runs.directory import RunDirectory
 @click.option("--output", "-o", type=click.Path(file_okay=False),
               help="Run directory (default: <output.dir>/<name>-<time>). "
                    "With --resume, the run to continue.")
+@click.option("--init-from", default=None, metavar="PATH",
+              help="Start from the weights of a run, a checkpoint or "
+                   ".keras file, or hf://owner/repo[/file] (fine-tuning: "
+                   "the same as --set train.init_from=PATH).")
 @click.option("--resume", is_flag=True,
               help="Continue the run in --output from its newest checkpoint "
                    "up to the recipe's epochs (or steps).")
@@ -41,8 +45,8 @@ from keras_gans.runs.directory import RunDirectory
               help="With --data: generator updates (default 5000).")
 @backend_module.backend_option
 @click.pass_context
-def run_command(ctx, recipe_path, overrides, output, resume, data,
-                image_size, architecture, steps, backend):
+def run_command(ctx, recipe_path, overrides, output, init_from, resume,
+                data, image_size, architecture, steps, backend):
     """Train the GAN that RECIPE.toml describes, or on a folder (--data).
 
     The recipe is checked as a whole before anything runs; every problem is
@@ -58,6 +62,8 @@ def run_command(ctx, recipe_path, overrides, output, resume, data,
     check_data_options(recipe_path, data, resume,
                        image_size=image_size, architecture=architecture,
                        steps=steps)
+    if init_from is not None:
+        overrides += (f"train.init_from={_toml_string(init_from)}",)
     chosen = backend_module.setup(ctx, backend)
     from keras_gans.runs import recipe as recipe_module
     from keras_gans.runs import train as train_module
@@ -130,6 +136,13 @@ def describe_folder_recipe(recipe):
         f"{params.get('channels')} channel(s), batch "
         f"{recipe.data.batch_size}, {length}; the run writes this recipe "
         "as recipe.toml.")
+
+
+def _toml_string(text):
+    """`text` as a TOML string value, for a `--set` override."""
+    import tomli_w
+
+    return tomli_w.dumps({"v": text}).partition("=")[2].strip()
 
 
 @contextlib.contextmanager

@@ -12,6 +12,15 @@ from keras_gans.runs.recipe import LIMITS
 MAX_PICTURE_SAMPLES = LIMITS["output.samples"][0]
 
 
+def step_option(command):
+    """`--step N`: a run directory's checkpoint of step N instead of its
+    newest model (the commands that read a model share it)."""
+    return click.option(
+        "--step", default=None, type=click.IntRange(min=0), metavar="N",
+        help="With a run directory: its checkpoint written at step N "
+             "(default: the newest model).")(command)
+
+
 def parse_labels(text):
     """`"0,1,2"` as `[0, 1, 2]`; a usage error naming `--labels` else."""
     try:
@@ -24,8 +33,8 @@ def parse_labels(text):
 
 
 @click.command("sample")
-@click.argument("source", metavar="RUN_DIR_OR_MODEL",
-                type=click.Path(exists=True))
+@click.argument("source", metavar="RUN_DIR_OR_MODEL")
+@step_option
 @click.option("-n", "--num-samples", "n", default=64, show_default=True,
               type=click.IntRange(min=1),
               help=f"Number of samples (at most {MAX_PICTURE_SAMPLES} in "
@@ -58,21 +67,23 @@ def parse_labels(text):
               help="With --outdir: write into a folder that holds files.")
 @backend_module.backend_option
 @click.pass_context
-def sample_command(ctx, source, n, output, seed, labels, columns, truncation,
-                   outdir, fmt, batch_size, overwrite, backend):
+def sample_command(ctx, source, step, n, output, seed, labels, columns,
+                   truncation, outdir, fmt, batch_size, overwrite, backend):
     """Write a PNG of samples, or a folder of them, from a run or model.
 
     RUN_DIR_OR_MODEL is a run directory (its gan.keras, else its newest
-    checkpoint, else generator.keras) or a .keras file holding a GAN or a
-    generator. Images become a grid; 2-D samples a scatter plot. With
-    --outdir, each sample becomes a PNG (000000.png, ...) or all go into
-    one samples.npz, written batch by batch: the same samples as the
-    picture for the same seed, for any -n.
+    checkpoint, else generator.keras; --step N: its checkpoint of step N),
+    a .keras file holding a GAN or a generator, or hf://owner/repo[/file]
+    on the Hugging Face Hub. Images become a grid; 2-D samples a scatter
+    plot. With --outdir, each sample becomes a PNG (000000.png, ...) or
+    all go into one samples.npz, written batch by batch: the same samples
+    as the picture for the same seed, for any -n.
     """
     label_list = None if labels is None else parse_labels(labels)
     if outdir is not None:
-        return _write_folder(ctx, source, n, seed, label_list, truncation,
-                             outdir, fmt, batch_size, overwrite, backend)
+        return _write_folder(ctx, source, step, n, seed, label_list,
+                             truncation, outdir, fmt, batch_size, overwrite,
+                             backend)
     if n > MAX_PICTURE_SAMPLES:
         raise click.BadParameter(
             f"{n} is not in the range 1<=x<={MAX_PICTURE_SAMPLES} of a "
@@ -85,7 +96,7 @@ def sample_command(ctx, source, n, output, seed, labels, columns, truncation,
 
     with errors.reported(ctx):
         drawn = api.sample(source, n, seed=seed, labels=label_list,
-                           columns=columns, truncation=truncation,
+                           columns=columns, truncation=truncation, step=step,
                            echo=lambda line: click.echo(line, err=True))
     picture = drawn.picture
     if picture is None:
@@ -105,14 +116,20 @@ def sample_command(ctx, source, n, output, seed, labels, columns, truncation,
     )
 
 
-def _write_folder(ctx, source, n, seed, labels, truncation, outdir, fmt,
-                  batch_size, overwrite, backend):
+def _write_folder(ctx, source, step, n, seed, labels, truncation, outdir,
+                  fmt, batch_size, overwrite, backend):
     """`sample --outdir`: the samples as files, with a progress bar."""
     backend_module.setup(ctx, backend)
     from keras_gans.runs import sample_folder
+    from keras_gans.runs import sources
+
+    def echo(line):
+        click.echo(line, err=True)
 
     with errors.reported(ctx):  # before the progress bar shows
         sample_folder.check_outdir(outdir, overwrite)
+        # The model file (downloaded, for hf://): its problems come first.
+        source = sources.resolve(source, step=step, echo=echo).path
     with errors.reported(ctx), click.progressbar(
         length=n, label="Sampling", file=sys.stderr,
     ) as bar:
@@ -120,7 +137,6 @@ def _write_folder(ctx, source, n, seed, labels, truncation, outdir, fmt,
             source, outdir, n, seed=seed, labels=labels,
             truncation=truncation, batch_size=batch_size, fmt=fmt,
             overwrite=overwrite,
-            progress=lambda done: bar.update(done - bar.pos),
-            echo=lambda line: click.echo(line, err=True))
+            progress=lambda done: bar.update(done - bar.pos), echo=echo)
     where = written.npz or f"{outdir} ({n} PNG files)"
     click.echo(f"Wrote {n} samples from {written.model_path} to {where}.")

@@ -4,6 +4,9 @@
 - `folder_recipe`: the recipe for a folder of images (`run --data`).
 - `resume`: continuing a run from its newest checkpoint, exactly.
 - `errors`: the exceptions a run raises, worded for the library.
+- `sources`: which saved model a user means (a run, `--step`, a file,
+  `hf://`); `init_from`: a new run started from saved weights;
+  `recipe_callbacks`: a recipe's callbacks, by name or import path.
 
 Importing this package imports no Keras.
 """

@@ -219,13 +219,15 @@ def _silent(*args, **kwargs):
 
 def evaluate(run_or_model, metrics="fid,kid,pr,dc,memorization",
              features=None, num_samples=10_000, *, seed=0, dataset=None,
-             output=None, write=True, max_real=None, verbose=1, echo=None):
+             output=None, write=True, max_real=None, verbose=1, echo=None,
+             step=None):
     """Scores a run or a saved model against the real data.
 
     Same as `keras-gans evaluate`.
 
     Args:
-        run_or_model: a run directory or a `.keras` file.
+        run_or_model: a run directory, a `.keras` file or
+            `hf://owner/repo[/file]` (`runs.sources`).
         metrics: comma-separated names: fid, kid, pr, dc, memorization or
             a plugin's.
         features: the extractor (default: `domain_classifier` for the
@@ -239,6 +241,8 @@ def evaluate(run_or_model, metrics="fid,kid,pr,dc,memorization",
         max_real: at most this many held-out samples.
         verbose: progress of feature extraction.
         echo: called with each progress line; None prints nothing.
+        step: with a run directory, the step of the checkpoint to load
+            (None: the newest model; `runs.sources.resolve`).
 
     Returns:
         An `Evaluation`.
@@ -255,7 +259,7 @@ def evaluate(run_or_model, metrics="fid,kid,pr,dc,memorization",
         os.fspath(run_or_model), metrics=metrics, features=features,
         num_samples=num_samples, seed=seed, dataset=dataset, output=output,
         max_real=max_real, verbose=verbose, echo=echo or _silent,
-        write=write)
+        write=write, step=step)
     return Evaluation(values=block["metrics"], protocol=block["protocol"],
                       versions=block["versions"], time_s=block["time_s"],
                       path=block.get("path"),
@@ -263,12 +267,13 @@ def evaluate(run_or_model, metrics="fid,kid,pr,dc,memorization",
 
 
 def sample(run_or_model, n=64, *, seed=0, labels=None, output=None,
-           columns=None, echo=None, truncation=None):
+           columns=None, echo=None, truncation=None, step=None):
     """Draws samples from a run or a saved model.
 
     Args:
         run_or_model: a run directory (its gan.keras, else its newest
-            checkpoint, else generator.keras) or a `.keras` file.
+            checkpoint, else generator.keras), a `.keras` file, or
+            `hf://owner/repo[/file]` (`runs.sources`).
         n: samples.
         seed: seed of the latent batch (same seed, same samples).
         labels: class ids for a conditional model, repeated to fill `n`
@@ -278,11 +283,15 @@ def sample(run_or_model, n=64, *, seed=0, labels=None, output=None,
         echo: called with a line for each damaged checkpoint skipped.
         truncation: None, or the truncation trick's threshold (latent
             coordinates beyond it are redrawn; see `GAN.generate`).
+        step: with a run directory, the step of the checkpoint to load
+            (None: the newest model; `runs.sources.resolve`).
 
     Returns:
         `Samples`.
 
     Raises:
+        SourceError: `run_or_model` is not a model (missing, not a run, no
+            checkpoint at `step`, a failed download).
         NoModelError: a run directory without a saved model.
         ModelLoadError: a model file Keras cannot load.
         SampleError: labels or a truncation that do not fit the model.
@@ -290,7 +299,7 @@ def sample(run_or_model, n=64, *, seed=0, labels=None, output=None,
     from keras_gans import images as images_module
     from keras_gans.runs import sample as sample_module
 
-    loaded = sample_module.open_source(run_or_model, echo)
+    loaded = sample_module.open_source(run_or_model, echo, step)
     model_path, run_dir = loaded.model_path, loaded.run_dir
     label_array = loaded.labels(n, labels)
     drawn = loaded.generate(n, seed=seed, labels=label_array,

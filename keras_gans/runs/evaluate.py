@@ -56,17 +56,12 @@ __all__ = ["EvaluationError", "METRIC_ALIASES", "evaluate", "resolve_metrics",
 # Evaluation
 
 
-def _model_and_recipe(source):
+def _model_and_recipe(source, step=None):
     """`(model path, RunDirectory or None, recipe dict or None)`."""
     from keras_gans.runs import sample
 
-    if not os.path.exists(source):
-        raise EvaluationError(
-            f"{source} does not exist: expected a run directory (from "
-            "keras-gans run) or a saved .keras model."
-        )
     try:
-        model_path, run_dir = sample.model_and_run(source)
+        model_path, run_dir = sample.model_and_run(source, step=step)
     except NoModelError as error:
         raise EvaluationError(str(error)) from None
     return model_path, run_dir, run_dir and run_dir.read_recipe()
@@ -130,7 +125,7 @@ def _versions():
 
 def evaluate(source, metrics=DEFAULT_METRICS, features=None,
              num_samples=10_000, seed=0, dataset=None, output=None,
-             max_real=None, verbose=1, echo=print, write=True):
+             max_real=None, verbose=1, echo=print, write=True, step=None):
     """Scores the GAN in a run directory (or a saved model) and writes
     `metrics.json`.
 
@@ -146,18 +141,23 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
         dataset: `{"dataset": name, "params": {...}}` for a model without
             a recipe beside it.
         output: the JSON file to write (default: `metrics.json` in the run
-            directory, or beside the model).
+            directory, or beside the model; in the working directory for
+            `hf://`).
         max_real: most held-out samples to compare with (a seeded draw;
             default `max(num_samples, 10,000)`).
         verbose: 1 shows progress bars.
         echo: prints one line of progress.
         write: False writes no file (`path` is then None).
+        step: with a run directory, the step of the checkpoint to score
+            (None: the newest model; `runs.sources.resolve`).
 
     Returns:
         The `"evaluation"` dict written to the file, with its `path`.
 
     Raises:
         EvaluationError: for bad arguments, before any work.
+        SourceError, MissingPackageError: `source` is not a model (see
+            `runs.sources.resolve`).
     """
     started = time.time()
     if not isinstance(num_samples, int) or num_samples < 2:
@@ -173,7 +173,7 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
         except OSError as error:
             raise EvaluationError(f"output: {error}") from None
     chosen = resolve_metrics(metrics)
-    model_path, run_dir, recipe = _model_and_recipe(source)
+    model_path, run_dir, recipe = _model_and_recipe(source, step)
     data = dataset or (recipe or {}).get("data")
     if not data or not data.get("dataset"):
         raise EvaluationError(
@@ -239,15 +239,30 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
         "versions": _versions(),
         "time_s": round(time.time() - started, 3),
     }
-    path = output or (
-        run_dir or RunDirectory(os.path.dirname(os.path.abspath(model_path)))
-    ).metrics_path
+    path = output or _default_output(source, model_path, run_dir)
     if not write:
         evaluation["path"] = None
         return evaluation
     write_evaluation(path, evaluation)
     evaluation["path"] = path
     return evaluation
+
+
+def _default_output(source, model_path, run_dir):
+    """Where the scores go without `output`: the run's metrics.json, else
+    a metrics.json beside the model file (inside a model folder), or in
+    the working directory for a model from the Hub (whose folder is
+    huggingface_hub's cache)."""
+    from keras_gans.runs.sources import HUB_PREFIX
+
+    if run_dir is not None:
+        return run_dir.metrics_path
+    if os.fspath(source).startswith(HUB_PREFIX):
+        return RunDirectory.METRICS
+    if os.path.isdir(model_path):
+        return RunDirectory(model_path).metrics_path
+    return RunDirectory(os.path.dirname(os.path.abspath(model_path))
+                        ).metrics_path
 
 
 def _model_step(model, run_dir):

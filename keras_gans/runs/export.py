@@ -113,7 +113,7 @@ def _call_once(model):
     model(values[0] if len(values) == 1 else values, training=False)
 
 
-def export(source, fmt="keras", output=None, *, echo=None):
+def export(source, fmt="keras", output=None, *, echo=None, step=None):
     """Writes the generator of a run or model in a format for serving.
 
     Args:
@@ -123,6 +123,8 @@ def export(source, fmt="keras", output=None, *, echo=None):
         output: the file (folder for `saved_model`) to write; default
             `DEFAULT_PATHS[fmt]` in the current folder.
         echo: called with a line for each damaged checkpoint skipped.
+        step: with a run directory, the step of the checkpoint to load
+            (None: the newest model; `runs.sources.resolve`).
 
     Returns:
         An `Exported`.
@@ -131,11 +133,11 @@ def export(source, fmt="keras", output=None, *, echo=None):
         MissingPackageError: a package the format needs on this backend is
             not installed, or the backend cannot produce the format.
         OutputExistsError: `output` is an existing folder.
-        NoModelError, ModelLoadError: as `keras_gans.sample`.
+        SourceError, NoModelError, ModelLoadError: as `keras_gans.sample`.
     """
     path = os.fspath(output if output is not None else DEFAULT_PATHS[fmt])
     _check(fmt, path)
-    loaded = open_source(source, echo)
+    loaded = open_source(source, echo, step)
     generator = loaded.generator
     inputs = [tuple(t.shape) for t in generator.inputs]
     _call_once(generator)

@@ -61,7 +61,7 @@ def _check(output, frames, points, walks, fps):
 
 
 def interpolate(source, output, *, frames=60, points=4, walks=1, seed=0,
-                labels=None, fps=20, echo=None):
+                labels=None, fps=20, echo=None, step=None):
     """Writes a GIF of latent walks from a run or a saved model.
 
     Args:
@@ -79,6 +79,8 @@ def interpolate(source, output, *, frames=60, points=4, walks=1, seed=0,
             to fill `walks` (default 0, 1, 2, ...).
         fps: frames per second.
         echo: called with a line for each damaged checkpoint skipped.
+        step: with a run directory, the step of the checkpoint to load
+            (None: the newest model; `runs.sources.resolve`).
 
     Returns:
         A `Walk`.
@@ -87,10 +89,10 @@ def interpolate(source, output, *, frames=60, points=4, walks=1, seed=0,
         SampleError: bad numbers, labels, or an output not ending in .gif.
         MissingPackageError: an `.mp4` output (GIF only; the message says
             how to convert).
-        NoModelError, ModelLoadError: as `keras_gans.sample`.
+        SourceError, NoModelError, ModelLoadError: as `keras_gans.sample`.
     """
     _check(output, frames, points, walks, fps)
-    loaded = open_source(source, echo)
+    loaded = open_source(source, echo, step)
     label_array = loaded.labels(walks, labels)
     path = latent.walk_latents(loaded.latent_dim, frames, points, walks,
                                seed)  # (frames, walks, latent_dim)

@@ -436,13 +436,12 @@ def check_names(recipe, catalogue):
                 f"{argument} {entry.name!r}",
             )
 
+    from keras_gans.runs import recipe_callbacks
+
     for index, item in enumerate(train.callbacks):
-        path = f"train.callbacks[{index}]"
-        entry = lookup("callbacks", item.name, f"{path}.name", "callback")
-        if entry is not None:
-            problems += _check_params(
-                entry.factory, item.params, path, f"callback {entry.name!r}"
-            )
+        # A registered name, or a Callback subclass by import path.
+        problems += recipe_callbacks.check(
+            item, f"train.callbacks[{index}]", catalogue, _check_params)
 
     for key in ("g_optimizer", "d_optimizer"):
         problems += _check_optimizer(getattr(train, key).to_value(),

@@ -516,7 +516,8 @@ class OptimizerKind(Kind):
 
 @dataclasses.dataclass
 class Callback:
-    """A registered callback and its parameters (`[[train.callbacks]]`)."""
+    """A callback (a registered name or an import path) and its
+    parameters (`[[train.callbacks]]`, `runs.recipe_callbacks`)."""
 
     name: str
     params: dict = dataclasses.field(default_factory=dict)
@@ -660,8 +661,10 @@ class Train:
         Optimizer(), OptimizerKind(), "The discriminator's optimizer.",
         factory=Optimizer)
     callbacks: list = setting(
-        [], CallbackList(), "Registered callbacks: [[train.callbacks]] "
-        'name = "...", ...parameters.', factory=list)
+        [], CallbackList(), "Callbacks: [[train.callbacks]] name = a "
+        "registered name or a Callback class's import path "
+        '("keras.callbacks.CSVLogger"), ...its arguments (relative file '
+        "paths go in the run directory).", factory=list)
     check_finite_every: int = setting(
         10, Integer(0), "Steps between NaN/Inf checks of the losses.")
     on_divergence: str = setting(
@@ -676,6 +679,10 @@ class Train:
         None, NameOrTable(allow_off=True), "A registered augmentation "
         "applied before D (ada, diffaugment), a table with its parameters, "
         "or false.")
+    init_from: str | None = setting(
+        None, Path(), "Start a new run from these saved weights (a run, a "
+        "checkpoint or .keras file, hf://owner/repo[/file]): G, D and the "
+        "EMA; optimizers and step start fresh; a resumed run ignores it.")
 
 
 @dataclasses.dataclass

@@ -1,15 +1,14 @@
 """Sampling a saved model: find it, load it, draw from it.
 
 A source is a run directory (its `gan.keras`, else its newest checkpoint,
-else `generator.keras`) or a `.keras` file holding a GAN or a bare
-generator. A bare generator is sampled the way `GAN.generate` samples:
-the same latent draw for the same seed, labels as the run trained with.
+else `generator.keras`; or its checkpoint of a given step), a `.keras`
+file holding a GAN or a bare generator, or a Hugging Face Hub address
+(`runs.sources` resolves them all). A bare generator is sampled the way
+`GAN.generate` samples: the same latent draw for the same seed, labels as
+the run trained with.
 """
 
-import os
-
 from keras_gans.runs.directory import RunDirectory
-from keras_gans.runs.errors import NoModelError
 
 __all__ = ["SampleError", "Source", "generate_with", "is_conditional",
            "labels_for", "model_and_run", "num_classes", "open_source",
@@ -22,39 +21,30 @@ class SampleError(ValueError):
     unknown)."""
 
 
-def model_and_run(source, echo=None):
-    """Finds the model to load for `source`.
+def model_and_run(source, echo=None, step=None):
+    """Finds the model to load for `source` (`runs.sources.resolve`).
 
     Args:
-        source: a run directory or a `.keras` file (a file inside a run
-            directory, such as a checkpoint, finds its run).
+        source: a run directory, a `.keras` file (a file inside a run
+            directory, such as a checkpoint, finds its run), a Keras model
+            folder or `hf://owner/repo[/file]`.
         echo: called with a line for each damaged checkpoint skipped.
+        step: with a run directory, the step of the checkpoint to load.
 
     Returns:
         `(model path, RunDirectory or None)`.
 
     Raises:
-        NoModelError: for a directory with no gan.keras, checkpoint or
-            generator.keras.
+        SourceError: what `source` names is not a model (missing, not a
+            run, no checkpoint at `step`, a failed download).
+        NoModelError: for a run directory with no gan.keras, checkpoint
+            or generator.keras.
+        MissingPackageError: `hf://` without huggingface_hub.
     """
-    source = os.fspath(source)
-    if os.path.isfile(source):
-        return source, RunDirectory.of_model(source)
-    from keras_gans.training.checkpoints import latest_checkpoint
+    from keras_gans.runs.sources import resolve
 
-    run_dir = RunDirectory(source)
-    gan_path, checkpoints, generator_path = run_dir.model_paths()
-    if os.path.isfile(gan_path):
-        return gan_path, run_dir
-    checkpoint, _ = latest_checkpoint(checkpoints, echo=echo)
-    if checkpoint:
-        return checkpoint, run_dir
-    if os.path.isfile(generator_path):
-        return generator_path, run_dir
-    raise NoModelError(
-        f"{source} holds no {RunDirectory.GAN}, checkpoint or "
-        f"{RunDirectory.GENERATOR}."
-    )
+    resolved = resolve(source, step=step, echo=echo)
+    return resolved.path, resolved.run_dir
 
 
 def _run_recipe(run_dir):
@@ -257,24 +247,26 @@ class Source:
             raise SampleError(str(error)) from None
 
 
-def open_source(source, echo=None):
+def open_source(source, echo=None, step=None):
     """Finds and loads the model of a run directory or `.keras` file.
 
     Args:
         source: as `model_and_run`.
         echo: called with a line for each damaged checkpoint skipped.
+        step: with a run directory, the step of the checkpoint to load.
 
     Returns:
         A `Source`.
 
     Raises:
-        NoModelError: a run directory without a saved model.
+        SourceError, NoModelError, MissingPackageError: as
+            `model_and_run`.
         ModelLoadError: a model file Keras cannot load.
     """
     from keras_gans.runs.errors import ModelLoadError
     from keras_gans.saving import load_model
 
-    model_path, run_dir = model_and_run(source, echo)
+    model_path, run_dir = model_and_run(source, echo, step)
     try:
         model = load_model(model_path)
     except Exception as error:

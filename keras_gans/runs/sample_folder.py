@@ -126,7 +126,8 @@ def _write_pngs(batches, outdir, n):
 
 def write_samples(source, outdir, n, *, seed=0, labels=None,
                   truncation=None, batch_size=256, fmt="png",
-                  overwrite=False, progress=None, echo=None):
+                  overwrite=False, progress=None, echo=None,
+                  step=None):
     """Writes `n` samples of a run or model to `outdir`.
 
     Args:
@@ -146,6 +147,8 @@ def write_samples(source, outdir, n, *, seed=0, labels=None,
         progress: called with the number of samples written after each
             batch.
         echo: called with a line for each damaged checkpoint skipped.
+        step: with a run directory, the step of the checkpoint to load
+            (None: the newest model; `runs.sources.resolve`).
 
     Returns:
         A `Folder`.
@@ -154,7 +157,7 @@ def write_samples(source, outdir, n, *, seed=0, labels=None,
         OutputExistsError: `outdir` is a file, or a non-empty folder
             without `overwrite`.
         SampleError: labels, truncation or a format that does not fit.
-        NoModelError, ModelLoadError: as `keras_gans.sample`.
+        SourceError, NoModelError, ModelLoadError: as `keras_gans.sample`.
     """
     outdir = os.fspath(outdir)
     if fmt not in FORMATS:
@@ -164,7 +167,7 @@ def write_samples(source, outdir, n, *, seed=0, labels=None,
         raise SampleError("`batch_size` must be a positive integer. "
                           f"Received: batch_size={batch_size!r}")
     check_outdir(outdir, overwrite)
-    loaded = open_source(source, echo)
+    loaded = open_source(source, echo, step)
     label_array = loaded.labels(n, labels)
     try:
         z = latent.requested(n, loaded.latent_dim, seed, None, truncation)

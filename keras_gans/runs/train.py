@@ -480,6 +480,10 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
         catalogue = plugins.catalogue()
     if resume and output is None:
         raise RunError(RESUME_NEEDS_OUTPUT, reason="resume_needs_output")
+    if not resume and recipe.train.init_from is not None:
+        from keras_gans.runs import init_from
+
+        init_from.check_source(recipe.train.init_from)  # before any work
     claim = _claim(recipe, output, resume)
     try:
         prepared = _prepare(recipe, claim.directory, resume, catalogue)
@@ -512,8 +516,8 @@ def _prepare(recipe, directory, resume, catalogue):
     epochs = plan_epochs(recipe, data)
     check_memory(recipe, data, catalogue)
     if not resume:
-        gan = build_gan(recipe, data, catalogue)
-        return Prepared(recipe, data, gan, epochs, directory)
+        gan, notes = _new_gan(recipe, data, catalogue)
+        return Prepared(recipe, data, gan, epochs, directory, notes=notes)
 
     checkpoint, gan, info, notes = _newest_checkpoint(directory)
     if checkpoint is None:
@@ -521,7 +525,8 @@ def _prepare(recipe, directory, resume, catalogue):
         # directory, so the run starts again, with this recipe.
         notes.append(f"No checkpoint was written in {directory} before the "
                      "run stopped; training it from step 0.")
-        gan = build_gan(recipe, data, catalogue)
+        gan, started = _new_gan(recipe, data, catalogue)
+        notes += started
         return Prepared(recipe, data, gan, epochs, directory, notes=notes)
     _check_same_model(recipe, info, directory, checkpoint)
     if tuple(gan.sample_shape) != data.sample_shape:
@@ -550,6 +555,17 @@ def _prepare(recipe, directory, resume, catalogue):
     return Prepared(recipe, data, gan, epochs, directory, epoch, checkpoint,
                     notes, batch, rollbacks=int(info.get("rollbacks") or 0),
                     resumes=list(info.get("resumes") or []))
+
+
+def _new_gan(recipe, data, catalogue):
+    """`(GAN, notes)`: the recipe's GAN, built and compiled, with the
+    weights of `train.init_from` when it names any (`runs.init_from`)."""
+    gan = build_gan(recipe, data, catalogue)
+    if recipe.train.init_from is None:
+        return gan, []
+    from keras_gans.runs import init_from
+
+    return gan, init_from.initialize(gan, recipe.train.init_from).notes
 
 
 def _newest_checkpoint(directory):
@@ -684,6 +700,7 @@ def _run(prepared, echo, verbose):
 
     from keras_gans.training import callbacks as callbacks_module
     from keras_gans import plugins
+    from keras_gans.runs import recipe_callbacks
     from keras_gans.training.guards import DivergenceGuard
 
     started = time.time()
@@ -768,10 +785,8 @@ def _run(prepared, echo, verbose):
     callbacks.append(
         callbacks_module.Progress(total_steps or planned, echo=echo))
     catalogue = plugins.catalogue()
-    for item in train.callbacks:
-        callbacks.append(
-            catalogue.create("callbacks", item.name, "callback", **item.params)
-        )
+    for item in train.callbacks:  # relative file arguments: in the run
+        callbacks.append(recipe_callbacks.create(item, catalogue, directory))
 
     final_logs = {}
     fit_seconds = 0.0

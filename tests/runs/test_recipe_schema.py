@@ -40,9 +40,9 @@ SECTION_ORDER = ["", "name", "description", "model", "data", "train",
                  "output"]
 FROZEN = os.path.join(REPO, "tests", "data", "recipe_problems.json.gz")
 # Dotted keys added to the recipe after the answers were frozen.
-ADDED_SINCE_FROZEN = ("train.augment", "output.log_walk_every",
-                      "output.walk_frames", "output.walk_points",
-                      "output.walks")
+ADDED_SINCE_FROZEN = ("train.augment", "train.init_from",
+                      "output.log_walk_every", "output.walk_frames",
+                      "output.walk_points", "output.walks")
 
 
 @functools.cache
