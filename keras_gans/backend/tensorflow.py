@@ -74,6 +74,13 @@ def _has_gpu():
     return bool(tf.config.list_logical_devices("GPU"))
 
 
+# The BatchNorm rule's measured models have 2-6.3 million weights; XLA's
+# compile (10-100 s on a CPU) pays back only over many heavy steps, so
+# smaller networks (the tests' have 3-20 thousand) keep TensorFlow's own
+# kernels, which start at once.
+BATCH_NORM_XLA_MIN_WEIGHTS = 1_000_000
+
+
 def _has_batch_norm(*models):
     return any(
         isinstance(layer, keras.layers.BatchNormalization)
@@ -105,11 +112,12 @@ def resolve_jit_compile(gan, penalty):
     without BatchNormalization as fast as XLA or faster (guide28 2.1 vs
     3.9, cGAN 2.2 vs 2.4, the keras-io DCGAN 0.81x under XLA); with
     BatchNormalization, XLA is faster (dcgan64 1.22-1.57x, the keras-io
-    WGAN-GP's networks with a first-order loss 1.99x). BatchNormalization
-    is the feature that separates the five measured models, not a proven
-    cause: dcgan64 with it removed still ran 1.28x faster under XLA. A
-    gradient penalty
-    runs faster under XLA once `accelerate_networks` has rewritten the
+    WGAN-GP's networks with a first-order loss 1.99x), for networks large
+    enough to repay XLA's compile (`BATCH_NORM_XLA_MIN_WEIGHTS`).
+    BatchNormalization is the feature that separates the five measured
+    models, not a proven cause: dcgan64 with it removed still ran 1.28x
+    faster under XLA. A gradient penalty runs faster under XLA once
+    `accelerate_networks` has rewritten the
     convolutions XLA is slow on (keras-io WGAN-GP 9.8 vs 17.2); float16
     (slow in TensorFlow's CPU kernels) and convolution-free networks run
     faster under XLA. On a GPU, XLA.
@@ -128,16 +136,18 @@ def resolve_jit_compile(gan, penalty):
             "XLA: a gradient penalty through convolutions on a CPU, faster "
             "under XLA with its slow convolutions rewritten"
         )
-    if _has_batch_norm(gan.generator, gan.discriminator):
+    weights = gan.generator.count_params() + gan.discriminator.count_params()
+    if (_has_batch_norm(gan.generator, gan.discriminator)
+            and weights >= BATCH_NORM_XLA_MIN_WEIGHTS):
         return True, (
-            "XLA: a first-order step through BatchNormalization and "
-            "convolutions on a CPU, faster under XLA with the layers as "
-            "written"
+            "XLA: a first-order step of large convolutional networks with "
+            "BatchNormalization on a CPU, faster under XLA"
         )
     return False, (
         "no XLA: a first-order step of convolutional networks without "
-        "BatchNormalization on a CPU, where TensorFlow's own kernels are "
-        "faster than XLA's"
+        "BatchNormalization, or with fewer than "
+        f"{BATCH_NORM_XLA_MIN_WEIGHTS:,} weights, on a CPU, where "
+        "TensorFlow's own kernels are as fast as XLA's or start sooner"
     )
 
 
