@@ -52,8 +52,8 @@ from keras_gans.evaluation.scoring import score
 
 __all__ = ["EvaluationError", "GENERATION_BATCH", "METRIC_ALIASES", "Protocol",
            "check_num_samples", "draw", "evaluate", "generate", "load",
-           "prepare", "resolve_metrics", "score_samples", "summary",
-           "versions"]
+           "model_step", "prepare", "resolve_metrics", "score_samples",
+           "summary", "versions"]
 
 # Samples per generator call when scoring (and timing, in compare).
 GENERATION_BATCH = 256
@@ -345,7 +345,7 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
 
     evaluation = {
         "metrics": values,
-        "measured_at_step": _model_step(model, run_dir),
+        "measured_at_step": model_step(model, run_dir),
         "protocol": dict(protocol.describe(),
                          model=os.path.abspath(model_path)),
         "versions": versions(),
@@ -362,7 +362,7 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
     return evaluation
 
 
-def _model_step(model, run_dir):
+def model_step(model, run_dir):
     """The generator steps the scored model had trained: a GAN's counter,
     else (a bare generator) the run's metrics.json, else None."""
     if hasattr(model, "steps"):
