@@ -146,7 +146,7 @@ def _check_same_data(names, recipes):
         "them all: " + "; ".join(lines) + ".",
         "Compare runs of the same dataset with the same data.params "
         "(data.dataset and data.params count; batch_size, flip and the "
-        "way files are read do not).", reason="different_data")
+        "way files are read do not).")
 
 
 def _names(run_dirs):
