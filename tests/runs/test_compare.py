@@ -223,3 +223,46 @@ def test_sources_that_are_not_runs_are_refused(runs, tmp_path):
     result = invoke("compare", runs / "seed0")
     assert result.exit_code == 2
     assert "Compare needs at least two runs" in result.output
+
+
+def test_image_runs_are_drawn_after_a_grid_of_real_images(tmp_path):
+    """Two runs holding bare generators of 8x8 digits (no training: the
+    picture and the table's gaps are what is checked)."""
+    from keras_gans import images
+    from keras_gans.datasets import digits
+
+    recipe = ('name = "d"\n[model]\narchitecture = "dcgan"\nlatent_dim = 4\n'
+              '[data]\ndataset = "digits"\n[data.params]\nimage_size = 8\n'
+              'split = "train"\n')
+    runs = []
+    for name in ("first", "second"):
+        run = tmp_path / name
+        run.mkdir()
+        keras.Sequential([
+            keras.Input((4,)), keras.layers.Dense(64, activation="tanh"),
+            keras.layers.Reshape((8, 8, 1)),
+        ]).save(run / "generator.keras")
+        (run / "recipe.toml").write_text(recipe)
+        runs.append(run)
+    out = tmp_path / "out"
+    result = invoke("compare", *runs, "-o", out, "-n", 100, "--features",
+                    "pixels", "--metrics", "fid")
+    assert result.exit_code == 0, result.output
+    rows = table((out / "compare.md").read_text())
+    # A bare generator: its own weights, no discriminator, no metrics.json.
+    assert rows["first"]["G params"] == f"{4 * 64 + 64:,}"
+    assert rows["first"]["total params"] == "n/a"
+    assert rows["first"]["train s"] == rows["first"]["steps"] == "n/a"
+    assert "modes" not in rows["first"]
+
+    with Image.open(out / "compare.png") as picture:
+        picture.load()
+        size, pixels = picture.size, np.asarray(picture.convert("RGB"))
+    # Real digits, then each run: 8x8 grids of 8x8 images (82 pixels with
+    # the padding) shown 3 times larger, 8 pixels apart, under captions.
+    assert size == (3 * 246 + 4 * 8, 246 + 20 + 8)
+    held_out, _ = digits(image_size=8, split="test")
+    real = images.image_grid(held_out[:64]).resize((246, 246),
+                                                   Image.NEAREST)
+    np.testing.assert_array_equal(pixels[20:266, 8:254, 0],
+                                  np.asarray(real))
