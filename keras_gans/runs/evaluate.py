@@ -75,8 +75,8 @@ def _model_and_recipe(source):
 def _generate(model, run_dir, num_samples, seed):
     from keras_gans.runs import sample
 
-    gan = model if hasattr(model, "generate") else None
-    generator = gan.generator if gan is not None else model
+    gan = model if hasattr(model, "generate") else None  # a GAN or VAE
+    generator = model if gan is None else None
     labels = None
     classes = None
     if sample.is_conditional(gan, generator, run_dir):
