@@ -56,18 +56,20 @@ def _dense(inputs, units, bias=True):
     return inputs * units + (units if bias else 0)
 
 
-def _mlp(latent_dim, sample_shape, num_classes, width, depth, **_):
+def _mlp(latent_dim, sample_shape, num_classes, width, depth, kind="gan",
+         **_):
     from keras_gans.architectures.mlp import LABEL_EMBEDDING_DIM
 
-    (size,) = sample_shape
+    size = math.prod(sample_shape)
     label = LABEL_EMBEDDING_DIM if num_classes else 0
     embedding = (num_classes or 0) * label
+    head = 2 * latent_dim if kind == "vae" else 1
 
     def hidden(inputs):
         return _dense(inputs, width) + (depth - 1) * _dense(width, width)
 
     generator = embedding + hidden(latent_dim + label) + _dense(width, size)
-    discriminator = embedding + hidden(size + label) + _dense(width, 1)
+    discriminator = embedding + hidden(size + label) + _dense(width, head)
     return generator, discriminator
 
 

@@ -83,8 +83,8 @@ def generate(model, run_dir, num_samples, seed, batch_size=GENERATION_BATCH):
     conditional one cycling through its classes."""
     from keras_gans.runs import sample
 
-    gan = model if hasattr(model, "generate") else None
-    generator = gan.generator if gan is not None else model
+    gan = model if hasattr(model, "generate") else None  # a GAN or VAE
+    generator = model if gan is None else None
     labels = None
     classes = None
     if sample.is_conditional(gan, generator, run_dir):

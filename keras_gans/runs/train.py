@@ -270,6 +270,37 @@ def optimizer(config):
     return optimizer_classes()[config["name"]](**params)
 
 
+def build_model(recipe, data, catalogue):
+    """Builds and compiles the model a recipe describes: a GAN, or a VAE
+    for `model.kind = "vae"` (`runs.kinds`).
+
+    Raises:
+        RecipeError: naming the section whose factory rejected its values.
+    """
+    from keras_gans.runs import kinds
+
+    if recipe.model.kind == kinds.VAE:
+        return kinds.build_vae(recipe, data, catalogue,
+                               architecture_arguments(recipe.model, data))
+    return build_gan(recipe, data, catalogue)
+
+
+def architecture_arguments(model, data):
+    """What the architecture factory is called with: the recipe's
+    `model.params`, the latent size, the data's sample shape and classes,
+    and the label mode when it is `"one_hot_concat"`."""
+    arguments = dict(
+        model.params,
+        latent_dim=model.latent_dim,
+        sample_shape=data.sample_shape,
+    )
+    if model.conditional:
+        arguments["num_classes"] = data.num_classes
+    if model.label_mode == "one_hot_concat":
+        arguments["label_mode"] = model.label_mode
+    return arguments
+
+
 def build_gan(recipe, data, catalogue):
     """Builds and compiles the GAN a recipe describes.
 
@@ -284,15 +315,7 @@ def build_gan(recipe, data, catalogue):
     train = recipe.train
     keras.utils.set_random_seed(train.seed)
     name = model.architecture
-    arguments = dict(
-        model.params,
-        latent_dim=model.latent_dim,
-        sample_shape=data.sample_shape,
-    )
-    if model.conditional:
-        arguments["num_classes"] = data.num_classes
-    if model.label_mode == "one_hot_concat":
-        arguments["label_mode"] = model.label_mode
+    arguments = architecture_arguments(model, data)
     try:
         generator, discriminator = catalogue.create(
             "architectures", name, "architecture", **arguments
@@ -389,6 +412,11 @@ def check_memory(recipe, data, catalogue, available=None):
                      sample_shape=data.sample_shape)
     if model.conditional:
         arguments["num_classes"] = data.num_classes
+    optimizers = (train.g_optimizer, train.d_optimizer)
+    ema = train.ema is not None
+    if model.kind == "vae":  # decoder and encoder, one optimizer
+        arguments["kind"] = model.kind
+        optimizers, ema = (train.optimizer, train.optimizer), False
     counts = resources.parameter_counts(entry.factory, **arguments) or (
         None, None)
     estimate = resources.training_memory(
@@ -397,9 +425,9 @@ def check_memory(recipe, data, catalogue, available=None):
         sample_shape=data.sample_shape,
         batch_size=recipe.data.batch_size,
         samples=recipe.output.samples,
-        g_slots=resources.optimizer_slots(train.g_optimizer.to_value()),
-        d_slots=resources.optimizer_slots(train.d_optimizer.to_value()),
-        ema=train.ema is not None,
+        g_slots=resources.optimizer_slots(optimizers[0].to_value()),
+        d_slots=resources.optimizer_slots(optimizers[1].to_value()),
+        ema=ema,
     )
     try:
         resources.check_fits(
@@ -512,7 +540,7 @@ def _prepare(recipe, directory, resume, catalogue):
     epochs = plan_epochs(recipe, data)
     check_memory(recipe, data, catalogue)
     if not resume:
-        gan = build_gan(recipe, data, catalogue)
+        gan = build_model(recipe, data, catalogue)
         return Prepared(recipe, data, gan, epochs, directory)
 
     checkpoint, gan, info, notes = _newest_checkpoint(directory)
@@ -521,7 +549,7 @@ def _prepare(recipe, directory, resume, catalogue):
         # directory, so the run starts again, with this recipe.
         notes.append(f"No checkpoint was written in {directory} before the "
                      "run stopped; training it from step 0.")
-        gan = build_gan(recipe, data, catalogue)
+        gan = build_model(recipe, data, catalogue)
         return Prepared(recipe, data, gan, epochs, directory, notes=notes)
     _check_same_model(recipe, info, directory, checkpoint)
     if tuple(gan.sample_shape) != data.sample_shape:
@@ -606,6 +634,8 @@ def _check_same_model(recipe, info, directory, checkpoint):
         saved = (RunDirectory(directory).read_recipe() or {}).get("model")
     if saved is None:
         return
+    # Runs from before model.kind existed are GANs.
+    saved = dict(saved, kind=saved.get("kind", "gan"))
     lines = resume_module.model_differences(
         saved, _for_toml(recipe.to_dict())["model"]
     )
@@ -684,6 +714,8 @@ def _run(prepared, echo, verbose):
 
     from keras_gans.training import callbacks as callbacks_module
     from keras_gans import plugins
+    from keras_gans.runs import kinds
+    from keras_gans.training.guards import WATCHED
     from keras_gans.training.guards import DivergenceGuard
 
     started = time.time()
@@ -742,7 +774,9 @@ def _run(prepared, echo, verbose):
             name=RunDirectory.SAMPLE_NAME,
         ),
     ]
-    guard = DivergenceGuard(every_steps=train.check_finite_every)
+    guard = DivergenceGuard(
+        every_steps=train.check_finite_every,
+        watched=kinds.watched_losses(recipe.model.kind, WATCHED))
     checkpoint = callbacks_module.Checkpoint(
         RunDirectory(directory).checkpoints,
         every_steps=output.checkpoint_every_steps,
