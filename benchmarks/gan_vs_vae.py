@@ -21,8 +21,8 @@ Writes each pair's compare.md/.json/.png under `--directory`, copies the
 pictures to `benchmarks/gan_vs_vae_<pair>.png` (`--pictures`), prints the
 tables, and with `--json` saves them with the load average and times.
 
-    python benchmarks/gan_vs_vae.py                          # both pairs, TensorFlow
-    python benchmarks/gan_vs_vae.py --pairs ring8 --quick    # a short check
+    python benchmarks/gan_vs_vae.py                        # both pairs
+    python benchmarks/gan_vs_vae.py --pairs ring8 --quick  # a short check
     python benchmarks/gan_vs_vae.py --directory runs/gan_vs_vae \\
         --json benchmarks/results/gan_vs_vae_tensorflow.json
 
@@ -180,7 +180,8 @@ def main():
     if args.json:
         with open(args.json, "w", encoding="utf-8") as file:
             json.dump({"pairs": results, "backend": args.backend,
-                       "overrides": extra, "quick": args.quick, "total_s": total,
+                       "overrides": extra, "quick": args.quick,
+                       "total_s": total,
                        "cpus": os.cpu_count(), "load_before": load_before,
                        "load_after": os.getloadavg(),
                        "date": time.strftime("%Y-%m-%d %H:%M UTC",

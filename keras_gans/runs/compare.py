@@ -1,4 +1,4 @@
-"""Several runs under one protocol (`keras-gans compare`, `keras_gans.compare`).
+"""Several runs under one protocol (`keras-gans compare`, `compare()`).
 
 Each run is scored as `keras_gans.evaluate` scores it (`runs.evaluate`:
 the same metrics code, extractor and real data), but the protocol is set
@@ -26,6 +26,7 @@ filled in (`data_keys`); `batch_size`, `drop_remainder`, `flip` and
 import datetime
 import inspect
 import json
+import math
 import os
 import time
 
@@ -183,19 +184,24 @@ def parameters(model):
 
     `generator` is the network that makes samples (a GAN's generator, a
     VAE's decoder); `total` adds the other one (the discriminator, the
-    encoder), None for a bare generator.
+    encoder) and the model's own trainable weights (a VAE's learned
+    observation variance), not a GAN's EMA copies; None for a bare
+    generator.
     """
     maker = getattr(model, "generator", None)
     if maker is None:
         maker = getattr(model, "decoder", None)
     if maker is None:
         return {"generator": int(model.count_params()), "total": None}
-    total = int(maker.count_params())
-    for name in ("discriminator", "encoder"):
-        other = getattr(model, name, None)
-        if other is not None:
-            total += int(other.count_params())
-    return {"generator": int(maker.count_params()), "total": total}
+    networks = [maker] + [getattr(model, name) for name in
+                          ("discriminator", "encoder")
+                          if getattr(model, name, None) is not None]
+    total = sum(int(network.count_params()) for network in networks)
+    counted = {id(weight) for network in networks
+               for weight in network.weights}
+    total += sum(math.prod(weight.shape) for weight in model.trainable_weights
+                 if id(weight) not in counted)
+    return {"generator": int(maker.count_params()), "total": int(total)}
 
 
 def _training(run_dir):

@@ -3,9 +3,9 @@ and compare.json read back against `keras_gans.evaluate` of each run under
 the same protocol, compare.png opened, and runs on different data (or
 things that are not runs) refused before any work.
 
-The runs are the ring recipe cut down to 16 and 8 steps of an MLP of
-width 16 from two seeds (one shape: JAX compiles the second run's step
-from its cache), so each trains in seconds.
+The runs are the ring recipes cut down to 16 and 8 steps of MLPs of
+width 16: two GANs from two seeds (one shape: JAX compiles the second
+run's step from its cache) and a VAE, so each trains in seconds.
 """
 
 import json
@@ -26,6 +26,7 @@ from keras_gans.runs.compare import CompareError
 from paths import REPO
 
 RING8 = os.path.join(REPO, "recipes", "ring8.toml")
+VAE_RING8 = os.path.join(REPO, "recipes", "vae_ring8.toml")
 TINY = {
     "data.params.num_samples": 512,
     "data.batch_size": 64,
@@ -37,13 +38,15 @@ TINY = {
     "output.checkpoint_every": 0,
     "output.log_every": 0,
     "output.log_images_every": 0,
-    "train.penalty": False,  # R1's second-order step compiles slowly on JAX
     # TensorFlow's XLA takes 8 s to compile what runs in 2 s; JAX runs
-    # these steps faster jitted (16 s for both runs against 35 s).
+    # these steps faster jitted (16 s for both GAN runs against 35 s).
     "train.jit_compile": "auto" if keras.backend.backend() == "jax" else False,
 }
-RUNS = {"seed0": {"train.seed": 0, "train.steps": 16},
-        "seed1": {"train.seed": 1, "train.steps": 8}}
+# R1's second-order step compiles slowly on JAX.
+GAN = dict(TINY, **{"train.penalty": False})
+RUNS = {"seed0": (RING8, dict(GAN, **{"train.seed": 0, "train.steps": 16})),
+        "seed1": (RING8, dict(GAN, **{"train.seed": 1, "train.steps": 8})),
+        "vae": (VAE_RING8, dict(TINY, **{"train.steps": 16}))}
 SAMPLES, SEED = 300, 2
 
 
@@ -53,18 +56,19 @@ def invoke(*args):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Two ring runs that differ in their seed and length."""
+    """Two GAN runs on the ring that differ in their seed and length, and
+    a VAE run."""
     parent = tmp_path_factory.mktemp("runs")
-    for name, settings in RUNS.items():
-        keras_gans.train(RING8, dict(TINY, **settings), output=parent / name)
+    for name, (recipe, settings) in RUNS.items():
+        keras_gans.train(recipe, settings, output=parent / name)
     return parent
 
 
 @pytest.fixture(scope="module")
 def compared(runs):
-    """`keras-gans compare seed0 seed1` and its output folder."""
+    """`keras-gans compare seed0 seed1 vae` and its output folder."""
     out = runs / "compared"
-    result = invoke("compare", runs / "seed0", runs / "seed1", "-o", out,
+    result = invoke("compare", *(runs / name for name in RUNS), "-o", out,
                     "-n", SAMPLES, "--seed", SEED)
     assert result.exit_code == 0, result.output
     return out, result.output
@@ -79,14 +83,19 @@ def table(markdown):
     return {row[0]: dict(zip(header, row)) for row in rows}
 
 
-def mlp_parameters(latent, width, depth, size=2):
-    """Weights and biases of the `mlp` architecture's G and D, counted by
-    hand: Dense(latent->w), (depth-1) x Dense(w->w), Dense(w->size); D the
-    same from `size` to one logit."""
+def mlp_parameters(latent, width, depth, kind, size=2):
+    """Weights and biases of the `mlp` architecture's networks, counted by
+    hand: G (a VAE's decoder) Dense(latent->w), (depth-1) x Dense(w->w),
+    Dense(w->size); D the same from `size` to one logit, a VAE's encoder
+    to a mean and a log-variance per latent dimension, and the VAE's
+    learned observation variance (one number)."""
     hidden = (depth - 1) * (width * width + width)
     generator = latent * width + width + hidden + width * size + size
-    discriminator = size * width + width + hidden + width + 1
-    return generator, generator + discriminator
+    body = size * width + width + hidden
+    if kind == "vae":
+        encoder = body + width * 2 * latent + 2 * latent
+        return generator, generator + encoder + 1
+    return generator, generator + body + width + 1
 
 
 def test_compare_scores_each_run_as_evaluate_does(runs, compared):
@@ -94,8 +103,8 @@ def test_compare_scores_each_run_as_evaluate_does(runs, compared):
     assert f"Wrote {out / 'compare.md'}" in output
     written = json.loads((out / "compare.json").read_text())
     rows = table((out / "compare.md").read_text())
-    assert list(rows) == ["seed0", "seed1"]
-    assert [row["name"] for row in written["runs"]] == ["seed0", "seed1"]
+    assert list(rows) == list(RUNS)
+    assert [row["name"] for row in written["runs"]] == list(RUNS)
     for row in written["runs"]:
         name = row["name"]
         evaluation = keras_gans.evaluate(runs / name, num_samples=SAMPLES,
@@ -107,7 +116,8 @@ def test_compare_scores_each_run_as_evaluate_does(runs, compared):
         assert {key: written["protocol"][key]
                 for key in expected_protocol} == expected_protocol
         cells = rows[name]
-        assert cells["kind"] == row["kind"] == "gan"
+        kind = "vae" if name == "vae" else "gan"
+        assert cells["kind"] == row["kind"] == kind
         assert cells["FID"] == f"{evaluation.values['fid']:.4g}"
         assert cells["KID x1e3"] == f"{evaluation.values['kid'] * 1e3:.4g}"
         for column in ("precision", "recall", "density", "coverage",
@@ -121,13 +131,13 @@ def test_compare_scores_each_run_as_evaluate_does(runs, compared):
         assert cells["modes"] == str(coverage.modes)
         assert cells["HQ %"] == f"{100 * coverage.high_quality:.1f}"
 
-        generator, total = mlp_parameters(4, 16, 2)
+        generator, total = mlp_parameters(4, 16, 2, kind)
         assert row["parameters"] == {"generator": generator, "total": total}
         assert cells["G params"] == f"{generator:,}"
         assert cells["total params"] == f"{total:,}"
         recorded = json.loads((runs / name / "metrics.json").read_text())
         assert row["training"]["fit_time_s"] == recorded["fit_time_s"]
-        steps = RUNS[name]["train.steps"]
+        steps = RUNS[name][1]["train.steps"]
         assert row["training"]["steps"] == steps
         assert cells["steps"] == str(steps)
         assert row["generation"]["batch_size"] == 256
@@ -142,15 +152,15 @@ def test_compare_scores_each_run_as_evaluate_does(runs, compared):
             "training data") in markdown
 
 
-def test_compare_png_holds_both_scatter_plots_side_by_side(compared):
+def test_compare_png_holds_the_scatter_plots_side_by_side(compared):
     out, _ = compared
     with Image.open(out / "compare.png") as picture:
         picture.load()
         size, pixels = picture.size, np.asarray(picture.convert("RGB"))
-    # Two 320-pixel panels with 8-pixel gaps, under a 20-pixel caption.
-    assert size == (2 * 320 + 3 * 8, 320 + 20 + 8)
+    # Three 320-pixel panels with 8-pixel gaps, under a 20-pixel caption.
+    assert size == (3 * 320 + 4 * 8, 320 + 20 + 8)
     # Each panel shows generated points (blue) over real ones (gray).
-    for left in (8, 8 + 320 + 8):
+    for left in (8, 8 + 328, 8 + 2 * 328):
         panel = pixels[20:340, left:left + 320].reshape(-1, 3)
         assert (panel == (31, 119, 180)).all(axis=1).any()
         assert (panel == (170, 170, 170)).all(axis=1).any()
