@@ -962,7 +962,8 @@ def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
             rollbacks >= train.max_rollbacks
         ):
             raise _divergence_error(guard.divergence, checkpoint,
-                                    rollbacks, train)
+                                    rollbacks, train,
+                                    prepared.recipe.model.kind)
         rollbacks += 1
         epoch, batch = _roll_back(prepared, callbacks, checkpoint, guard,
                                   echo, train.rollback_lr_factor)
@@ -1031,7 +1032,7 @@ def _set_learning_rates(gan, rates):
         inner.learning_rate = rate
 
 
-def _divergence_error(divergence, checkpoint, rollbacks, train):
+def _divergence_error(divergence, checkpoint, rollbacks, train, kind="gan"):
     """A `RunError` saying what diverged, what was kept, and what to
     try."""
     from keras_gans.training import checkpoints
@@ -1052,6 +1053,12 @@ def _divergence_error(divergence, checkpoint, rollbacks, train):
         "a penalty, or data without NaN (a resumed run keeps the "
         "checkpoint's optimizers and their rates)."
     )
+    if kind == "vae":  # one optimizer, no rollback (runs.kinds)
+        return RunError(
+            f"{divergence} Training stopped. {where}",
+            "Start a new run with a lower train.optimizer.learning_rate, or "
+            "data without NaN (a resumed run keeps the checkpoint's "
+            "optimizer and its rate).")
     return RunError(f"{divergence} Training stopped{tried}. {where}",
                     f"{retry} and resume the run, or {instead}",
                     reason="diverged", retry=retry, instead=instead)
