@@ -76,13 +76,22 @@ def call(args, env, log):
                          f"{done.returncode}); log: {log}")
 
 
-def trained(run):
-    """Whether `run` holds a finished run (its metrics.json has steps)."""
+def trained(run, recipe):
+    """Whether `run` holds a finished run (its metrics.json has steps) of
+    `recipe`; stops the benchmark when it holds another recipe's run."""
     try:
         with open(os.path.join(run, "metrics.json"), encoding="utf-8") as f:
-            return "steps" in json.load(f)
+            finished = "steps" in json.load(f)
     except (OSError, ValueError):
         return False
+    with open(recipe, "rb") as file:
+        expected = tomllib.load(file)["name"]
+    with open(os.path.join(run, "recipe.toml"), "rb") as file:
+        found = tomllib.load(file)["name"]
+    if found != expected:
+        raise SystemExit(f"{run} holds a run of {found}, not of {expected}: "
+                         "remove it or choose another --directory.")
+    return finished
 
 
 def quick_length(recipe):
@@ -96,11 +105,11 @@ def quick_length(recipe):
 def train(pair, kind, directory, extra, env, log, quick=False):
     """The run of `pair`'s `kind` recipe: trained unless already there."""
     run = os.path.join(directory, f"{pair}-{kind}")
-    if trained(run):
+    recipe = os.path.join(ROOT, "recipes", PAIRS[pair][kind])
+    if trained(run, recipe):
         print(f"{pair}-{kind}: taking the run in {run}", flush=True)
         return run
     shutil.rmtree(run, ignore_errors=True)  # an unfinished one
-    recipe = os.path.join(ROOT, "recipes", PAIRS[pair][kind])
     args = ["run", recipe, "--output", run]
     if quick:
         extra = extra + QUICK_SET + [quick_length(recipe)]
