@@ -18,6 +18,10 @@ each run's parameters, training time (from its metrics.json) and samples/s
   features (the 2-D points) and mode coverage (modes captured, share of
   samples within 3 std of a mode); 2,500 samples (REFERENCES.md
   section 1's protocol).
+- digits28: `recipes/dcgan.toml` against `recipes/vae_digits.toml` with
+  DCGAN-shaped networks (`model.architecture = "conv"`, width 32, latent
+  64) for dcgan's 28 epochs, both on the 1,438 training digits at 28x28;
+  as digits otherwise.
 
 Writes each pair's compare.md/.json/.png under `--directory`, copies the
 pictures to `benchmarks/gan_vs_vae_<pair>.png` (`--pictures`), prints the
@@ -48,6 +52,17 @@ PAIRS = {
                "set": ["data.params.split=train"], "samples": 5_000},
     "ring8": {"gan": "ring8.toml", "vae": "vae_ring8.toml", "set": [],
               "samples": 2_500},
+    # Convolutional networks at 28x28: the quick-start DCGAN against a VAE
+    # of DCGAN's shape (`conv`), for the same 28 epochs (1,232 updates).
+    "digits28": {"gan": "dcgan.toml", "vae": "vae_digits.toml",
+                 "set": ["data.params.split=train",
+                         "data.params.image_size=28"],
+                 "vae_set": ["model.architecture=conv",
+                             "model.params={ width = 32 }",
+                             "model.latent_dim=64", "train.epochs=28",
+                             "output.sample_every=1",
+                             "output.checkpoint_every=10"],
+                 "samples": 5_000},
 }
 # --quick: short runs (40 steps, or 1 epoch for a recipe counted in
 # epochs), few samples, no XLA/jit.
@@ -113,7 +128,8 @@ def train(pair, kind, directory, extra, env, log, quick=False):
     args = ["run", recipe, "--output", run]
     if quick:
         extra = extra + QUICK_SET + [quick_length(recipe)]
-    for setting in PAIRS[pair]["set"] + extra:
+    for setting in PAIRS[pair]["set"] + PAIRS[pair].get(f"{kind}_set",
+                                                         []) + extra:
         args += ["--set", setting]
     started = time.time()
     call(command(*args), env, log)

@@ -366,10 +366,12 @@ def _value_columns(rows):
 
 
 def _number(value, digits=4):
+    """A table cell: 4 significant digits, whole numbers from 10,000 up
+    (no exponent), n/a for None."""
     if value is None:
         return "n/a"
-    if isinstance(value, int):
-        return f"{value:,}"
+    if isinstance(value, int) or abs(value) >= 10_000:
+        return f"{value:,.0f}"
     return f"{value:.{digits}g}"
 
 

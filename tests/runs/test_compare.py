@@ -83,6 +83,12 @@ def table(markdown):
     return {row[0]: dict(zip(header, row)) for row in rows}
 
 
+def cell(value):
+    """A number as the table shows it: 4 significant digits, whole from
+    10,000 up."""
+    return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
+
+
 def mlp_parameters(latent, width, depth, kind, size=2):
     """Weights and biases of the `mlp` architecture's networks, counted by
     hand: G (a VAE's decoder) Dense(latent->w), (depth-1) x Dense(w->w),
@@ -118,11 +124,11 @@ def test_compare_scores_each_run_as_evaluate_does(runs, compared):
         cells = rows[name]
         kind = "vae" if name == "vae" else "gan"
         assert cells["kind"] == row["kind"] == kind
-        assert cells["FID"] == f"{evaluation.values['fid']:.4g}"
-        assert cells["KID x1e3"] == f"{evaluation.values['kid'] * 1e3:.4g}"
+        assert cells["FID"] == cell(evaluation.values["fid"])
+        assert cells["KID x1e3"] == cell(evaluation.values["kid"] * 1e3)
         for column in ("precision", "recall", "density", "coverage",
                        "memorization"):
-            assert cells[column] == f"{evaluation.values[column]:.4g}"
+            assert cells[column] == cell(evaluation.values[column])
 
         # Mode coverage of the same samples, drawn by keras_gans.sample.
         drawn = keras_gans.sample(runs / name, SAMPLES, seed=SEED).samples
