@@ -502,13 +502,15 @@ def _enlarged(image):
 
 
 def _side_by_side(panels):
-    """One RGB picture: the panels in a row, a caption above each."""
+    """One picture: the panels in a row, a caption above each; grayscale
+    when every panel is (a third of the bytes), else RGB."""
     from PIL import Image
     from PIL import ImageDraw
 
     width = sum(image.width for _, image in panels) + GAP * (len(panels) + 1)
     height = max(image.height for _, image in panels) + CAPTION_HEIGHT + GAP
-    canvas = Image.new("RGB", (width, height), "white")
+    mode = "L" if all(image.mode == "L" for _, image in panels) else "RGB"
+    canvas = Image.new(mode, (width, height), "white")
     draw = ImageDraw.Draw(canvas)
     left = GAP
     for name, image in panels:
@@ -517,7 +519,7 @@ def _side_by_side(panels):
             while caption and draw.textlength(caption + "...") > image.width:
                 caption = caption[:-1]
             caption += "..."
-        draw.text((left, 4), caption, fill=(0, 0, 0))
-        canvas.paste(image.convert("RGB"), (left, CAPTION_HEIGHT))
+        draw.text((left, 4), caption, fill="black")
+        canvas.paste(image.convert(mode), (left, CAPTION_HEIGHT))
         left += image.width + GAP
     return canvas
