@@ -60,7 +60,7 @@ def likelihood(recipe, data):
     return chosen
 
 
-def build_vae(recipe, data, catalogue, architecture_arguments):
+def build_vae(recipe, data, catalogue, architecture_arguments, optimizer):
     """Builds and compiles the VAE a recipe describes.
 
     Args:
@@ -69,13 +69,13 @@ def build_vae(recipe, data, catalogue, architecture_arguments):
         catalogue: the plugin catalogue.
         architecture_arguments: what the factory is called with (latent
             size, sample shape, classes, label mode, its parameters).
+        optimizer: `train.optimizer` built (`runs.train.optimizer`).
 
     Raises:
         RecipeError: naming the section whose values were refused.
     """
     import keras
 
-    from keras_gans.runs.train import optimizer
     from keras_gans.vae import VAE as VAEModel
 
     model, train = recipe.model, recipe.train
@@ -103,11 +103,7 @@ def build_vae(recipe, data, catalogue, architecture_arguments):
     except ValueError as error:
         raise RecipeError([f"model: {error}"]) from error
     try:
-        chosen_optimizer = optimizer(train.optimizer.to_value())
-    except (ValueError, TypeError) as error:
-        raise RecipeError([f"train.optimizer: {error}"]) from error
-    try:
-        vae.compile(optimizer=chosen_optimizer, jit_compile=train.jit_compile)
+        vae.compile(optimizer=optimizer, jit_compile=train.jit_compile)
     except ValueError as error:
         raise RecipeError([f"train: {error}"]) from error
     return vae

@@ -279,10 +279,14 @@ def build_model(recipe, data, catalogue):
     """
     from keras_gans.runs import kinds
 
-    if recipe.model.kind == kinds.VAE:
-        return kinds.build_vae(recipe, data, catalogue,
-                               architecture_arguments(recipe.model, data))
-    return build_gan(recipe, data, catalogue)
+    if recipe.model.kind != kinds.VAE:
+        return build_gan(recipe, data, catalogue)
+    try:
+        chosen = optimizer(recipe.train.optimizer.to_value())
+    except (ValueError, TypeError) as error:
+        raise RecipeError([f"train.optimizer: {error}"]) from error
+    return kinds.build_vae(recipe, data, catalogue,
+                           architecture_arguments(recipe.model, data), chosen)
 
 
 def architecture_arguments(model, data):

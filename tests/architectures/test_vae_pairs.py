@@ -126,9 +126,8 @@ def test_the_gan_kind_is_the_gan_architecture(name, shape):
     keras.utils.set_random_seed(0)
     decoder, encoder = getattr(architectures, name)(LATENT, shape, width=2,
                                                     kind="vae")
-    reference = architectures.dcgan if name == "conv" else None
-    if reference is not None:
-        assert generator.name == "dcgan_generator"
+    assert generator.name == {"conv": "dcgan_generator",
+                              "mlp": "mlp_generator"}[name]
     assert discriminator.output.shape[-1] == 1
     assert encoder.output.shape[-1] == 2 * LATENT
     if name == "mlp":
