@@ -26,6 +26,7 @@ _ATTRIBUTES = {
     "load_dataset": "keras_gans.plugins.lookup",
     "load_model": "keras_gans.saving",
     "registered": "keras_gans.plugins.lookup",
+    "compare": "keras_gans.runs.api",
     "evaluate": "keras_gans.runs.api",
     "sample": "keras_gans.runs.api",
     "train": "keras_gans.runs.api",

@@ -56,18 +56,26 @@ def _dense(inputs, units, bias=True):
     return inputs * units + (units if bias else 0)
 
 
-def _mlp(latent_dim, sample_shape, num_classes, width, depth, **_):
+def _mlp(latent_dim, sample_shape, num_classes, width, depth, kind="gan",
+         label_mode="index", **_):
     from keras_gans.architectures.mlp import LABEL_EMBEDDING_DIM
 
-    (size,) = sample_shape
-    label = LABEL_EMBEDDING_DIM if num_classes else 0
+    size = math.prod(sample_shape)
+    one_hot = bool(num_classes) and label_mode == "one_hot_concat"
+    label = LABEL_EMBEDDING_DIM if num_classes and not one_hot else 0
     embedding = (num_classes or 0) * label
+    # One-hot labels join z, and each sample's last axis (its channels).
+    z_extra = num_classes if one_hot else 0
+    x_extra = size // sample_shape[-1] * num_classes if one_hot else 0
+    head = 2 * latent_dim if kind == "vae" else 1
 
     def hidden(inputs):
         return _dense(inputs, width) + (depth - 1) * _dense(width, width)
 
-    generator = embedding + hidden(latent_dim + label) + _dense(width, size)
-    discriminator = embedding + hidden(size + label) + _dense(width, 1)
+    generator = (embedding + hidden(latent_dim + z_extra + label)
+                 + _dense(width, size))
+    discriminator = (embedding + hidden(size + x_extra + label)
+                     + _dense(width, head))
     return generator, discriminator
 
 
@@ -114,6 +122,33 @@ def _cdcgan(latent_dim, sample_shape, num_classes, width, embedding_dim, **_):
     return generator, body + _dense(features, 1) + num_classes * features
 
 
+def _conv(latent_dim, sample_shape, num_classes, width, kind, label_mode,
+          embedding_dim, **_):
+    if kind != "vae":  # dcgan, or cdcgan for labels by index
+        if num_classes and label_mode != "one_hot_concat":
+            return _cdcgan(latent_dim, sample_shape, num_classes, width,
+                           embedding_dim)
+        extra = num_classes if num_classes else 0
+        generator, discriminator = _dcgan(latent_dim + extra, sample_shape,
+                                          width)
+        if extra:  # D reads the one-hot channels too
+            body, features = _dcgan_discriminator_body(
+                sample_shape[:2] + (sample_shape[2] + extra,), width)
+            discriminator = body + _dense(features, 1)
+        return generator, discriminator
+    one_hot = bool(num_classes) and label_mode == "one_hot_concat"
+    by_index = bool(num_classes) and not one_hot
+    extra = num_classes if one_hot else 0
+    label = embedding_dim if by_index else 0
+    embedding = num_classes * embedding_dim if by_index else 0
+    decoder = embedding + _dcgan_generator(latent_dim + extra + label,
+                                           sample_shape, width)
+    body, features = _dcgan_discriminator_body(
+        sample_shape[:2] + (sample_shape[2] + extra,), width)
+    encoder = embedding + body + _dense(features + label, 2 * latent_dim)
+    return decoder, encoder
+
+
 def _sngan_resnet(latent_dim, sample_shape, num_classes, width, **_):
     w, channels = width, sample_shape[-1]
     if num_classes:  # moving statistics, per-class scale and offset
@@ -147,6 +182,7 @@ def _formulas():
         architectures.mlp: _mlp,
         architectures.dcgan: _dcgan,
         architectures.cdcgan: _cdcgan,
+        architectures.conv: _conv,
         architectures.sngan_resnet: _sngan_resnet,
     }
 

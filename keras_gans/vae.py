@@ -456,11 +456,12 @@ class VAE(keras.Model):
     # ------------------------------------------------------------------
     # Sampling and the bound
 
-    def generate(self, n, seed=None, labels=None, batch_size=256):
+    def generate(self, n=None, seed=None, labels=None, batch_size=256,
+                 z=None, truncation=None):
         """Draws `n` samples from the prior through the decoder.
 
         Args:
-            n: number of samples.
+            n: number of samples (may be left out when `z` is given).
             seed: integer seed for z; the same seed gives the same samples
                 for the same weights, on every backend. None draws z from
                 numpy's global generator (seeded by
@@ -468,20 +469,21 @@ class VAE(keras.Model):
             labels: class labels for a conditional VAE: an int (all
                 samples) or a sequence of `n` ints.
             batch_size: samples per decoder call.
+            z: latent vectors to decode, shape `(n, latent_dim)`, instead
+                of drawing them from `seed` (as `GAN.generate`).
+            truncation: the truncation trick, as `GAN.generate`: every
+                coordinate of z with |z_i| > t is redrawn. Not with `z`.
 
         Returns:
             A float32 numpy array of shape `(n, *sample_shape)`: the means
             of p(x|z) (Gaussian: the decoder's output; Bernoulli: the
             sigmoid of its logits, in [0, 1]).
         """
-        if not is_positive_int(n):
-            raise ValueError(
-                f"`n` must be a positive integer. Received: n={n!r}"
-            )
         self._check_settled()
+        z = latent.requested(n, self.latent_dim, seed, z, truncation)
+        n = len(z)
         labels = labels_module.requested(n, labels, self.conditional,
                                          self.num_classes, model="VAE")
-        z = latent.prior_noise(n, self.latent_dim, seed)
         backend.current().sync_variables(self)
         batches = []
         for start in range(0, n, batch_size):
@@ -496,6 +498,40 @@ class VAE(keras.Model):
                 out = ops.sigmoid(out)
             batches.append(ops.convert_to_numpy(out))
         return np.concatenate(batches, axis=0)
+
+    def export_generator(self):
+        """The generator to ship, as `GAN.export_generator()`: a plain
+        Keras model from z (and labels) to the samples `generate()` gives.
+
+        A copy of the decoder (Gaussian likelihood: its outputs are the
+        means `generate()` returns), or, for the Bernoulli likelihood, the
+        copy followed by a sigmoid (its logits become the probabilities
+        `generate()` returns). It takes the decoder's inputs: `[z,
+        labels]`, or z joined with one-hot labels (`one_hot_concat`).
+        Training the VAE further does not change it; saving or exporting
+        it needs no keras-gans.
+
+        Returns:
+            A `keras.Model`.
+        """
+        self._check_settled()
+        backend.current().sync_variables(self)
+        decoder = keras.models.clone_model(self.decoder)
+        decoder.set_weights([ops.convert_to_numpy(v.value)
+                             for v in self.decoder.weights])
+        if self.likelihood != BERNOULLI:
+            return decoder
+        extra = self.num_classes if (
+            self.conditional and self.label_mode == labels_module.ONE_HOT_CONCAT
+        ) else 0
+        inputs = [keras.Input((self.latent_dim + extra,), name="z")]
+        if self.conditional and self.label_mode != labels_module.ONE_HOT_CONCAT:
+            inputs.append(keras.Input((), dtype="int32", name="labels"))
+        logits = decoder(inputs[0] if len(inputs) == 1 else inputs)
+        probabilities = keras.layers.Activation(
+            "sigmoid", dtype="float32", name="probabilities")(logits)
+        return keras.Model(inputs[0] if len(inputs) == 1 else inputs,
+                           probabilities, name=f"{self.decoder.name}_sigmoid")
 
     def elbo_terms(self, x, labels=None, noise=None, seed=None,
                    batch_size=256):

@@ -11,6 +11,8 @@ images are channels-last in [-1, 1].
 - `mlp`: fully connected, for vector (toy) data.
 - `dcgan`: DCGAN (Radford et al. 2016) for 28x28, 32x32 and 64x64 images.
 - `cdcgan`: class-conditional DCGAN with a projection discriminator.
+- `conv`: DCGAN-shaped, for both kinds: with `kind="vae"` a VAE's decoder
+  and encoder (factories that take `kind` build VAEs; `mlp` does too).
 - `sngan_resnet`: SNGAN's 32x32 ResNet with spectral normalization in D.
 
 The factories are imported on first use (they need Keras), so that the
@@ -23,7 +25,7 @@ import types
 
 from keras_gans import lazy
 
-__all__ = ["cdcgan", "dcgan", "mlp", "sngan_resnet"]
+__all__ = ["cdcgan", "conv", "dcgan", "mlp", "sngan_resnet"]
 __getattr__, __dir__ = lazy.exports(
     __name__, {name: f"{__name__}.{name}" for name in __all__})
 

@@ -85,3 +85,18 @@ def image_shape(value, architecture, sizes, channels=(1, 3)):
             f"Received: sample_shape={value!r}"
         )
     return shape
+
+
+KINDS = ("gan", "vae")
+
+
+def kind(value, architecture):
+    """Returns `value`, `"gan"` (generator, discriminator) or `"vae"`
+    (decoder, encoder)."""
+    if value not in KINDS:
+        raise ValueError(
+            f"`{architecture}` builds a GAN's generator and discriminator "
+            "(kind='gan') or a VAE's decoder and encoder (kind='vae'). "
+            f"Received: kind={value!r}"
+        )
+    return value

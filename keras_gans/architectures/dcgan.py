@@ -99,7 +99,8 @@ def dcgan(
     return generator, discriminator
 
 
-def generator_body(inputs, sample_shape, width, conv_transpose="auto"):
+def generator_body(inputs, sample_shape, width, conv_transpose="auto",
+                   output_activation="tanh"):
     """DCGAN's generator from a `(batch, features)` tensor to tanh images.
 
     Args:
@@ -108,6 +109,8 @@ def generator_body(inputs, sample_shape, width, conv_transpose="auto"):
         sample_shape: a supported `(H, W, C)`.
         width: channels of the last hidden block.
         conv_transpose: `"auto"`, `"native"` or `"subpixel"`; see `dcgan`.
+        output_activation: of the last layer; None (linear) for a VAE's
+            decoder, whose outputs are Gaussian means or Bernoulli logits.
 
     Returns:
         The symbolic image tensor of shape `(batch, H, W, C)`.
@@ -143,7 +146,7 @@ def generator_body(inputs, sample_shape, width, conv_transpose="auto"):
         4,
         strides=2,
         padding="same",
-        activation="tanh",
+        activation=output_activation,
         kernel_initializer=weights_initializer(),
         name="images",
     )(x)

@@ -35,6 +35,14 @@ def register_architectures(register):
         ),
     )
     register(
+        "conv",
+        "keras_gans.architectures.conv:conv",
+        description=(
+            "Builds DCGAN-shaped networks: a VAE's decoder and encoder, or a "
+            "GAN."
+        ),
+    )
+    register(
         "sngan_resnet",
         "keras_gans.architectures.sngan_resnet:sngan_resnet",
         description="Builds SNGAN's 32x32 ResNet generator and discriminator.",

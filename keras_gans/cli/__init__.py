@@ -10,6 +10,7 @@ keras-gans export RUN_DIR_OR_MODEL --format keras|saved_model|onnx|tflite
 keras-gans interpolate RUN_DIR_OR_MODEL --frames 60 --points 4 -o walk.gif
 keras-gans evaluate RUN_DIR_OR_MODEL [--metrics fid,kid,pr,dc,memorization]
                     [--features NAME] [-n N]
+keras-gans compare RUN_A RUN_B ... [-o DIR] [-n N] [--seed S] [--features NAME]
 keras-gans list architectures|losses|penalties|datasets|metrics|features|callbacks|augmentations
 keras-gans plugins [--json]
 keras-gans new-plugin NAME [--directory D]
@@ -34,6 +35,7 @@ from keras_gans import __version__
 from keras_gans.cli.backend import backend_option
 from keras_gans.cli.catalogue import list_command
 from keras_gans.cli.catalogue import plugins_command
+from keras_gans.cli.compare import compare_command
 from keras_gans.cli.evaluate import evaluate_command
 from keras_gans.cli.export import export_command
 from keras_gans.cli.interpolate import interpolate_command
@@ -62,5 +64,5 @@ def main(ctx, backend):
 for _command in (run_command, sample_command, evaluate_command,
                  list_command, plugins_command, new_plugin_command,
                  prepare_data_command, schema_command, export_command,
-                 interpolate_command):
+                 interpolate_command, compare_command):
     main.add_command(_command)

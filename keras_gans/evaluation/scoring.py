@@ -175,13 +175,19 @@ def default_features(dataset_name):
     return "domain_classifier" if has_split else "pixels"
 
 
-def score(metrics, extractor, fake, train_x, held_x, verbose=1):
-    """`{value name: float}` of every metric, extracting each set once."""
+def score(metrics, extractor, fake, train_x, held_x, verbose=1, cache=None):
+    """`{value name: float}` of every metric, extracting each set once.
+
+    `cache`, a dict kept by the caller, holds the real sets' features
+    between calls with the same extractor and sets (several models scored
+    against the same data).
+    """
     from keras_gans.evaluation.features import extract
 
     fake_features = extract(extractor, fake, verbose=verbose,
                             label="generated")
-    cache = {}  # by array: held_x is train_x when there is no split
+    # By array: held_x is train_x when there is no split.
+    cache = {} if cache is None else cache
 
     def real(which):
         x = train_x if which == "train" else held_x

@@ -35,6 +35,14 @@ def register_architectures(register):
     also accepts `label_mode` can build the `"one_hot_concat"` layout
     (single inputs with the one-hot labels joined; `keras_gans.labels`),
     which a recipe asks for with `model.label_mode`.
+
+    A factory that also accepts `kind` builds VAEs too (`model.kind =
+    "vae"`): called with `kind="vae"` it returns `(decoder, encoder)` in
+    the places of `(generator, discriminator)`, the decoder mapping z (and
+    labels) to samples as G does (linear outputs: Gaussian means or
+    Bernoulli logits), the encoder mapping samples (and labels) to
+    `(batch, 2 * latent_dim)`, q(z|x)'s mean and log-variance
+    (`keras_gans.VAE`). The built-in `mlp` and `conv` do so.
     """
 
 

@@ -13,8 +13,8 @@ import copy
 import dataclasses
 import os
 
-__all__ = ["Evaluation", "Samples", "TrainResult", "evaluate", "sample",
-           "train"]
+__all__ = ["Comparison", "Evaluation", "Samples", "TrainResult", "compare",
+           "evaluate", "sample", "train"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +73,30 @@ class Evaluation:
                 "measured_at_step": self.measured_at_step,
                 "protocol": self.protocol, "versions": self.versions,
                 "time_s": self.time_s}
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """What `compare` measured and wrote.
+
+    Attributes:
+        runs: one dict per run, as compare.json holds them: `name`, `run`,
+            `kind`, `metrics` (as `Evaluation.values`), `mode_coverage`
+            (2-D toy data, else None), `parameters`, `training`,
+            `generation` (`samples_per_s`).
+        protocol: what every number depends on, the same for all runs.
+        versions: keras-gans, Keras, backend and NumPy versions.
+        time_s: seconds taken.
+        markdown_path, json_path, picture_path: the files written.
+    """
+
+    runs: list
+    protocol: dict
+    versions: dict
+    time_s: float
+    markdown_path: str
+    json_path: str
+    picture_path: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -264,6 +288,52 @@ def evaluate(run_or_model, metrics="fid,kid,pr,dc,memorization",
                       versions=block["versions"], time_s=block["time_s"],
                       path=block.get("path"),
                       measured_at_step=block.get("measured_at_step"))
+
+
+def compare(runs, output=None, *, metrics="fid,kid,pr,dc,memorization",
+            features=None, num_samples=10_000, seed=0, batch_size=None,
+            max_real=None, verbose=1, echo=None):
+    """Scores several runs under one protocol, side by side.
+
+    Same as `keras-gans compare`: one extractor, the runs' dataset loaded
+    once, one sample count and seed for all; each run's values equal
+    `evaluate`'s with the same arguments. Writes compare.md, compare.json
+    and compare.png into `output`.
+
+    Args:
+        runs: two or more run directories trained on the same data
+            (`data.dataset` and `data.params`).
+        output: the folder (default `compare-<time>` beside the first run).
+        metrics, features, num_samples, seed, max_real: as `evaluate`.
+        batch_size: samples per generator call for every run (default
+            256); samples/s is measured at it.
+        verbose: progress of feature extraction.
+        echo: called with each progress line; None prints nothing.
+
+    Returns:
+        A `Comparison`.
+
+    Raises:
+        CompareError: sources that are not runs, runs on different data,
+            an output that cannot be written; before any work.
+        EvaluationError, CatalogueError: other bad arguments, before any
+            work.
+    """
+    from keras_gans.runs import compare as compare_module
+
+    if isinstance(runs, (str, os.PathLike)):
+        runs = [runs]
+    result = compare_module.compare(
+        [os.fspath(run) for run in runs], output=output, metrics=metrics,
+        features=features, num_samples=num_samples, seed=seed,
+        batch_size=batch_size, max_real=max_real, verbose=verbose,
+        echo=echo or _silent)
+    paths = result["paths"]
+    return Comparison(runs=result["runs"], protocol=result["protocol"],
+                      versions=result["versions"], time_s=result["time_s"],
+                      markdown_path=paths["markdown"],
+                      json_path=paths["json"],
+                      picture_path=paths["picture"])
 
 
 def sample(run_or_model, n=64, *, seed=0, labels=None, output=None,

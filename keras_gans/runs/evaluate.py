@@ -28,6 +28,7 @@ line): metric and extractor names, the number of samples each metric
 needs for the feature dimension, and a dataset to compare with.
 """
 
+import dataclasses
 import json
 import os
 import time
@@ -49,8 +50,13 @@ from keras_gans.evaluation.scoring import load_splits
 from keras_gans.evaluation.scoring import resolve_metrics
 from keras_gans.evaluation.scoring import score
 
-__all__ = ["EvaluationError", "METRIC_ALIASES", "evaluate", "resolve_metrics",
-           "summary"]
+__all__ = ["EvaluationError", "GENERATION_BATCH", "METRIC_ALIASES", "Protocol",
+           "check_num_samples", "draw", "evaluate", "generate", "load",
+           "model_step", "prepare", "resolve_metrics", "score_samples",
+           "summary", "versions"]
+
+# Samples per generator call when scoring (and timing, in compare).
+GENERATION_BATCH = 256
 
 # ----------------------------------------------------------------------
 # Evaluation
@@ -67,11 +73,13 @@ def _model_and_recipe(source, step=None):
     return model_path, run_dir, run_dir and run_dir.read_recipe()
 
 
-def _generate(model, run_dir, num_samples, seed):
+def generate(model, run_dir, num_samples, seed, batch_size=GENERATION_BATCH):
+    """`num_samples` samples of a GAN or generator (seed `seed`), a
+    conditional one cycling through its classes."""
     from keras_gans.runs import sample
 
-    gan = model if hasattr(model, "generate") else None
-    generator = gan.generator if gan is not None else model
+    gan = model if hasattr(model, "generate") else None  # a GAN or VAE
+    generator = model if gan is None else None
     labels = None
     classes = None
     if sample.is_conditional(gan, generator, run_dir):
@@ -83,9 +91,10 @@ def _generate(model, run_dir, num_samples, seed):
             )
         labels = (np.arange(num_samples) % classes).astype("int32")
     if gan is not None:
-        return gan.generate(num_samples, seed=seed, labels=labels)
+        return gan.generate(num_samples, seed=seed, labels=labels,
+                            batch_size=batch_size)
     return sample.generate_with(generator, num_samples, seed, labels,
-                                num_classes=classes)
+                                batch_size, num_classes=classes)
 
 
 def _check_memory(model, num_samples, sample_shape, dim):
@@ -108,7 +117,8 @@ def _check_memory(model, num_samples, sample_shape, dim):
                               reason="too_much_memory") from None
 
 
-def _versions():
+def versions():
+    """keras-gans, Keras, backend and NumPy versions."""
     import keras
 
     from keras_gans import __version__
@@ -121,6 +131,155 @@ def _versions():
     return {"keras_gans": __version__, "keras": keras.__version__,
             "backend": backend, "backend_version": backend_version,
             "numpy": np.__version__}
+
+
+@dataclasses.dataclass
+class Protocol:
+    """What every score depends on, set up once: the metrics, the feature
+    extractor (prepared for the data's sample shape), the real data and the
+    sample count and seed. `keras_gans.evaluate` scores one model under it;
+    `keras-gans compare` scores several under the same one.
+
+    Attributes:
+        metrics: `{name: metric}`.
+        extractor: the prepared feature extractor.
+        dataset: the registered dataset's name.
+        dataset_params: its parameters.
+        train_x: the training data (memorization compares with it).
+        held_x: the held-out reference (a seeded draw of at most
+            `max_real`).
+        reference: what both sets are, for the protocol.
+        num_samples: samples to generate per model.
+        seed: seed of the generated samples.
+        features: the real sets' features, extracted once (by set).
+    """
+
+    metrics: dict
+    extractor: object
+    dataset: str
+    dataset_params: dict
+    train_x: object
+    held_x: object
+    reference: dict
+    num_samples: int
+    seed: int
+    features: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def sample_shape(self):
+        return tuple(int(s) for s in self.train_x.shape[1:])
+
+    def describe(self):
+        """The protocol block of metrics.json (without the model)."""
+        return dict(self.extractor.protocol, num_samples=self.num_samples,
+                    seed=self.seed, reference=self.reference,
+                    feature_dim=self.extractor.dim)
+
+
+def check_num_samples(num_samples):
+    """Refuses a sample count that is not an integer >= 2."""
+    if not isinstance(num_samples, int) or num_samples < 2:
+        raise EvaluationError(
+            "`num_samples` must be an integer >= 2. "
+            f"Received: num_samples={num_samples!r}"
+        )
+
+
+def prepare(chosen, data, features, num_samples, seed, max_real=None,
+            verbose=1):
+    """Sets up the protocol: the extractor, the real data, checked counts.
+
+    Args:
+        chosen: `{name: metric}` (`resolve_metrics`).
+        data: `{"dataset": name, "params": {...}}`.
+        features: a registered extractor, or None for the dataset's
+            default (`default_features`).
+        num_samples: samples each model will generate.
+        seed: their seed (also of the held-out draw).
+        max_real: most held-out samples (default `max(num_samples,
+            10,000)`).
+        verbose: 1 shows progress bars.
+
+    Returns:
+        A `Protocol`.
+
+    Raises:
+        EvaluationError: an unknown extractor, a dataset that rejects its
+            parameters, or too few samples for a metric.
+    """
+    dataset_name, dataset_params = data["dataset"], data.get("params") or {}
+    from keras_gans import plugins
+
+    plugins.catalogue().get("datasets", dataset_name, "dataset")  # known
+    if features is None:
+        features = default_features(dataset_name)
+    extractor = create_extractor(features, dataset_name, dataset_params,
+                                 verbose=verbose)
+
+    try:
+        train_x, held_x, reference = load_splits(dataset_name,
+                                                 dataset_params)
+    except (ValueError, TypeError) as error:
+        raise EvaluationError(
+            f"Dataset {dataset_name!r} rejected its parameters "
+            f"{dataset_params}: {error}"
+        ) from error
+    held_x = at_most(held_x, max_real or max(num_samples, REAL_SAMPLES), seed)
+    reference["held_out"]["num_used"] = len(held_x)
+    sample_shape = tuple(int(s) for s in train_x.shape[1:])
+    counts = {"generated": num_samples, "held_out": len(held_x),
+              "train": len(train_x)}
+    expected = getattr(extractor, "expected_dim", None)
+    check_sample_counts(chosen, expected and expected(sample_shape), counts)
+
+    extractor.prepare(sample_shape)
+    check_sample_counts(chosen, extractor.dim, counts)
+    return Protocol(chosen, extractor, dataset_name, dataset_params, train_x,
+                    held_x, reference, num_samples, seed)
+
+
+def load(model_path):
+    """Loads the model to score.
+
+    Raises:
+        EvaluationError: a file Keras cannot load, naming it.
+    """
+    from keras_gans.runs import train as run_module
+
+    try:
+        return run_module.load_model(model_path)
+    except Exception as error:
+        raise EvaluationError(
+            f"Could not load {model_path}: {type(error).__name__}: {error}"
+        ) from error
+
+
+def draw(protocol, model, run_dir, batch_size=GENERATION_BATCH):
+    """The protocol's `num_samples` samples from `model` (its `seed`).
+
+    Raises:
+        EvaluationError: samples that do not fit in memory, or whose shape
+            is not the dataset's.
+    """
+    _check_memory(model, protocol.num_samples, protocol.sample_shape,
+                  protocol.extractor.dim)
+    fake = generate(model, run_dir, protocol.num_samples, protocol.seed,
+                    batch_size)
+    if tuple(fake.shape[1:]) != protocol.sample_shape:
+        raise EvaluationError(
+            f"The model makes samples of shape {tuple(fake.shape[1:])} but "
+            f"dataset {protocol.dataset!r} has shape "
+            f"{protocol.sample_shape}."
+        )
+    return fake
+
+
+def score_samples(protocol, fake, verbose=1):
+    """`{value name: float}` of the protocol's metrics for `fake`; the real
+    sets' features are extracted once per protocol."""
+    return score(protocol.metrics, protocol.extractor, fake,
+                 protocol.train_x, protocol.held_x, verbose,
+                 cache=protocol.features)
 
 
 def evaluate(source, metrics=DEFAULT_METRICS, features=None,
@@ -160,11 +319,7 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
             `runs.sources.resolve`).
     """
     started = time.time()
-    if not isinstance(num_samples, int) or num_samples < 2:
-        raise EvaluationError(
-            "`num_samples` must be an integer >= 2. "
-            f"Received: num_samples={num_samples!r}"
-        )
+    check_num_samples(num_samples)
     if output is not None:
         from keras_gans.regular_files import check_replaceable
 
@@ -180,63 +335,20 @@ def evaluate(source, metrics=DEFAULT_METRICS, features=None,
             f"No dataset to compare {model_path} with: it has no "
             f"{RunDirectory.RECIPE} beside it.", "Pass dataset=NAME.",
             reason="no_dataset")
-    dataset_name, dataset_params = data["dataset"], data.get("params") or {}
-    from keras_gans import plugins
-
-    plugins.catalogue().get("datasets", dataset_name, "dataset")  # known
-    if features is None:
-        features = default_features(dataset_name)
-    extractor = create_extractor(features, dataset_name, dataset_params,
-                                 verbose=verbose)
-
-    try:
-        train_x, held_x, reference = load_splits(dataset_name,
-                                                 dataset_params)
-    except (ValueError, TypeError) as error:
-        raise EvaluationError(
-            f"Dataset {dataset_name!r} rejected its parameters "
-            f"{dataset_params}: {error}"
-        ) from error
-    held_x = at_most(held_x, max_real or max(num_samples, REAL_SAMPLES), seed)
-    reference["held_out"]["num_used"] = len(held_x)
-    sample_shape = tuple(int(s) for s in train_x.shape[1:])
-    counts = {"generated": num_samples, "held_out": len(held_x),
-              "train": len(train_x)}
-    expected = getattr(extractor, "expected_dim", None)
-    check_sample_counts(chosen, expected and expected(sample_shape), counts)
-
-    extractor.prepare(sample_shape)
-    check_sample_counts(chosen, extractor.dim, counts)
-    from keras_gans.runs import train as run_module
+    protocol = prepare(chosen, data, features, num_samples, seed, max_real,
+                       verbose)
 
     echo(f"Generating {num_samples} samples from {model_path} (seed {seed}).")
-    try:
-        model = run_module.load_model(model_path)
-    except Exception as error:
-        raise EvaluationError(
-            f"Could not load {model_path}: {type(error).__name__}: {error}"
-        ) from error
-    _check_memory(model, num_samples, sample_shape, extractor.dim)
-    fake = _generate(model, run_dir, num_samples, seed)
-    if tuple(fake.shape[1:]) != sample_shape:
-        raise EvaluationError(
-            f"The model makes samples of shape {tuple(fake.shape[1:])} but "
-            f"dataset {dataset_name!r} has shape {sample_shape}."
-        )
-    values = score(chosen, extractor, fake, train_x, held_x, verbose)
+    model = load(model_path)
+    fake = draw(protocol, model, run_dir)
+    values = score_samples(protocol, fake, verbose)
 
     evaluation = {
         "metrics": values,
-        "measured_at_step": _model_step(model, run_dir),
-        "protocol": dict(
-            extractor.protocol,
-            num_samples=num_samples,
-            seed=seed,
-            model=os.path.abspath(model_path),
-            reference=reference,
-            feature_dim=extractor.dim,
-        ),
-        "versions": _versions(),
+        "measured_at_step": model_step(model, run_dir),
+        "protocol": dict(protocol.describe(),
+                         model=os.path.abspath(model_path)),
+        "versions": versions(),
         "time_s": round(time.time() - started, 3),
     }
     path = output or _default_output(source, model_path, run_dir)
@@ -265,7 +377,7 @@ def _default_output(source, model_path, run_dir):
                         ).metrics_path
 
 
-def _model_step(model, run_dir):
+def model_step(model, run_dir):
     """The generator steps the scored model had trained: a GAN's counter,
     else (a bare generator) the run's metrics.json, else None."""
     if hasattr(model, "steps"):

@@ -79,6 +79,8 @@ from keras_gans import files
 from keras_gans.runs.recipe_schema import LIMITS  # noqa: F401 (public)
 from keras_gans.runs.recipe_schema import MAX_NAME_BYTES  # noqa: F401
 from keras_gans.runs.recipe_schema import TOP_LEVEL
+from keras_gans.runs.recipe_schema import VAE
+from keras_gans.runs.recipe_schema import applies
 from keras_gans.runs.recipe_schema import Recipe
 from keras_gans.runs.recipe_schema import check_structure
 from keras_gans.runs.recipe_schema import describe as _describe
@@ -113,6 +115,7 @@ RESERVED_ARCHITECTURE_PARAMS = {
     "sample_shape": "the dataset's sample shape",
     "num_classes": "model.num_classes",
     "label_mode": "model.label_mode",
+    "kind": "model.kind",
 }
 
 # The message lists this many problems and counts the rest.
@@ -410,6 +413,7 @@ def check_names(recipe, catalogue):
             supplied=tuple(RESERVED_ARCHITECTURE_PARAMS),
         )
         problems += _check_label_mode(entry, model.label_mode)
+        problems += _check_kind(entry, model.kind)
 
     data = recipe.data
     entry = lookup("datasets", data.dataset, "data.dataset", "dataset")
@@ -426,7 +430,7 @@ def check_names(recipe, catalogue):
         ("augment", "augmentations", "augmentation"),
     ):
         named = getattr(train, key)
-        if named is None:
+        if named is None or not applies(model.kind, "train", key):
             continue
         path = f"train.{key}" + (".name" if named.as_table else "")
         entry = lookup(kind, named.name, path, argument)
@@ -443,21 +447,41 @@ def check_names(recipe, catalogue):
         problems += recipe_callbacks.check(
             item, f"train.callbacks[{index}]", catalogue, _check_params)
 
-    for key in ("g_optimizer", "d_optimizer"):
-        problems += _check_optimizer(getattr(train, key).to_value(),
-                                     f"train.{key}")
+    for key in ("g_optimizer", "d_optimizer", "optimizer"):
+        if applies(model.kind, "train", key):
+            problems += _check_optimizer(getattr(train, key).to_value(),
+                                         f"train.{key}")
     return problems
+
+
+def _parameters(factory):
+    """The factory's parameters by name, or None when its signature cannot
+    be read (then it is given the benefit of the doubt)."""
+    try:
+        return inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return None
+
+
+def _check_kind(entry, kind):
+    """A VAE recipe needs an architecture that builds encoder/decoder
+    pairs: one whose factory takes `kind`."""
+    parameters = _parameters(entry.factory)
+    if kind != VAE or parameters is None or "kind" in parameters:
+        return []
+    return [f"model.architecture: architecture {entry.name!r} builds GANs "
+            'only (its factory takes no `kind` parameter), so it cannot '
+            'build the decoder and encoder of model.kind = "vae"; use one '
+            'that does (the built-in "mlp" and "conv"), or set model.kind '
+            '= "gan"']
 
 
 def _check_label_mode(entry, label_mode):
     """A one_hot_concat recipe needs an architecture that can build it."""
     from keras_gans.labels import ONE_HOT_CONCAT
 
-    if label_mode != ONE_HOT_CONCAT:
-        return []
-    try:
-        parameters = inspect.signature(entry.factory).parameters
-    except (TypeError, ValueError):
+    parameters = _parameters(entry.factory)
+    if label_mode != ONE_HOT_CONCAT or parameters is None:
         return []
     if "label_mode" in parameters or any(
         p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()

@@ -571,6 +571,40 @@ COUNT = 2**31 - 1
 WALK_PICTURE = "a walk picture holds at most 100 x 100 frames"
 
 
+# Model kinds, and the keys that mean something for one kind only: the
+# other kind's recipe refuses them (`KindKeys`), and the resolved recipe
+# leaves them out.
+GAN = "gan"
+VAE = "vae"
+KINDS = (GAN, VAE)
+ONLY_FOR = {
+    VAE: {"model": ("likelihood", "beta", "beta_warmup_steps"),
+          "train": ("optimizer",)},
+    GAN: {"train": ("loss", "penalty", "d_steps", "ema", "augment",
+                    "g_optimizer", "d_optimizer", "init_from")},
+}
+# Why a VAE refuses a GAN key, and what to do instead.
+VAE_INSTEAD = {
+    "loss": "a VAE trains on its ELBO; remove it",
+    "penalty": "a VAE has no discriminator to penalise; remove it",
+    "d_steps": "a VAE has no discriminator; remove it",
+    "ema": "a VAE samples with its trained decoder (no weight average); "
+           "remove it",
+    "augment": "augmentations feed a discriminator, which a VAE has not; "
+               "remove it",
+    "g_optimizer": "a VAE has one optimizer: name it train.optimizer",
+    "d_optimizer": "a VAE has one optimizer, train.optimizer; remove it",
+    "init_from": "starting from saved weights is built for GANs only; "
+                 "remove it",
+}
+
+
+def applies(kind, section, key):
+    """Whether `section.key` means something for a model of `kind`."""
+    return all(key not in ONLY_FOR[other].get(section, ())
+               for other in KINDS if other != kind)
+
+
 def setting(default, kind, doc, *, required=False, factory=None):
     """A recipe key: its default, its `Kind` and a one-line doc."""
     metadata = {"kind": kind, "doc": doc, "required": required,
@@ -582,8 +616,12 @@ def setting(default, kind, doc, *, required=False, factory=None):
 
 @dataclasses.dataclass
 class Model:
-    """The generator and discriminator."""
+    """The generator and discriminator (or, for a VAE, decoder and
+    encoder)."""
 
+    kind: str = setting(
+        GAN, Choice(*KINDS), "The model trained: a GAN, or a VAE (the "
+        "architecture's decoder and encoder, trained on the ELBO).")
     architecture: str | None = setting(
         None, String(), "A registered architecture (keras-gans list "
         "architectures).", required=True)
@@ -602,6 +640,15 @@ class Model:
         "it); default: from G's inputs.")
     params: dict = setting({}, Table(), "The architecture's own "
                            "parameters.", factory=dict)
+    likelihood: str = setting(
+        "auto", Choice("auto", "gaussian", "bernoulli"), "VAE only: p(x|z), "
+        "Gaussian (a learned variance) or Bernoulli (data in [0, 1]); auto: "
+        "Bernoulli when the data lies in [0, 1].")
+    beta: float = setting(1.0, Number(0.0), "VAE only: weight of the KL "
+                          "term (1: the ELBO).")
+    beta_warmup_steps: int = setting(
+        0, Integer(0), "VAE only: updates over which the KL "
+        "weight grows linearly to beta; 0: none.")
 
 
 @dataclasses.dataclass
@@ -683,6 +730,9 @@ class Train:
         None, Path(), "Start a new run from these saved weights (a run, a "
         "checkpoint or .keras file, hf://owner/repo[/file]): G, D and the "
         "EMA; optimizers and step start fresh; a resumed run ignores it.")
+    optimizer: Optimizer = setting(
+        Optimizer(), OptimizerKind(), "VAE only: its one optimizer (a GAN "
+        "has g_optimizer and d_optimizer).", factory=Optimizer)
 
 
 @dataclasses.dataclass
@@ -761,8 +811,69 @@ class EpochsOrSteps:
                 "anyOf": [{"required": ["epochs"]}, {"required": ["steps"]}]}
 
 
+class KindKeys:
+    """Keys of the other model kind are refused: a VAE recipe has no loss,
+    penalty, d_steps, EMA, augmentation or G/D optimizers (and cannot roll
+    back two learning rates); a GAN recipe has no likelihood, beta or
+    train.optimizer."""
+
+    def check(self, raw, section, problems):
+        """Adds the problems of `raw[section]` (called section by section,
+        so that problems stay in recipe order)."""
+        model = raw.get("model") if isinstance(raw.get("model"),
+                                               dict) else {}
+        kind = model.get("kind", GAN)
+        table = raw.get(section)
+        if kind not in KINDS or not isinstance(table, dict):
+            return  # model.kind's own check says so
+        for other in KINDS:
+            if other == kind:
+                continue
+            for name in ONLY_FOR[other].get(section, ()):
+                if name in table:
+                    problems.add(f"{section}.{name}",
+                                 self.message(kind, name))
+        if (kind == VAE and section == "train"
+                and table.get("on_divergence") == "rollback"):
+            problems.add("train.on_divergence", 'a VAE run stops on a NaN '
+                         'or infinite value ("stop"); "rollback" lowers a '
+                         "GAN's two learning rates and is for GANs only")
+
+    @staticmethod
+    def message(kind, name):
+        if kind == VAE:
+            return (f'only for a GAN (model.kind = "gan"): {VAE_INSTEAD[name]}'
+                    " (or set model.kind = \"gan\")")
+        return (f'only for a VAE (model.kind = "vae"); remove it, or set '
+                'model.kind = "vae"' + (
+                    " (a GAN has g_optimizer and d_optimizer)"
+                    if name == "optimizer" else ""))
+
+    def schema(self):
+        """Top-level `allOf` members: per kind, the other kind's keys are
+        absent."""
+        def absent(names):
+            return {"not": {"anyOf": [{"required": [n]} for n in names]}}
+
+        is_vae = {"required": ["model"], "properties": {"model": {
+            "required": ["kind"], "properties": {"kind": {"const": VAE}}}}}
+        vae_refuses = {"properties": {
+            section: absent(names)
+            for section, names in ONLY_FOR[GAN].items()}}
+        vae_refuses["properties"]["train"] = {"allOf": [
+            absent(ONLY_FOR[GAN]["train"]),
+            {"properties": {"on_divergence": {"not": {
+                "const": "rollback"}}}}]}
+        gan_refuses = {"properties": {
+            section: absent(names)
+            for section, names in ONLY_FOR[VAE].items()}}
+        return [{"if": is_vae, "then": vae_refuses, "else": gan_refuses}]
+
+
 # Checks across the keys of a section, after each key's own check.
 RULES = {Model: LabelModeNeedsConditional(), Train: EpochsOrSteps()}
+# Checks across sections, on the whole raw recipe.
+RECIPE_RULES = (KindKeys(),)
 # The sections without which a recipe means nothing.
 REQUIRED_SECTIONS = ("model", "data")
 TOP_LEVEL = ("name", "description", *SECTIONS)
@@ -792,12 +903,14 @@ class Recipe:
 
     def to_dict(self):
         """The resolved recipe as nested dicts: the form written to
-        `recipe.toml` and logged as TensorBoard hyperparameters."""
+        `recipe.toml` and logged as TensorBoard hyperparameters. Keys of
+        the other model kind are left out."""
         out = {"name": self.name}
         if self.description:
             out["description"] = self.description
         for section in SECTIONS:
-            out[section] = _section_dict(getattr(self, section))
+            out[section] = _section_dict(getattr(self, section),
+                                         self.model.kind, section)
         return out
 
     def __getitem__(self, section):
@@ -836,16 +949,18 @@ class Recipe:
         return dataclasses.replace(self, model=model)
 
 
-def _section_dict(section):
+def _section_dict(section, kind=GAN, name=None):
     out = {}
     for field in dataclasses.fields(section):
+        if not applies(kind, name, field.name):
+            continue
         value = getattr(section, field.name)
+        if field.name == "epochs":  # epochs or steps, in recipe order
+            key = "epochs" if section.steps is None else "steps"
+            out[key] = getattr(section, key)
         if field.name in ("epochs", "steps"):
             continue
         out[field.name] = _plain(value, field)
-        if field.name == "d_steps":  # epochs or steps, in recipe order
-            key = "epochs" if section.steps is None else "steps"
-            out[key] = getattr(section, key)
     return out
 
 
@@ -952,6 +1067,8 @@ def parse(raw, default_name="recipe", overridden=()):
         values = _fields(cls, table, section, problems)
         if cls in RULES:
             RULES[cls].check(table, problems, overridden)
+        for rule in RECIPE_RULES:
+            rule.check(raw, section, problems)
         if cls is Output:
             values["dir"] = values["dir"] or "runs"
         sections[section] = cls(**values)
@@ -1002,7 +1119,7 @@ def known_keys():
     """Every dotted key a recipe can set (for `--set` completion)."""
     keys = ["name", "description"]
     keys += [key for key, _ in _settings()]
-    for optimizer in ("g_optimizer", "d_optimizer"):
+    for optimizer in ("g_optimizer", "d_optimizer", "optimizer"):
         keys += [f"train.{optimizer}.{n}" for n in
                  ("name", "learning_rate", "beta_1", "beta_2")]
     keys += ["train.loss.name", "train.penalty.name", "train.penalty.weight"]
@@ -1088,6 +1205,8 @@ def json_schema():
         },
         "required": list(REQUIRED_SECTIONS) + ["train"],
         "additionalProperties": False,
+        "allOf": [member for rule in RECIPE_RULES
+                  for member in rule.schema()],
     }
 
 

@@ -50,6 +50,7 @@ COMPILED = (
     ("train", "augment"),
     ("train", "g_optimizer"),
     ("train", "d_optimizer"),
+    ("train", "optimizer"),
 )
 # What decides the data order.
 DATA_ORDER = (

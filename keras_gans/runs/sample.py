@@ -183,10 +183,10 @@ class Source:
     Attributes:
         model_path: the `.keras` file loaded.
         run_dir: its `RunDirectory`, or None for a lone file.
-        gan: the `GAN`, or None for a bare generator.
+        gan: the `GAN` (or `VAE`), or None for a bare generator.
         generator: the generator to ship: `gan.export_generator()` for a
-            GAN (the EMA weights when it has an EMA), else the file's
-            model.
+            GAN (the EMA weights when it has an EMA) or a VAE (its
+            decoder), else the file's model.
         conditional: whether it takes class labels.
         num_classes: its number of classes (None when unconditional or
             unknown).
@@ -196,8 +196,10 @@ class Source:
     def __init__(self, model_path, run_dir, model):
         self.model_path = model_path
         self.run_dir = run_dir
+        # A GAN or a VAE: both say whether they are conditional, with how
+        # many classes, and ship their generator (`export_generator`).
         self.gan = model if hasattr(model, "generate") else None
-        self._model = model if self.gan is None else model.generator
+        self._model = model if self.gan is None else None
         self.conditional = is_conditional(self.gan, self._model, run_dir)
         self.num_classes = (num_classes(run_dir, self._model, self.gan)
                             if self.conditional else None)

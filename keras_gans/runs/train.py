@@ -270,6 +270,41 @@ def optimizer(config):
     return optimizer_classes()[config["name"]](**params)
 
 
+def build_model(recipe, data, catalogue):
+    """Builds and compiles the model a recipe describes: a GAN, or a VAE
+    for `model.kind = "vae"` (`runs.kinds`).
+
+    Raises:
+        RecipeError: naming the section whose factory rejected its values.
+    """
+    from keras_gans.runs import kinds
+
+    if recipe.model.kind != kinds.VAE:
+        return build_gan(recipe, data, catalogue)
+    try:
+        chosen = optimizer(recipe.train.optimizer.to_value())
+    except (ValueError, TypeError) as error:
+        raise RecipeError([f"train.optimizer: {error}"]) from error
+    return kinds.build_vae(recipe, data, catalogue,
+                           architecture_arguments(recipe.model, data), chosen)
+
+
+def architecture_arguments(model, data):
+    """What the architecture factory is called with: the recipe's
+    `model.params`, the latent size, the data's sample shape and classes,
+    and the label mode when it is `"one_hot_concat"`."""
+    arguments = dict(
+        model.params,
+        latent_dim=model.latent_dim,
+        sample_shape=data.sample_shape,
+    )
+    if model.conditional:
+        arguments["num_classes"] = data.num_classes
+    if model.label_mode == "one_hot_concat":
+        arguments["label_mode"] = model.label_mode
+    return arguments
+
+
 def build_gan(recipe, data, catalogue):
     """Builds and compiles the GAN a recipe describes.
 
@@ -284,15 +319,7 @@ def build_gan(recipe, data, catalogue):
     train = recipe.train
     keras.utils.set_random_seed(train.seed)
     name = model.architecture
-    arguments = dict(
-        model.params,
-        latent_dim=model.latent_dim,
-        sample_shape=data.sample_shape,
-    )
-    if model.conditional:
-        arguments["num_classes"] = data.num_classes
-    if model.label_mode == "one_hot_concat":
-        arguments["label_mode"] = model.label_mode
+    arguments = architecture_arguments(model, data)
     try:
         generator, discriminator = catalogue.create(
             "architectures", name, "architecture", **arguments
@@ -389,6 +416,11 @@ def check_memory(recipe, data, catalogue, available=None):
                      sample_shape=data.sample_shape)
     if model.conditional:
         arguments["num_classes"] = data.num_classes
+    optimizers = (train.g_optimizer, train.d_optimizer)
+    ema = train.ema is not None
+    if model.kind == "vae":  # decoder and encoder, one optimizer
+        arguments["kind"] = model.kind
+        optimizers, ema = (train.optimizer, train.optimizer), False
     counts = resources.parameter_counts(entry.factory, **arguments) or (
         None, None)
     estimate = resources.training_memory(
@@ -397,9 +429,9 @@ def check_memory(recipe, data, catalogue, available=None):
         sample_shape=data.sample_shape,
         batch_size=recipe.data.batch_size,
         samples=recipe.output.samples,
-        g_slots=resources.optimizer_slots(train.g_optimizer.to_value()),
-        d_slots=resources.optimizer_slots(train.d_optimizer.to_value()),
-        ema=train.ema is not None,
+        g_slots=resources.optimizer_slots(optimizers[0].to_value()),
+        d_slots=resources.optimizer_slots(optimizers[1].to_value()),
+        ema=ema,
     )
     try:
         resources.check_fits(
@@ -560,7 +592,7 @@ def _prepare(recipe, directory, resume, catalogue):
 def _new_gan(recipe, data, catalogue):
     """`(GAN, notes)`: the recipe's GAN, built and compiled, with the
     weights of `train.init_from` when it names any (`runs.init_from`)."""
-    gan = build_gan(recipe, data, catalogue)
+    gan = build_model(recipe, data, catalogue)
     if recipe.train.init_from is None:
         return gan, []
     from keras_gans.runs import init_from
@@ -622,6 +654,8 @@ def _check_same_model(recipe, info, directory, checkpoint):
         saved = (RunDirectory(directory).read_recipe() or {}).get("model")
     if saved is None:
         return
+    # Runs from before model.kind existed are GANs.
+    saved = dict(saved, kind=saved.get("kind", "gan"))
     lines = resume_module.model_differences(
         saved, _for_toml(recipe.to_dict())["model"]
     )
@@ -701,6 +735,8 @@ def _run(prepared, echo, verbose):
     from keras_gans.training import callbacks as callbacks_module
     from keras_gans import plugins
     from keras_gans.runs import recipe_callbacks
+    from keras_gans.runs import kinds
+    from keras_gans.training.guards import WATCHED
     from keras_gans.training.guards import DivergenceGuard
 
     started = time.time()
@@ -763,7 +799,9 @@ def _run(prepared, echo, verbose):
             name=RunDirectory.SAMPLE_NAME,
         ),
     ]
-    guard = DivergenceGuard(every_steps=train.check_finite_every)
+    guard = DivergenceGuard(
+        every_steps=train.check_finite_every,
+        watched=kinds.watched_losses(recipe.model.kind, WATCHED))
     checkpoint = callbacks_module.Checkpoint(
         RunDirectory(directory).checkpoints,
         every_steps=output.checkpoint_every_steps,
@@ -947,7 +985,8 @@ def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
             rollbacks >= train.max_rollbacks
         ):
             raise _divergence_error(guard.divergence, checkpoint,
-                                    rollbacks, train)
+                                    rollbacks, train,
+                                    prepared.recipe.model.kind)
         rollbacks += 1
         epoch, batch = _roll_back(prepared, callbacks, checkpoint, guard,
                                   echo, train.rollback_lr_factor)
@@ -1016,7 +1055,7 @@ def _set_learning_rates(gan, rates):
         inner.learning_rate = rate
 
 
-def _divergence_error(divergence, checkpoint, rollbacks, train):
+def _divergence_error(divergence, checkpoint, rollbacks, train, kind="gan"):
     """A `RunError` saying what diverged, what was kept, and what to
     try."""
     from keras_gans.training import checkpoints
@@ -1037,6 +1076,12 @@ def _divergence_error(divergence, checkpoint, rollbacks, train):
         "a penalty, or data without NaN (a resumed run keeps the "
         "checkpoint's optimizers and their rates)."
     )
+    if kind == "vae":  # one optimizer, no rollback (runs.kinds)
+        return RunError(
+            f"{divergence} Training stopped. {where}",
+            "Start a new run with a lower train.optimizer.learning_rate, or "
+            "data without NaN (a resumed run keeps the checkpoint's "
+            "optimizer and its rate).")
     return RunError(f"{divergence} Training stopped{tried}. {where}",
                     f"{retry} and resume the run, or {instead}",
                     reason="diverged", retry=retry, instead=instead)

@@ -34,6 +34,9 @@ TAGS = {
     "g_loss": "loss/g",
     "d_real": "d/real",
     "d_fake": "d/fake",
+    # A VAE's terms (keras_gans.VAE) beside its loss.
+    "reconstruction": "loss/reconstruction",
+    "kl": "loss/kl",
 }
 EPOCH_PREFIX = "epoch/"
 
@@ -569,21 +572,27 @@ class TensorBoard(keras.callbacks.Callback):
     def _learning_rates(self, prefix=""):
         backend.current().sync_variables(self.model)
         rates = {}
-        for name, optimizer in (("g", self.model.g_optimizer),
-                                ("d", self.model.d_optimizer)):
+        optimizers = (("g", getattr(self.model, "g_optimizer", None)),
+                      ("d", getattr(self.model, "d_optimizer", None)))
+        if optimizers[0][1] is None:  # one optimizer (a VAE): `lr`
+            optimizers = (("", self.model.optimizer),)
+        for name, optimizer in optimizers:
             rate = _number(keras.ops.convert_to_numpy(optimizer.learning_rate))
             if rate is not None:
-                rates[f"{prefix}lr/{name}"] = rate
+                rates[f"{prefix}lr/{name}".rstrip("/")] = rate
         return rates
 
     def _write_images(self):
         gan = self.model
-        versions = [("samples/raw", False)]
-        if gan.ema is not None:
-            versions.append(("samples/ema", True))
-        for tag, use_ema in versions:
+        # A model without an EMA (a VAE, a GAN without one) samples its
+        # own weights: `generate()` as it is.
+        versions = [("samples/raw", {})]
+        if getattr(gan, "ema", None) is not None:
+            versions = [("samples/raw", {"use_ema": False}),
+                        ("samples/ema", {"use_ema": True})]
+        for tag, weights in versions:
             samples = gan.generate(self.samples, seed=self.seed,
-                                   labels=self.labels, use_ema=use_ema)
+                                   labels=self.labels, **weights)
             picture = images_module.picture(samples, **self.picture_kwargs)
             if picture is None:  # neither images nor 2-D points
                 return

@@ -226,7 +226,7 @@ def test_projection_discriminator_depends_on_the_label(name, sample_shape):
     [
         ("mlp", {"latent_dim": 0}, "Received: latent_dim=0"),
         ("mlp", {"latent_dim": True}, "Received: latent_dim=True"),
-        ("mlp", {"sample_shape": (28, 28, 1)}, "Received: sample_shape="),
+        ("mlp", {"sample_shape": (28, 28, 1, 1)}, "Received: sample_shape="),
         ("mlp", {"sample_shape": 2}, "Received: sample_shape=2"),
         ("mlp", {"num_classes": 0}, "Received: num_classes=0"),
         ("mlp", {"width": 0}, "Received: width=0"),

@@ -353,7 +353,7 @@ def test_plugins_text_output():
     result = invoke("plugins")
     assert result.exit_code == 0
     assert f"keras_gans {keras_gans.__version__}  [ok]" in result.output
-    assert "architectures: cdcgan, dcgan, mlp, sngan_resnet" in result.output
+    assert "architectures: cdcgan, conv, dcgan, mlp, sngan_resnet" in result.output
 
 
 # ----------------------------------------------------------------------

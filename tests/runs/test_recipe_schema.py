@@ -42,7 +42,9 @@ FROZEN = os.path.join(REPO, "tests", "data", "recipe_problems.json.gz")
 # Dotted keys added to the recipe after the answers were frozen.
 ADDED_SINCE_FROZEN = ("train.augment", "train.init_from",
                       "output.log_walk_every", "output.walk_frames",
-                      "output.walk_points", "output.walks")
+                      "output.walk_points", "output.walks", "model.kind",
+                      "model.likelihood", "model.beta",
+                      "model.beta_warmup_steps", "train.optimizer")
 
 
 @functools.cache
@@ -75,6 +77,10 @@ def as_when_frozen(resolved, problems):
     from the "Known keys" of unknown-key problems."""
     for key in ADDED_SINCE_FROZEN:
         section, name = key.split(".")
+        if not schema.applies(schema.GAN, section, name):
+            # A VAE's key: a resolved GAN recipe leaves it out.
+            assert name not in resolved[section], key
+            continue
         field = dict(schema._settings())[key]
         assert resolved[section].pop(name) == schema._plain(
             field.metadata["default"], field), key
@@ -82,10 +88,21 @@ def as_when_frozen(resolved, problems):
         now = schema.keys(cls)
         then = [k for k in now if f"{section}.{k}" not in ADDED_SINCE_FROZEN]
         if now != then:
-            problems = [p.replace(f"Known keys: {', '.join(now)}.",
-                                  f"Known keys: {', '.join(then)}.")
+            # The message as the keys of then give it: their list, and
+            # their nearest key (an added key may be nearer now: beta_1
+            # is near model.beta).
+            problems = [_unknown_key_then(p, section, now, then)
                         for p in problems]
     return resolved, problems
+
+
+def _unknown_key_then(problem, section, now, then):
+    path, _, message = problem.partition(": ")
+    key = path[len(section) + 1:]
+    if (not path.startswith(section + ".") or "." in key
+            or message != schema.unknown_key_message(key, now)):
+        return problem
+    return f"{path}: {schema.unknown_key_message(key, then)}"
 
 
 def assert_as_frozen(entry):
@@ -148,6 +165,7 @@ def recipe_test_cases():
         cases[os.path.basename(path)] = load(path)
     cases.update(label_mode_cases())
     cases.update(limit_cases())
+    cases.update(kind_cases())
     cases["epochs and steps"] = minimal(train={"epochs": 2, "steps": 10})
     cases["NUL in output.dir"] = minimal(output={"dir": "runs\0/x"})
     cases["name of 200 bytes"] = minimal(name="n" * 200)
@@ -176,6 +194,40 @@ def label_mode_cases():
     raw = minimal()
     raw["model"].update(conditional="yes", label_mode="index")
     cases["label_mode conditional not a boolean"] = raw
+    return cases
+
+
+# Cases made after the answers were frozen: the shipped recipes added
+# since, and the model kinds (`kind_cases`). The JSON Schema tests below
+# check them; `test_model_kinds_refuse_each_others_keys` their messages.
+NEW_SINCE_FROZEN = ("seed_mlp.toml", "vae_digits.toml", "vae_ring8.toml")
+
+
+def kind_cases():
+    """A VAE recipe; one with each GAN-only key; a GAN with VAE keys."""
+    cases = {}
+    vae = minimal()
+    vae["model"].update(kind="vae", likelihood="gaussian", beta=0.5,
+                        beta_warmup_steps=100)
+    vae["train"]["optimizer"] = {"name": "adam", "learning_rate": 1e-3}
+    cases["kind vae"] = vae
+    for key, value in (("loss", "hinge"), ("penalty", "r1"), ("d_steps", 2),
+                       ("ema", 0.99), ("augment", "ada"),
+                       ("g_optimizer", "adam"), ("d_optimizer", "adam"),
+                       ("on_divergence", "rollback")):
+        raw = copy.deepcopy(vae)
+        raw["train"][key] = value
+        cases[f"kind vae with train.{key}"] = raw
+    for section, key, value in (("model", "likelihood", "bernoulli"),
+                                ("model", "beta", 2.0),
+                                ("model", "beta_warmup_steps", 10),
+                                ("train", "optimizer", "adam")):
+        raw = minimal()
+        raw[section][key] = value
+        cases[f"kind gan with {section}.{key}"] = raw
+    raw = minimal()
+    raw["model"]["kind"] = "flow"
+    cases["kind unknown"] = raw
     return cases
 
 
@@ -217,6 +269,8 @@ def test_the_frozen_cases_are_todays_cases():
     an answer for another recipe."""
     cases = frozen()["cases"]
     for name, raw in CASES.items():
+        if name in NEW_SINCE_FROZEN or name.startswith("kind "):
+            continue
         assert name in cases and cases[name]["raw"] == json.loads(
             json.dumps(raw)), name
 
@@ -397,3 +451,50 @@ def test_the_readme_table_is_generated_from_the_definitions():
     for key in schema.known_keys():
         if key.count(".") == 1:
             assert f"| `{key}` |" in table
+
+
+def test_model_kinds_refuse_each_others_keys():
+    """A VAE recipe refuses every GAN-only key, saying what to do instead,
+    and a GAN recipe every VAE-only key; both kinds resolve without the
+    other's keys, so a run's recipe.toml runs again as it is."""
+    vae, problems = schema.parse(CASES["kind vae"], "r")
+    assert problems == []
+    resolved = vae.to_dict()
+    assert resolved["model"]["kind"] == "vae"
+    assert resolved["model"]["beta"] == 0.5
+    assert resolved["train"]["optimizer"]["learning_rate"] == 1e-3
+    for key in ("loss", "penalty", "d_steps", "ema", "augment",
+                "g_optimizer", "d_optimizer"):
+        assert key not in resolved["train"]
+        _, problems = schema.parse(CASES[f"kind vae with train.{key}"], "r")
+        assert len(problems) == 1
+        assert problems[0].startswith(
+            f'train.{key}: only for a GAN (model.kind = "gan"): ')
+    _, problems = schema.parse(CASES["kind vae with train.g_optimizer"], "r")
+    assert "a VAE has one optimizer: name it train.optimizer" in problems[0]
+    _, problems = schema.parse(CASES["kind vae with train.on_divergence"],
+                               "r")
+    assert problems == [
+        'train.on_divergence: a VAE run stops on a NaN or infinite value '
+        '("stop"); "rollback" lowers a GAN\'s two learning rates and is for '
+        'GANs only']
+    for name in ("model.likelihood", "model.beta", "model.beta_warmup_steps",
+                 "train.optimizer"):
+        _, problems = schema.parse(CASES[f"kind gan with {name}"], "r")
+        assert len(problems) == 1
+        assert problems[0].startswith(
+            f'{name}: only for a VAE (model.kind = "vae"); remove it, or set '
+            'model.kind = "vae"')
+    gan, _ = schema.parse(CASES["minimal"], "r")
+    assert gan.to_dict()["model"]["kind"] == "gan"
+    assert "beta" not in gan.to_dict()["model"]
+    assert "optimizer" not in gan.to_dict()["train"]
+    again, problems = schema.parse(json.loads(json.dumps(
+        files_without_none(resolved))), "r")
+    assert problems == [] and again.to_dict() == resolved
+
+
+def files_without_none(value):
+    from keras_gans import files
+
+    return files.without_none(value)
