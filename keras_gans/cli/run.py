@@ -121,7 +121,7 @@ def check_data_options(recipe_path, data, resume, **data_options):
     if data is not None and resume:
         raise click.UsageError(
             "--resume continues a run from its own recipe: keras-gans run "
-            "RUN/recipe.toml --output RUN --resume.")
+            f"RUN/{RunDirectory.RECIPE} --output RUN --resume.")
 
 
 def describe_folder_recipe(recipe):
@@ -135,7 +135,7 @@ def describe_folder_recipe(recipe):
         f"{params.get('path')} at image_size {params.get('image_size')}, "
         f"{params.get('channels')} channel(s), batch "
         f"{recipe.data.batch_size}, {length}; the run writes this recipe "
-        "as recipe.toml.")
+        f"as {RunDirectory.RECIPE}.")
 
 
 def _toml_string(text):

@@ -414,7 +414,8 @@ def markdown(result):
             "one high-quality sample; HQ %: samples within 3 std "
             f"({3 * coverage['std']:g}) of their nearest mode.")
     lines.append("- Training time: seconds in fit() as each run's "
-                 "metrics.json records it (its own backend and machine).")
+                 f"{RunDirectory.METRICS} records it (its own backend and "
+                 "machine).")
     lines.extend(f"- {line}" for line in summary[1:]
                  if line.startswith("KID scales"))
     lines.append("")
