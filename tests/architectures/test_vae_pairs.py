@@ -115,8 +115,8 @@ def test_a_bernoulli_decoder_exports_its_probabilities():
                                   probabilities)
 
 
-@pytest.mark.parametrize("name, shape", [("mlp", (2,)),
-                                         ("conv", (28, 28, 1))])
+@pytest.mark.parametrize("name, shape", [
+    ("mlp", (2,)), pytest.param("conv", (28, 28, 1), marks=NOT_ON_JAX)])
 def test_the_gan_kind_is_the_gan_architecture(name, shape):
     """`conv` as a GAN is DCGAN (cdcgan with index labels), and `mlp`'s
     decoder is its generator: one recipe switches kind alone."""
