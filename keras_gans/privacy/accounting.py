@@ -34,7 +34,10 @@ import math
 import numbers
 
 __all__ = ["epsilon", "noise_multiplier_for", "require_dp_accounting",
-           "SAMPLING_ASSUMPTION"]
+           "steps_within", "SAMPLING_ASSUMPTION"]
+
+# steps_within's answer when no number of steps spends the budget.
+UNLIMITED_STEPS = 2**53
 
 SAMPLING_ASSUMPTION = (
     "epsilon assumes Poisson sampling with rate batch_size / dataset_size "
@@ -178,3 +181,40 @@ def noise_multiplier_for(target_epsilon, sampling_rate, steps, delta,
             f"{sampling_rate:g}: raise `target_epsilon` or `delta`, or "
             "train fewer steps. Received: "
             f"target_epsilon={target_epsilon!r}") from None
+
+
+def steps_within(max_epsilon, noise_multiplier, sampling_rate, delta,
+                 updates_per_step=1):
+    """The most steps whose epsilon (as `epsilon` computes it) stays at or
+    below `max_epsilon`: the step at which a run with that budget stops.
+
+    Args:
+        max_epsilon: the budget.
+        noise_multiplier, sampling_rate, delta, updates_per_step: as in
+            `epsilon`.
+
+    Returns:
+        An int: 0 when even one step spends more; `UNLIMITED_STEPS` (2**53)
+        when no number of steps below it does.
+
+    Raises:
+        ValueError: for a value out of its range.
+        ImportError: without `dp-accounting` (the `privacy` extra).
+    """
+    _check("max_epsilon", max_epsilon)
+
+    def within(steps):
+        return epsilon(noise_multiplier, sampling_rate, steps, delta,
+                       updates_per_step) <= max_epsilon
+
+    if not within(1):
+        return 0
+    low, high = 1, 2  # within(low), and then not within(high)
+    while within(high):
+        low, high = high, high * 2
+        if high > UNLIMITED_STEPS:
+            return UNLIMITED_STEPS
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if within(middle) else (low, middle)
+    return low

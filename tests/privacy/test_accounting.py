@@ -128,3 +128,12 @@ def test_a_missing_dp_accounting_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "dp_accounting", None)
     with pytest.raises(ImportError, match=r"keras-gans\[privacy\]"):
         accounting.epsilon(1.0, 0.1, 10, 1e-5)
+
+
+@pytest.mark.parametrize("budget,sigma,q,k", [
+    (1.0, 1.2, 0.01, 1), (0.5, 0.7, 0.02, 2)])
+def test_steps_within_a_budget_is_the_last_step_that_fits(budget, sigma, q,
+                                                          k):
+    steps = accounting.steps_within(budget, sigma, q, 1e-5, k)
+    assert accounting.epsilon(sigma, q, steps, 1e-5, k) <= budget
+    assert accounting.epsilon(sigma, q, steps + 1, 1e-5, k) > budget
