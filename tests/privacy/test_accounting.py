@@ -137,3 +137,18 @@ def test_steps_within_a_budget_is_the_last_step_that_fits(budget, sigma, q,
     steps = accounting.steps_within(budget, sigma, q, 1e-5, k)
     assert accounting.epsilon(sigma, q, steps, 1e-5, k) <= budget
     assert accounting.epsilon(sigma, q, steps + 1, 1e-5, k) > budget
+
+
+def test_epsilon_is_dp_accountings_rdp_accountant_composed_over_the_steps():
+    """One step's RDP is computed once and scaled: the same numbers as the
+    accountant composing every step."""
+    import dp_accounting
+
+    for sigma, q, steps, k in ((1.1, 0.02, 700, 1), (0.9, 0.1, 40, 3)):
+        accountant = dp_accounting.rdp.RdpAccountant()
+        accountant.compose(dp_accounting.SelfComposedDpEvent(
+            dp_accounting.PoissonSampledDpEvent(
+                q, dp_accounting.GaussianDpEvent(sigma / math.sqrt(k))),
+            steps))
+        assert accounting.epsilon(sigma, q, steps, 1e-5, k) == (
+            pytest.approx(accountant.get_epsilon(1e-5), rel=1e-12))
