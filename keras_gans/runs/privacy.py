@@ -46,6 +46,7 @@ class PrivacyPlan:
         max_epsilon: the budget, or None.
         budget_steps: the last step within the budget, or None.
         noise_from: "noise_multiplier", "target_epsilon" or "checkpoint".
+        target_epsilon: the recipe's target, or None.
     """
 
     privacy: Privacy
@@ -58,6 +59,7 @@ class PrivacyPlan:
     max_epsilon: float | None = None
     budget_steps: int | None = None
     noise_from: str = "noise_multiplier"
+    target_epsilon: float | None = None
 
     @property
     def sampling_rate(self):
@@ -85,13 +87,20 @@ class PrivacyPlan:
         budget = ("" if self.max_epsilon is None else
                   f"; max_epsilon {self.max_epsilon:g} stops it at step "
                   f"{self.budget_steps}")
+        over = ""
+        if (self.target_epsilon is not None
+                and self.planned_epsilon > self.target_epsilon):
+            over = (f" That is above target_epsilon = "
+                    f"{self.target_epsilon:g}: the checkpoint's noise was "
+                    "computed for the run's first plan; set max_epsilon to "
+                    "stop within a budget.")
         return (
             f"DP-SGD on the discriminator: noise multiplier "
             f"{self.privacy.noise_multiplier:.4g}{origin}, clip "
             f"{self.privacy.l2_norm_clip:g}, q = {self.batch_size}/"
             f"{self.dataset_size}; {self.planned_steps} steps spend epsilon "
             f"{self.planned_epsilon:.4g} at delta {self.delta:.3g}{budget}. "
-            f"({accounting.SAMPLING_ASSUMPTION}.)")
+            f"({accounting.SAMPLING_ASSUMPTION}.){over}")
 
     def record(self, steps, stopped_at=None):
         """The `privacy` block of metrics.json after `steps` steps."""
@@ -187,7 +196,8 @@ def plan(recipe, data, epochs, checkpoint_privacy=None, resume=False):
         Privacy(noise_multiplier=noise, l2_norm_clip=clip), size,
         batch_size, delta, d_steps, steps,
         accounting.epsilon(noise, rate, steps, delta, d_steps),
-        table.max_epsilon, noise_from=origin)
+        table.max_epsilon, noise_from=origin,
+        target_epsilon=table.target_epsilon)
     if table.max_epsilon is None:
         return result
     result.budget_steps = accounting.steps_within(

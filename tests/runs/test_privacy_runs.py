@@ -102,6 +102,8 @@ def test_a_resumed_run_continues_the_count_and_stops_at_max_epsilon(
         RunDirectory(directory).checkpoints)]
     assert steps[-1] == 20  # the last step within the budget is kept
     assert any(line.startswith("Stopped at step 20") for line in lines)
+    # 32 steps with the noise computed for 16 overshoot the target: said.
+    assert any("above target_epsilon = 2" in line for line in lines)
 
 
 def test_tensorboard_shows_epsilon_per_epoch(stopped_run):
