@@ -30,10 +30,13 @@ STEP_JIT = False if TENSORFLOW else "auto"
 
 
 def conv_discriminator():
-    """A tiny convolutional D on 6x6 images (JAX convolves slowly here)."""
+    """A tiny convolutional D on 6x6 images (JAX convolves slowly here);
+    two convolutions, so one reads several channels."""
     images = keras.Input((6, 6, 1))
-    x = keras.layers.Conv2D(2, 3, strides=2, padding="same",
-                            activation="relu")(images)
+    x = images
+    for _ in range(2):
+        x = keras.layers.Conv2D(2, 3, strides=2, padding="same",
+                                activation="relu")(x)
     x = keras.layers.Flatten()(x)
     return keras.Model(images, keras.layers.Dense(1)(x))
 
