@@ -43,14 +43,35 @@ def per_example_value_and_grad(fn, variables, batch):
     values = [v.value.detach() for v in variables]
     _transform_depth += 1
     try:
-        grads, (losses, aux) = torch.func.vmap(
-            torch.func.grad_and_value(one, has_aux=True),
-            in_dims=(None, 0),
-            randomness="error",
-        )(values, tuple(batch))
+        with _contiguous_layouts():
+            grads, (losses, aux) = torch.func.vmap(
+                torch.func.grad_and_value(one, has_aux=True),
+                in_dims=(None, 0),
+                randomness="error",
+            )(values, tuple(batch))
     finally:
         _transform_depth -= 1
     return (losses, aux), list(grads)
+
+
+@contextlib.contextmanager
+def _contiguous_layouts():
+    """Keeps Keras' convolutions off the channels-last memory format.
+
+    Keras' PyTorch convolution copies its input to the channels-last
+    memory format (`Tensor.contiguous(memory_format=...)`), which
+    `torch.func.vmap` does not implement ("NYI: Tensor.clone(memory_format)
+    inside vmap"). The layout only affects speed, not values, so inside
+    the transform the copy is skipped.
+    """
+    from keras.src.backend.torch import nn as keras_torch_nn
+
+    convert = keras_torch_nn._maybe_convert_to_channels_last
+    keras_torch_nn._maybe_convert_to_channels_last = lambda tensor: tensor
+    try:
+        yield
+    finally:
+        keras_torch_nn._maybe_convert_to_channels_last = convert
 
 
 def input_gradient(fn, x):

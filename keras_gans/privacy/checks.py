@@ -89,11 +89,13 @@ def check_augment(augment):
     ADA's probability p follows the sign of D's logits on real images,
     computed outside the private mechanism, so it would leak them.
     """
-    from keras_gans.augment import base
-
     if augment is None:
         return
-    observes = type(augment).observe is not base.Augmentation.observe
+    # Whether a subclass overrides the base class's no-op `observe`
+    # (keras_gans.augment is this module's sibling: it is not imported).
+    defining = [cls for cls in type(augment).__mro__
+                if "observe" in vars(cls)]
+    observes = len(defining) > 1
     adaptive = getattr(augment, "target", True) is not None
     if observes and adaptive:
         raise ValueError(
