@@ -48,6 +48,8 @@ def parse_args(argv=None):
     parser.add_argument("--samples", type=int, default=5_000,
                         help="generated samples each score uses")
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
+    parser.add_argument("--seed", type=int, default=0,
+                        help="train.seed of every run (weights, data order)")
     parser.add_argument("--directory", help="keep the runs here (default: "
                         "a temporary folder, removed at the end)")
     parser.add_argument("--json", help="also write the results here")
@@ -60,8 +62,9 @@ def parse_args(argv=None):
     return args
 
 
-def overrides(epochs, target):
+def overrides(epochs, target, seed):
     settings = ["data.params.split=train", f"train.epochs={epochs}",
+                f"train.seed={seed}",
                 "output.checkpoint_every=0", "output.sample_every=0",
                 "output.log_images_every=0"]
     if target is not None:
@@ -75,7 +78,8 @@ def measure(name, target, args, directory):
     run = os.path.join(directory, name)
     shutil.rmtree(run, ignore_errors=True)
     started = time.time()
-    result = keras_gans.train(RECIPE, overrides(args.epochs, target),
+    result = keras_gans.train(RECIPE, overrides(args.epochs, target,
+                                                args.seed),
                               output=run, verbose=0)
     trained = time.time() - started
     scores = keras_gans.evaluate(run, metrics=METRICS,
@@ -83,6 +87,7 @@ def measure(name, target, args, directory):
     privacy = result.metrics.get("privacy") or {}
     row = {
         "contender": name,
+        "seed": args.seed,
         "target_epsilon": target,
         "steps": result.steps,
         "epsilon": privacy.get("epsilon"),
@@ -140,6 +145,7 @@ def main(argv=None):
                 "load_average_before": load,
                 "load_average_after": os.getloadavg(),
                 "epochs": args.epochs,
+                "seed": args.seed,
                 "samples": args.samples,
                 "total_s": round(time.time() - started, 1),
                 "protocol": protocol,
