@@ -33,6 +33,10 @@ from keras_gans.runs import recipe_schema as schema
 from keras_gans.runs.recipe import tomllib
 
 from paths import REPO
+
+# Plain Python, no Keras computation: tested once (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 RECIPES = sorted(glob.glob(os.path.join(REPO, "recipes", "*.toml"))) + [
     os.path.join(REPO, "plugins", "keras-gans-example", "recipes",
                  "example.toml")]
