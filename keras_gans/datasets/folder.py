@@ -364,7 +364,8 @@ def npz(
     Values outside the range, NaN and infinity are errors, unless
     `bad_values="keep"`: then they are kept, mapped like the others (NaN
     stays NaN, a value outside the range lands outside [-1, 1]), for the
-    data checks (`keras_gans.datasets.checks`) to list every one.
+    data checks (`keras_gans.datasets.checks`) to list every one (with
+    `image_size`, values outside the range stay errors: resizing clips).
 
     Args:
         path: Path of a `.npz` file (as written by `np.savez`).
@@ -457,7 +458,7 @@ def npz(
             value_range = (0.0, 255.0)
         else:
             value_range = (-1.0, 1.0)
-    if bad_values == "error":
+    if bad_values == "error" or size is not None:  # resizing clips
         _check_npz_range(x, key, path, value_range, inferred)
     if inferred and np.issubdtype(x.dtype, np.floating) and not (
             np.nanmin(x) < 0):
@@ -469,7 +470,7 @@ def npz(
         )
     if y is not None:
         y = _check_npz_labels(y, x.shape[0], labels_key, path)
-    x = _to_unit_range(x, *value_range)
+    x = _to_unit_range(x, *value_range, clip=bad_values == "error")
     if size is not None:
         x = _resize_images(x, size, resample)
     return x, y

@@ -189,9 +189,8 @@ def check_recipe(recipe, catalogue=None):
         from keras_gans import plugins
 
         catalogue = plugins.catalogue()
-    recipe = dataclasses.replace(
-        recipe, data=dataclasses.replace(recipe.data, check=True))
-    data = read_data(recipe, catalogue, list_unreadable=True)
+    data = read_data(recipe, catalogue, for_checks=True,
+                     list_unreadable=True)
     if not data.is_array:
         raise RecipeError(
             [f"data.dataset: {recipe.data.dataset!r} yields batches, not an "

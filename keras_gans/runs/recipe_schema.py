@@ -727,11 +727,11 @@ class Data:
         True, Boolean(), "Check the data before training (keras-gans "
         "check-data): warn about blanks and duplicates, refuse NaN, "
         "infinity and values outside the generator's range; the report goes "
-        "to the run's data_checks.json.")
+        "into the run directory.")
     clean: Clean = setting(
         Clean(), Subsection(Clean), "What to remove before training: "
-        "{drop_duplicates = true, ...}; the removed samples are listed in "
-        "the run's removed_samples.json.", factory=Clean)
+        "{drop_duplicates = true, ...}; the run directory lists the removed "
+        "samples.", factory=Clean)
 
 
 @dataclasses.dataclass

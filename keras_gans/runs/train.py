@@ -84,30 +84,26 @@ class RunResult:
 
 
 def load_data(recipe, catalogue):
-    """Loads the recipe's dataset; checks it against the model section and,
-    with `data.check`, checks and cleans it (`runs.data_checks`).
+    """Loads the recipe's dataset; checks it against the model section.
+
+    The data checks (`data.check`, `runs.data_checks`) are not run here:
+    a run runs them once the memory check has passed (`prepare`).
 
     Raises:
         RecipeError: for a dataset that rejects its parameters or does not
-            fit the model section (labels for a conditional model), or data
-            the checks refuse.
+            fit the model section (labels for a conditional model).
         RunError: for a dataset that fails otherwise (download, missing
             package).
     """
-    data = read_data(recipe, catalogue)
-    if recipe.data.check:
-        from keras_gans.runs import data_checks
-
-        data = data_checks.check_and_clean(recipe, data, catalogue)
-    return batch_data(recipe, data)
+    return batch_data(recipe, read_data(recipe, catalogue))
 
 
-def read_data(recipe, catalogue, list_unreadable=False):
+def read_data(recipe, catalogue, for_checks=False, list_unreadable=False):
     """Reads the recipe's dataset and checks it against the model section,
     without batching it (`batch_data`).
 
-    With `data.check` a dataset that can keep bad values for the checks
-    to list (`npz`'s `bad_values="keep"`) is asked to; with
+    With `for_checks` a dataset that can keep bad values for the data
+    checks to list (`npz`'s `bad_values="keep"`) is asked to; with
     `list_unreadable` (`keras-gans check-data`) one that can skip
     unreadable files is asked to, so that all of them are listed.
     """
@@ -117,7 +113,7 @@ def read_data(recipe, catalogue, list_unreadable=False):
     entry = catalogue.get("datasets", name, "dataset")
     _default_data_seed(entry.factory, data_section, recipe.train.seed)
     lenient = {}
-    if data_section.check:
+    if for_checks:
         from keras_gans.runs import data_checks
 
         lenient = data_checks.lenient_arguments(
@@ -588,7 +584,7 @@ def _claim(recipe, output, resume):
 
 def _prepare(recipe, directory, resume, catalogue):
     """`prepare` once the run directory is held."""
-    data = read_data(recipe, catalogue)
+    data = read_data(recipe, catalogue, for_checks=recipe.data.check)
     conditional = recipe.model.conditional
     if conditional:
         # The resolved recipe records the number of classes it trained with.
