@@ -34,12 +34,12 @@ def check_data_command(ctx, recipe_path, overrides, as_json, backend):
     invalid recipe.
     """
     backend_module.setup(ctx, backend)
-    from keras_gans.runs import data_checks
+    from keras_gans.runs import check_data
     from keras_gans.runs import recipe as recipe_module
 
     with errors.reported(ctx, recipe_path=recipe_path):
         recipe = recipe_module.load(recipe_path, overrides)
-        result = data_checks.check_recipe(recipe)
+        result = check_data.check_recipe(recipe)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=1))
     else:

@@ -30,8 +30,8 @@ from keras_gans.runs.directory import RunDirectory
 from keras_gans.runs.recipe import RecipeError
 from keras_gans.runs.recipe_schema import VAE
 
-__all__ = ["CheckResult", "activation_range", "check_and_clean",
-           "check_recipe", "lenient_arguments", "output_range", "record"]
+__all__ = ["activation_range", "check_and_clean", "lenient_arguments",
+           "output_range", "record", "removals", "refusals", "report"]
 
 # Output activations and the values they can take.
 ACTIVATION_RANGES = {
@@ -41,32 +41,12 @@ ACTIVATION_RANGES = {
     "sigmoid": (0.0, 1.0),
     "hard_sigmoid": (0.0, 1.0),
 }
+# Layers that move values without changing them.
+SHAPE_ONLY = ("Reshape", "Flatten", "Permute", "Identity", "InputLayer")
 FIXES = {
     "nonfinite": "data.clean.drop_nonfinite = true",
     "out_of_range": "data.clean.drop_out_of_range = true",
 }
-
-
-@dataclasses.dataclass
-class CheckResult:
-    """What `check_recipe` found.
-
-    Attributes:
-        report: the `keras_gans.datasets.checks.DataReport`.
-        range_source: where the expected range comes from, in words.
-        removed: what the recipe's `data.clean` would remove (dicts as
-            `DataReport.removals` gives them).
-        refused: the lines a run would be refused with (empty: it starts).
-    """
-
-    report: checks.DataReport
-    range_source: str
-    removed: list
-    refused: list
-
-    def to_dict(self):
-        return {**self.report.to_dict(), "range_source": self.range_source,
-                "removed": self.removed, "refused": self.refused}
 
 
 def lenient_arguments(factory, params, list_unreadable=False):
@@ -88,8 +68,14 @@ def lenient_arguments(factory, params, list_unreadable=False):
 
 def activation_range(generator):
     """`(range, source)`: the values the generator's last layer can give,
-    or None when unbounded or unknown, and where that comes from."""
-    layer = generator.layers[-1]
+    or None when unbounded or unknown, and where that comes from.
+
+    Layers that only reshape (`Reshape`, `Flatten`, ...) after it are
+    looked through: `mlp` reshapes its output into images.
+    """
+    layer = next((layer for layer in reversed(generator.layers)
+                  if type(layer).__name__ not in SHAPE_ONLY),
+                 generator.layers[-1])
     activation = getattr(layer, "activation", None)
     name = getattr(activation, "__name__", None)
     source = (f"the {name or 'linear'} activation of the generator's last "
@@ -97,25 +83,24 @@ def activation_range(generator):
     return ACTIVATION_RANGES.get(name), source
 
 
-def output_range(recipe, data, catalogue):
+def output_range(recipe, catalogue, arguments):
     """`(range, source)` of the recipe's generator output (see the module
-    docstring); builds the architecture's networks once."""
-    from keras_gans.runs.train import architecture_arguments
-
+    docstring); builds the architecture's networks once, called with
+    `arguments` (`runs.train.architecture_arguments`)."""
     if recipe.model.kind == VAE:
         return None, "a VAE's decoder (means or logits: unbounded)"
     try:
         generator, _ = catalogue.create(
             "architectures", recipe.model.architecture, "architecture",
-            **architecture_arguments(recipe.model, data))
+            **arguments)
     except (ValueError, TypeError):
         # Building the GAN reports this with its section.
         return None, "not known (the architecture could not be built)"
     return activation_range(generator)
 
 
-def _expected(recipe, data, catalogue):
-    expected, source = output_range(recipe, data, catalogue)
+def _expected(recipe, data, catalogue, arguments):
+    expected, source = output_range(recipe, catalogue, arguments)
     declared = data.declared_range
     if declared is not None:
         if expected is None:
@@ -128,8 +113,10 @@ def _expected(recipe, data, catalogue):
     return expected, source
 
 
-def _report(recipe, data, catalogue):
-    expected, source = _expected(recipe, data, catalogue)
+def report(recipe, data, catalogue, arguments):
+    """`(DataReport, where the expected range comes from)` of a run's
+    data (`runs.train.Data`, read with `for_checks`)."""
+    expected, source = _expected(recipe, data, catalogue, arguments)
     clean = recipe.data.clean
     report = checks.check_data(
         data.x, data.labels, expected_range=expected,
@@ -139,7 +126,8 @@ def _report(recipe, data, catalogue):
     return report, source
 
 
-def _removals(recipe, report):
+def removals(recipe, report):
+    """What the recipe's `data.clean` removes (`DataReport.removals`)."""
     clean = recipe.data.clean
     return report.removals(
         drop_nonfinite=clean.drop_nonfinite,
@@ -149,8 +137,9 @@ def _removals(recipe, report):
         drop_near_duplicates=clean.drop_near_duplicates)
 
 
-def _refusals(recipe, report, removed):
-    """The problems left once `removed` is gone."""
+def refusals(recipe, report, removed):
+    """The problems that refuse a run once `removed` is gone: lines of a
+    `RecipeError`."""
     gone = {row["index"] for row in removed}
     problems = []
     for key, indices, what in (
@@ -171,38 +160,14 @@ def _refusals(recipe, report, removed):
     return problems
 
 
-def check_recipe(recipe, catalogue=None):
-    """Checks a recipe's data as a run would, and reports all of it.
-
-    Unreadable files are skipped and listed (not only the first), and
-    nothing is removed or refused: `removed` and `refused` say what a run
-    would do.
-
-    Raises:
-        RecipeError: for a dataset that rejects its parameters or does not
-            fit the model section.
-        RunError: for a dataset that cannot be loaded otherwise.
-    """
-    from keras_gans.runs.train import read_data
-
-    if catalogue is None:
-        from keras_gans import plugins
-
-        catalogue = plugins.catalogue()
-    data = read_data(recipe, catalogue, for_checks=True,
-                     list_unreadable=True)
-    if not data.is_array:
-        raise RecipeError(
-            [f"data.dataset: {recipe.data.dataset!r} yields batches, not an "
-             "array, so its samples cannot be checked here"])
-    report, source = _report(recipe, data, catalogue)
-    removed = _removals(recipe, report)
-    return CheckResult(report, source, removed,
-                       _refusals(recipe, report, removed))
-
-
-def check_and_clean(recipe, data, catalogue):
+def check_and_clean(recipe, data, catalogue, arguments):
     """Checks a run's data and removes what `data.clean` names.
+
+    Args:
+        recipe: the run's `Recipe`.
+        data: its `runs.train.Data`, read with `for_checks`.
+        catalogue: the plugin catalogue.
+        arguments: what the architecture is called with.
 
     Returns:
         `data` with the samples removed (same order otherwise, so a
@@ -215,21 +180,21 @@ def check_and_clean(recipe, data, catalogue):
     """
     if not data.is_array:
         return data
-    report, _ = _report(recipe, data, catalogue)
-    removed = _removals(recipe, report)
-    problems = _refusals(recipe, report, removed)
+    found, _ = report(recipe, data, catalogue, arguments)
+    removed = removals(recipe, found)
+    problems = refusals(recipe, found, removed)
     if problems:
         raise RecipeError(problems)
     if not removed:
-        return dataclasses.replace(data, checks=report)
+        return dataclasses.replace(data, checks=found)
     gone = np.array([row["index"] for row in removed])
-    keep = np.setdiff1d(np.arange(report.count), gone)
+    keep = np.setdiff1d(np.arange(found.count), gone)
     x = data.x.take(keep) if data.streamed else data.x[keep]
     return dataclasses.replace(
         data, x=x,
         y=None if data.y is None else data.y[keep],
         labels=None if data.labels is None else data.labels[keep],
-        checks=report, removed=removed)
+        checks=found, removed=removed)
 
 
 def record(data, directory, echo):
@@ -237,9 +202,8 @@ def record(data, directory, echo):
     were removed) into the run directory; echoes the warnings and where
     the lists are."""
     run_dir = RunDirectory(directory)
-    report = data.checks.to_dict()
     files.write_text(run_dir.data_checks_path,
-                     json.dumps(report, indent=1) + "\n")
+                     json.dumps(data.checks.to_dict(), indent=1) + "\n")
     for line in data.checks.warnings():
         echo(f"Data check: {line}.")
     if data.removed:

@@ -593,7 +593,9 @@ def _prepare(recipe, directory, resume, catalogue):
     if recipe.data.check:
         from keras_gans.runs import data_checks
 
-        data = data_checks.check_and_clean(recipe, data, catalogue)
+        data = data_checks.check_and_clean(
+            recipe, data, catalogue,
+            architecture_arguments(recipe.model, data))
     data = batch_data(recipe, data)
     epochs = plan_epochs(recipe, data)
     if not resume:

@@ -60,9 +60,9 @@ def write_recipe(tmp_path, dataset, params, clean=None):
     table = ", ".join(f"{k} = {json.dumps(v)}" for k, v in params.items())
     text = f"""
 [model]
-architecture = "dcgan"
+architecture = "mlp"  # tiny and quick on every backend; images in tanh
 latent_dim = 4
-params = {{ width = 4 }}
+params = {{ width = 8, depth = 1, output_activation = "tanh" }}
 
 [data]
 dataset = "{dataset}"
@@ -115,6 +115,7 @@ def test_check_data_lists_each_planted_problem_in_a_folder(tmp_path):
         str(folder / CORRUPT)]
     assert report["nonfinite"] == report["out_of_range"] == []
     assert report["expected_range"] == [-1.0, 1.0]
+    assert "tanh" in report["range_source"]
     assert report["refused"] == []
 
     text = check_data(recipe).output
@@ -127,6 +128,26 @@ def test_check_data_finds_nothing_in_clean_images(tmp_path):
     result = check_data(recipe)
     assert result.exit_code == 0, result.output
     assert "Nothing found." in result.output
+
+
+def test_the_range_comes_from_the_generator_output_activation(tmp_path):
+    """A sigmoid generator cannot make [-1, 1] images: every image is out
+    of its range; a linear one bounds nothing."""
+    folder = plant_folder(tmp_path / "images", problems=False)
+    recipe = write_recipe(tmp_path, "image_folder", folder_params(folder))
+    result = check_data(recipe, "--json", "--set",
+                        'model.params.output_activation="sigmoid"')
+    assert result.exit_code == FOUND
+    report = json.loads(result.output)
+    assert report["expected_range"] == [0.0, 1.0]
+    assert report["out_of_range"] == list(range(CLEAN))
+    assert "sigmoid" in report["range_source"] and report["refused"]
+    result = check_data(recipe, "--json", "--set",
+                        'model.params.output_activation="linear"')
+    report = json.loads(result.output)
+    assert result.exit_code == 0, report
+    assert report["expected_range"] is None
+    assert "linear activation" in report["range_source"]
 
 
 def plant_npz(path):
