@@ -284,7 +284,7 @@ def check_data(x, y=None, *, expected_range=None, blank_std=0.01,
             out_of_range += indices[outside].tolist()
         if is_image:
             spread = np.full(len(flat), np.inf)
-            spread[finite] = good.astype(np.float64).std(axis=1)
+            spread[finite] = good.std(axis=1, dtype=np.float64)
             blank += indices[spread <= blank_std].tolist()
             rows = np.flatnonzero(finite & (spread > blank_std))
             if len(rows):
@@ -380,9 +380,11 @@ def _grey_images(images, value_range):
     from PIL import Image
 
     low, high = value_range
-    scaled = (np.asarray(images, dtype=np.float64) - low) * (
-        255.0 / (high - low))
-    pixels = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+    scaled = np.asarray(images, dtype=np.float32) - np.float32(low)
+    scaled *= np.float32(255.0 / (high - low))
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, 255, out=scaled)
+    pixels = scaled.astype(np.uint8)
     grey = []
     for image in pixels:
         channels = image.shape[-1]
