@@ -9,25 +9,7 @@ import pytest
 from PIL import Image
 
 from keras_gans.datasets import checks
-
-
-def smooth_images(n, size=32, channels=3, seed=0):
-    """Distinct smooth images in [-1, 1]: sums of random low-frequency
-    waves (natural images' pHashes differ in about half their bits)."""
-    rng = np.random.default_rng(seed)
-    grid = np.linspace(0, 1, size)
-    yy, xx = np.meshgrid(grid, grid, indexing="ij")
-    images = np.zeros((n, size, size, channels))
-    for i in range(n):
-        for c in range(channels):
-            for _ in range(4):
-                fy, fx = rng.uniform(0.5, 3, 2)
-                phase = rng.uniform(0, 2 * np.pi)
-                images[i, :, :, c] += np.sin(2 * np.pi * (fy * yy + fx * xx)
-                                             + phase)
-    images /= np.abs(images).max(axis=(1, 2, 3), keepdims=True)
-    return (np.rint((images * 0.9 + 1) * 127.5) / 127.5 - 1).astype(
-        np.float32)
+from smooth_images import smooth_images
 
 
 def reference_phash(image_uint8):

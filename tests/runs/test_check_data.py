@@ -8,7 +8,6 @@ the run trains on exactly the images left, on every backend.
 import json
 import os
 import shutil
-import sys
 
 import numpy as np
 import pytest
@@ -21,9 +20,7 @@ from keras_gans.datasets import image_folder
 from keras_gans.runs import recipe as recipe_module
 from keras_gans.runs import train as train_module
 from keras_gans.runs.directory import RunDirectory
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "datasets"))
-from test_checks import smooth_images  # noqa: E402
+from smooth_images import smooth_images
 
 CLEAN = 12  # distinct images a00.png .. a11.png: indices 0..11
 BATCH = 4
