@@ -148,6 +148,11 @@ def read_data(recipe, catalogue, for_checks=False, list_unreadable=False):
                     [f"data.dataset: {name!r} gave {len(x)} samples but "
                      f"{len(y)} labels"]
                 )
+        if len(x) < data_section.batch_size:
+            problems.append(
+                f"data.batch_size: {data_section.batch_size} is more than "
+                f"the {len(x)} samples of dataset {name!r}"
+            )
         sample_shape = tuple(int(s) for s in x.shape[1:])
     else:
         first = peek(x)
@@ -216,7 +221,7 @@ def batch_data(recipe, data):
     last batch left out (`data.drop_remainder`).
 
     Raises:
-        RecipeError: for a batch larger than the data.
+        RecipeError: for a batch larger than what `data.clean` left.
     """
     data_section = recipe.data
     batch_size = data_section.batch_size
@@ -225,7 +230,8 @@ def batch_data(recipe, data):
         if len(x) < batch_size:
             raise RecipeError(
                 [f"data.batch_size: {batch_size} is more than the "
-                 f"{len(x)} samples of dataset {data_section.dataset!r}"])
+                 f"{len(x)} samples of dataset {data_section.dataset!r} "
+                 f"that data.clean left ({len(data.removed)} removed)"])
         if data_section.drop_remainder and len(x) % batch_size:
             # A partial last batch would cost one more compilation (XLA,
             # jit) every epoch; leave out a few random samples instead.

@@ -256,3 +256,22 @@ def test_cleaning_removes_nan_and_out_of_range_images_of_an_npz(tmp_path):
             (8, "out_of_range")]
     finally:
         prepared.claim.abandon()
+
+
+def test_a_run_with_nothing_left_after_cleaning_is_refused(tmp_path):
+    np.savez(tmp_path / "blank.npz", x=np.full((6, 28, 28, 1), -0.5,
+                                               np.float32))
+    recipe = write_recipe(tmp_path, "npz",
+                          {"path": str(tmp_path / "blank.npz")},
+                          clean=("drop_blank",))
+    result = check_data(recipe, "--json")
+    assert result.exit_code == FOUND
+    report = json.loads(result.output)
+    assert report["blank"] == list(range(6))
+    assert report["duplicates"] == [list(range(6))]
+    assert [r["reason"] for r in report["removed"]] == ["blank"] * 6
+    assert report["refused"] == [
+        "data: no sample of dataset 'npz' is left after cleaning (6 removed "
+        "by data.clean)"]
+    result = CliRunner().invoke(cli.main, ["run", str(recipe)])
+    assert result.exit_code == 2 and "no sample" in result.output
