@@ -21,6 +21,7 @@ import dataclasses
 import inspect
 import json
 import os
+import warnings
 
 import numpy as np
 
@@ -238,7 +239,9 @@ def _file_names(recipe, data):
         a["path"], a["image_size"], a["channels"], a["labels"],
         a["extensions"], a["crop_to_aspect_ratio"], a["interpolation"],
         "skip")
-    found, _ = image_files.find_images(path, labels, decoder.extensions)
+    with warnings.catch_warnings():  # the dataset warned already
+        warnings.simplefilter("ignore", image_files.SkippedFilesWarning)
+        found, _ = image_files.find_images(path, labels, decoder.extensions)
     skipped = {name for name, _ in data.skipped}
     names = [name for name in found
              if os.path.join(path, name) not in skipped]
