@@ -48,7 +48,10 @@ ADDED_SINCE_FROZEN = ("train.augment", "train.init_from",
                       "output.log_walk_every", "output.walk_frames",
                       "output.walk_points", "output.walks", "model.kind",
                       "model.likelihood", "model.beta",
-                      "model.beta_warmup_steps", "train.optimizer")
+                      "model.beta_warmup_steps", "train.optimizer",
+                      "data.check", "data.clean",
+                      *(f"data.clean.{key}" for key in schema.keys(
+                          schema.Clean)))
 
 
 @functools.cache
@@ -80,6 +83,8 @@ def as_when_frozen(resolved, problems):
     dropped from the resolved dict (where they hold their default) and
     from the "Known keys" of unknown-key problems."""
     for key in ADDED_SINCE_FROZEN:
+        if key.count(".") > 1:
+            continue  # a subsection's key: it goes with its table
         section, name = key.split(".")
         if not schema.applies(schema.GAN, section, name):
             # A VAE's key: a resolved GAN recipe leaves it out.
