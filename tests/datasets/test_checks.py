@@ -11,6 +11,9 @@ from PIL import Image
 from keras_gans.datasets import checks
 from smooth_images import smooth_images
 
+# Computes in NumPy and Pillow only: tested once (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 def reference_phash(image_uint8):
     """imagehash.phash as its source computes it, with SciPy's DCT."""
