@@ -15,6 +15,9 @@ from keras_gans.arguments import is_positive_int
 from keras_gans import losses as losses_module
 from keras_gans import own_state
 from keras_gans import penalties as penalties_module
+from keras_gans import privacy as privacy_module
+from keras_gans.privacy import checks as privacy_checks
+from keras_gans.privacy import clipping
 from keras_gans.optimizer_pair import OptimizerPair
 
 _CHECK_BATCH = 2
@@ -122,6 +125,7 @@ class GAN(keras.Model):
         self._ema_weights = []
         self.ema = None
         self.penalty = None
+        self.privacy = None
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.penalty_tracker = keras.metrics.Mean(name="penalty")
@@ -225,6 +229,7 @@ class GAN(keras.Model):
         jit_compile="auto",
         steps_per_execution=1,
         run_eagerly=False,
+        privacy=None,
     ):
         """Configures the GAN for training.
 
@@ -257,10 +262,19 @@ class GAN(keras.Model):
                 Callbacks then see every k-th step, which saves their
                 per-step cost; the weights are the same as with 1.
             run_eagerly: run the step as plain Python (debugging).
+            privacy: None, a `keras_gans.privacy.Privacy` or a dict of its
+                arguments (`noise_multiplier`, `l2_norm_clip`): train D
+                with DP-SGD (see `_private_discriminator_update`). Each
+                of the `d_steps` updates of a training step is one run of
+                the Gaussian mechanism on that step's real batch.
 
         Raises:
             ValueError: for a missing optimizer, an unknown loss or penalty
-                name, or an invalid `d_steps` or `ema`.
+                name, or an invalid `d_steps` or `ema`; with `privacy`, for
+                what DP-SGD cannot train (`keras_gans.privacy.checks`):
+                BatchNormalization in D, a loss coupling the examples, a
+                penalty without `points`/`at`, an adaptive augmentation,
+                float16.
         """
         g_optimizer = _get_optimizer("g_optimizer", g_optimizer)
         d_optimizer = _get_optimizer("d_optimizer", d_optimizer)
@@ -272,6 +286,13 @@ class GAN(keras.Model):
             )
         gan_loss = losses_module.get(loss)
         penalty = penalties_module.get(penalty)
+        privacy = privacy_module.get(privacy)
+        if privacy is not None:
+            privacy_checks.check_discriminator(self.discriminator)
+            privacy_checks.check_loss(gan_loss)
+            privacy_checks.check_penalty(penalty)
+            privacy_checks.check_augment(self.augment)
+            privacy_checks.check_float16(self._uses_float16())
         if not is_positive_int(d_steps):
             raise ValueError(
                 "`d_steps` must be a positive integer. "
@@ -325,6 +346,7 @@ class GAN(keras.Model):
         self.gan_loss = gan_loss
         self.penalty = penalty
         self.d_steps = int(d_steps)
+        self.privacy = privacy
         self.ema = None if ema is None else float(ema)
         if self.ema is not None and not self._ema_weights:
             self._create_ema_weights()
@@ -363,6 +385,8 @@ class GAN(keras.Model):
             "ema": self.ema,
             "jit_compile": self._jit_compile_choice,
             "steps_per_execution": self.steps_per_execution,
+            "privacy": (None if self.privacy is None
+                        else self.privacy.get_config()),
         }
 
     def compile_from_config(self, config):
@@ -474,6 +498,9 @@ class GAN(keras.Model):
         fake = ops.stop_gradient(ops.cast(fake, "float32"))
         real = self._augmented(real)
         fake = self._augmented(fake)
+        if self.privacy is not None:
+            self._private_discriminator_update(real, fake, labels)
+            return
         optimizer = self.d_optimizer
 
         def loss_fn():
@@ -499,6 +526,61 @@ class GAN(keras.Model):
         self.d_loss_tracker.update_state(loss)
         if self.penalty is not None:
             self.penalty_tracker.update_state(penalty)
+        self.d_real_tracker.update_state(ops.mean(real_logits))
+        if self.augment is not None:
+            self.augment.observe(real_logits)
+        self.d_fake_tracker.update_state(ops.mean(fake_logits))
+
+    def _private_discriminator_update(self, real, fake, labels):
+        """One DP-SGD update of D (Abadi et al. 2016) on this batch.
+
+        Each example's loss is D's loss on `(real_i, fake_i)` (plus the
+        penalty at that example's point, drawn for the whole batch first);
+        its gradient over all of D's trainable weights is clipped to
+        `l2_norm_clip`; the clipped gradients are summed, Gaussian noise
+        from the GAN's seed generator is added and the sum divided by the
+        batch size (`keras_gans.privacy.clipping`) before `d_optimizer`
+        applies it. The random stream is drawn in the order z, the
+        penalty's points, the noise.
+
+        The logged `d_loss`, `penalty`, `d_real` and `d_fake` are means of
+        the per-example values on the real batch before clipping and
+        noise: they are outside the private mechanism.
+        """
+        batch = [real, fake]
+        if labels is not None:
+            batch.append(labels)
+        if self.penalty is not None:
+            batch.append(self.penalty.points(real, fake, self.seed_generator))
+
+        def example_loss(example):
+            example = [ops.expand_dims(x, 0) for x in example]
+            real_i, fake_i = example[0], example[1]
+            labels_i = example[2] if labels is not None else None
+
+            def discriminator(x):
+                return self._run_discriminator(x, labels_i, training=True)
+
+            real_logits = ops.cast(discriminator(real_i), "float32")
+            fake_logits = ops.cast(discriminator(fake_i), "float32")
+            loss = self.gan_loss.discriminator_loss(real_logits, fake_logits)
+            penalty = ops.zeros((), "float32")
+            if self.penalty is not None:
+                penalty = self.penalty.at(discriminator, example[-1])
+                loss = loss + penalty
+            return loss, (penalty, real_logits[0, 0], fake_logits[0, 0])
+
+        variables = self.discriminator.trainable_variables
+        (losses, aux), grads = backend.per_example_value_and_grad(
+            example_loss, variables, batch
+        )
+        grads = clipping.private_gradients(grads, self.privacy,
+                                           self.seed_generator)
+        backend.apply_gradients(self.d_optimizer, grads, variables)
+        penalties, real_logits, fake_logits = aux
+        self.d_loss_tracker.update_state(ops.mean(losses))
+        if self.penalty is not None:
+            self.penalty_tracker.update_state(ops.mean(penalties))
         self.d_real_tracker.update_state(ops.mean(real_logits))
         if self.augment is not None:
             self.augment.observe(real_logits)

@@ -78,8 +78,11 @@ class WGANGP(GradientPenalty):
         return real + alpha * (fake - real)
 
     def __call__(self, discriminator, real, fake, seed):
-        fake = ops.cast(fake, real.dtype)
-        return self.at(discriminator, self.interpolate(real, fake, seed))
+        return self.at(discriminator, self.points(real, fake, seed))
+
+    def points(self, real, fake, seed):
+        """Where the penalty is evaluated: `interpolate`'s points."""
+        return self.interpolate(real, ops.cast(fake, real.dtype), seed)
 
     def at(self, discriminator, points):
         """The penalty evaluated at the given points."""
@@ -106,7 +109,11 @@ class R1(GradientPenalty):
         super().__init__(weight)
 
     def __call__(self, discriminator, real, fake, seed):
-        return self.at(discriminator, real)
+        return self.at(discriminator, self.points(real, fake, seed))
+
+    def points(self, real, fake, seed):
+        """Where the penalty is evaluated: the real samples."""
+        return real
 
     def at(self, discriminator, points):
         """The penalty evaluated at the given points."""

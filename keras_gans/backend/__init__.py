@@ -9,6 +9,17 @@ module per backend. Each module exposes the same functions:
   and return `((loss, aux), grads)`, the gradients of `loss` with respect to
   `variables`. Any variable `fn` assigns (BatchNorm statistics, random seeds)
   keeps its new value.
+- `per_example_value_and_grad(fn, variables, batch)`: the loss and its
+  gradient for every example of `batch` separately, by the backend's own
+  vectorisation (`jax.vmap`, `torch.func.vmap`, `tf.vectorized_map`).
+  `batch` is a tuple of arrays sharing axis 0; `fn(example)` receives the
+  tuple of one example's slices (that axis removed) and returns
+  `(loss, aux)`, loss a scalar. Returns `((losses, aux), grads)`, `losses`
+  and every leaf of `aux` with a leading batch axis, `grads` one
+  `(batch_size,) + variable.shape` array per variable. `input_gradient`
+  works inside `fn`; assigning a variable inside `fn` raises (there is no
+  single new value to keep), and so does a random draw on PyTorch: draw
+  for the whole batch first and pass each example its slice.
 - `input_gradient(fn, x)`: the gradient of `sum(fn(x))` with respect to `x`,
   itself differentiable, so a gradient penalty built on it can be trained.
 - `apply_gradients(optimizer, grads, variables)`: one optimizer update.
@@ -101,6 +112,11 @@ def compile_note(jit_compile, reason, changes, run_eagerly=False):
 def value_and_grad(fn, variables):
     """Calls `fn()` and differentiates its loss; see the module docstring."""
     return current().value_and_grad(fn, variables)
+
+
+def per_example_value_and_grad(fn, variables, batch):
+    """Per-example losses and gradients; see the module docstring."""
+    return current().per_example_value_and_grad(fn, variables, batch)
 
 
 def input_gradient(fn, x):

@@ -14,19 +14,16 @@ import contextlib
 import jax
 from keras import StatelessScope
 from keras import ops
-from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+from keras_gans.backend.read_only import InheritedScope
+from keras_gans.backend.read_only import ReadOnlyScope
 
 
-class _RecordingScope(StatelessScope):
+class _RecordingScope(InheritedScope):
     """A scope that starts from its parent's mapping and remembers writes."""
 
     def __init__(self, overrides):
-        super().__init__()
-        parent = get_stateless_scope()
-        if parent is not None:
-            self.state_mapping = dict(parent.state_mapping)
-        for variable, value in overrides:
-            self.state_mapping[id(variable)] = value
+        super().__init__(overrides)
         self.written = {}
 
     def add_update(self, update):
@@ -78,6 +75,25 @@ def value_and_grad(fn, variables):
     )(values)
     _write_back(written, new_values)
     return (loss, aux), grads
+
+
+def per_example_value_and_grad(fn, variables, batch):
+    """`jax.vmap` of `jax.value_and_grad` over the examples of `batch`.
+
+    The variables' values are mapped in a `ReadOnlyScope` (an assignment
+    inside the transform raises) and are shared by every example; each
+    array of `batch` is sliced on axis 0.
+    """
+
+    def one(values, example):
+        with ReadOnlyScope(zip(variables, values)):
+            return fn(example)
+
+    values = [v.value for v in variables]
+    (losses, aux), grads = jax.vmap(
+        jax.value_and_grad(one, has_aux=True), in_axes=(None, 0)
+    )(values, tuple(batch))
+    return (losses, aux), list(grads)
 
 
 def input_gradient(fn, x):

@@ -6,6 +6,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_gans.backend.read_only import ReadOnlyScope
+
 # Native transposed convolutions are fast here.
 SUBPIXEL_CONV_TRANSPOSE = False
 
@@ -19,6 +21,28 @@ def value_and_grad(fn, variables):
         unconnected_gradients=tf.UnconnectedGradients.ZERO,
     )
     return (loss, aux), grads
+
+
+def per_example_value_and_grad(fn, variables, batch):
+    """`tf.vectorized_map` (pfor) of a `tf.GradientTape` over the examples.
+
+    The function runs in a `ReadOnlyScope`, so an assignment inside the
+    vectorised loop raises instead of being lost.
+    """
+
+    def one(example):
+        with ReadOnlyScope():
+            with tf.GradientTape() as tape:
+                loss, aux = fn(example)
+            grads = tape.gradient(
+                loss,
+                [v.value for v in variables],
+                unconnected_gradients=tf.UnconnectedGradients.ZERO,
+            )
+        return (loss, aux), grads
+
+    (losses, aux), grads = tf.vectorized_map(one, tuple(batch))
+    return (losses, aux), list(grads)
 
 
 def input_gradient(fn, x):

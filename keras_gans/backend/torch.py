@@ -4,6 +4,13 @@ import contextlib
 
 import torch
 
+from keras_gans.backend.read_only import ReadOnlyScope
+
+# How many per-example transforms (`torch.func.vmap`) the current call
+# runs inside: `torch.autograd.grad` cannot see through them, so
+# `input_gradient` switches to `torch.func.grad` there.
+_transform_depth = 0
+
 # Native transposed convolutions are fast here.
 SUBPIXEL_CONV_TRANSPOSE = False
 
@@ -18,7 +25,60 @@ def value_and_grad(fn, variables):
     return (loss, aux), grads
 
 
+def per_example_value_and_grad(fn, variables, batch):
+    """`torch.func.vmap` of `torch.func.grad_and_value` over the examples.
+
+    The variables' values are mapped through a `ReadOnlyScope` (Keras
+    variables read `Variable.value` from the innermost scope), so the
+    transform differentiates with respect to them; an assignment inside
+    it raises. Random draws inside it raise too (`randomness="error"`):
+    draw them for the whole batch first.
+    """
+    global _transform_depth
+
+    def one(values, example):
+        with ReadOnlyScope(zip(variables, values)):
+            return fn(example)
+
+    values = [v.value.detach() for v in variables]
+    _transform_depth += 1
+    try:
+        with _contiguous_layouts():
+            grads, (losses, aux) = torch.func.vmap(
+                torch.func.grad_and_value(one, has_aux=True),
+                in_dims=(None, 0),
+                randomness="error",
+            )(values, tuple(batch))
+    finally:
+        _transform_depth -= 1
+    return (losses, aux), list(grads)
+
+
+@contextlib.contextmanager
+def _contiguous_layouts():
+    """Keeps Keras' convolutions off the channels-last memory format.
+
+    Keras' PyTorch convolution copies its input to the channels-last
+    memory format (`Tensor.contiguous(memory_format=...)`), which
+    `torch.func.vmap` does not implement ("NYI: Tensor.clone(memory_format)
+    inside vmap"). The layout only affects speed, not values, so inside
+    the transform the copy is skipped.
+    """
+    from keras.src.backend.torch import nn as keras_torch_nn
+
+    convert = keras_torch_nn._maybe_convert_to_channels_last
+    keras_torch_nn._maybe_convert_to_channels_last = lambda tensor: tensor
+    try:
+        yield
+    finally:
+        keras_torch_nn._maybe_convert_to_channels_last = convert
+
+
 def input_gradient(fn, x):
+    if _transform_depth:
+        # Inside torch.func transforms: a functional gradient, which the
+        # enclosing torch.func.grad differentiates again.
+        return torch.func.grad(lambda x: fn(x).float().sum())(x)
     # `x` is a leaf of its own: the penalty needs d D(x) / dx at these points,
     # not a path back into the generator.
     x = torch.as_tensor(x).detach().requires_grad_(True)
