@@ -104,3 +104,29 @@ def pytest_report_header(config):
     if config.suite_seed:
         header += f", {SEED_VARIABLE}={config.suite_seed}"
     return header
+
+
+# Code that computes nothing through Keras gives the same result on every
+# backend, so its tests run in one tox environment only: PyTorch's, the
+# quickest suite.
+INDEPENDENT_TESTS_BACKEND = "torch"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skips `backend_independent` tests outside `INDEPENDENT_TESTS_BACKEND`.
+
+    Marked: modules testing code that computes in NumPy or plain Python
+    only (the metrics on features, the recipe schema, the toy datasets). Running them under TensorFlow and JAX
+    too tested nothing new and cost about 25 s of each of those suites (the
+    PRDC reference case of Naeem et al. alone, 10,000 x 1,000 features,
+    15 s).
+    """
+    if keras.backend.backend() == INDEPENDENT_TESTS_BACKEND:
+        return
+    skip = pytest.mark.skip(
+        reason="backend-independent code: tested once, with KERAS_BACKEND="
+        f"{INDEPENDENT_TESTS_BACKEND}"
+    )
+    for item in items:
+        if item.get_closest_marker("backend_independent"):
+            item.add_marker(skip)

@@ -13,6 +13,7 @@ keras-gans evaluate RUN_DIR_OR_MODEL [--metrics fid,kid,pr,dc,memorization]
 keras-gans compare RUN_A RUN_B ... [-o DIR] [-n N] [--seed S] [--features NAME]
 keras-gans list architectures|losses|penalties|datasets|metrics|features|callbacks|augmentations
 keras-gans plugins [--json]
+keras-gans check-data RECIPE.toml [--set ...] [--json]
 keras-gans new-plugin NAME [--directory D]
 keras-gans schema [-o FILE]
 ```
@@ -26,7 +27,8 @@ module level), `completion`
 exceptions to messages and exit codes: 0 success; 1 a user error that is
 not about the recipe (a missing checkpoint, an existing run directory, a
 failed download); 2 a usage error or an invalid recipe (every problem
-listed, with its path); 130 interrupted.
+listed, with its path); 3 `check-data` found something in the data; 130
+interrupted.
 """
 
 import click
@@ -35,6 +37,7 @@ from keras_gans import __version__
 from keras_gans.cli.backend import backend_option
 from keras_gans.cli.catalogue import list_command
 from keras_gans.cli.catalogue import plugins_command
+from keras_gans.cli.check_data import check_data_command
 from keras_gans.cli.compare import compare_command
 from keras_gans.cli.evaluate import evaluate_command
 from keras_gans.cli.export import export_command
@@ -64,5 +67,5 @@ def main(ctx, backend):
 for _command in (run_command, sample_command, evaluate_command,
                  list_command, plugins_command, new_plugin_command,
                  prepare_data_command, schema_command, export_command,
-                 interpolate_command, compare_command):
+                 interpolate_command, compare_command, check_data_command):
     main.add_command(_command)

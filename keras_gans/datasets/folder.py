@@ -234,7 +234,7 @@ def _is_numeric(array):
         array.dtype, np.floating)
 
 
-def _check_npz_images(x, key, path):
+def _check_npz_images(x, key, path, bad_values="error"):
     if x.dtype == bool or not _is_numeric(x):
         raise ValueError(
             f"The array {key!r} in {path!r} must hold integer (e.g. uint8) or "
@@ -261,7 +261,7 @@ def _check_npz_images(x, key, path):
             "(n, height, width, channels). Transpose it with "
             f"`np.transpose(x, (0, 2, 3, 1))` first. Received: key={key!r}"
         )
-    if np.issubdtype(x.dtype, np.floating):
+    if np.issubdtype(x.dtype, np.floating) and bad_values == "error":
         bad = ~np.isfinite(x)
         if bad.any():
             index = _first_bad_index(bad)
@@ -344,6 +344,7 @@ def npz(
     value_range=None,
     image_size=None,
     interpolation="bilinear",
+    bad_values="error",
 ):
     """Loads images (and optionally labels) from a NumPy `.npz` file.
 
@@ -360,7 +361,11 @@ def npz(
     - `value_range=(low, high)` overrides both and maps `low` to -1 and
       `high` to 1.
 
-    Values outside the range, NaN and infinity are errors.
+    Values outside the range, NaN and infinity are errors, unless
+    `bad_values="keep"`: then they are kept, mapped like the others (NaN
+    stays NaN, a value outside the range lands outside [-1, 1]), for the
+    data checks (`keras_gans.datasets.checks`) to list every one (with
+    `image_size`, values outside the range stay errors: resizing clips).
 
     Args:
         path: Path of a `.npz` file (as written by `np.savez`).
@@ -373,6 +378,8 @@ def npz(
             output) or `(height, width)` to resize to (without cropping).
         interpolation: Resizing filter: `"bilinear"` (default),
             `"nearest"`, `"bicubic"`, `"lanczos"` or `"area"`.
+        bad_values: `"error"` (default) or `"keep"`: what to do with NaN,
+            infinity and values outside the range.
 
     Returns:
         A tuple `(x, y)`: `x` a float32 array of shape
@@ -392,6 +399,9 @@ def npz(
                 f"Argument `{name}` must be the name (a string) of an array "
                 f"in the .npz file. Received: {name}={value!r}"
             )
+    if bad_values not in ("error", "keep"):
+        raise ValueError('Argument `bad_values` must be "error" or "keep". '
+                         f"Received: bad_values={bad_values!r}")
     inferred = value_range is None
     value_range = _check_value_range(value_range)
     size = None if image_size is None else _check_image_size(image_size)
@@ -442,14 +452,16 @@ def npz(
                 else _read_npz_array(arrays, labels_key, "labels_key", path)
             )
 
-    x = _check_npz_images(x, key, path)
+    x = _check_npz_images(x, key, path, bad_values)
     if value_range is None:
         if np.issubdtype(x.dtype, np.integer):
             value_range = (0.0, 255.0)
         else:
             value_range = (-1.0, 1.0)
-    _check_npz_range(x, key, path, value_range, inferred)
-    if inferred and np.issubdtype(x.dtype, np.floating) and x.min() >= 0:
+    if bad_values == "error" or size is not None:  # resizing clips
+        _check_npz_range(x, key, path, value_range, inferred)
+    if inferred and np.issubdtype(x.dtype, np.floating) and not (
+            np.nanmin(x) < 0):
         warnings.warn(
             f"The float array {key!r} in {path!r} has no negative value: it "
             "is taken to be in [-1, 1] already. If it is in [0, 1], pass "
@@ -458,7 +470,7 @@ def npz(
         )
     if y is not None:
         y = _check_npz_labels(y, x.shape[0], labels_key, path)
-    x = _to_unit_range(x, *value_range)
+    x = _to_unit_range(x, *value_range, clip=bad_values == "error")
     if size is not None:
         x = _resize_images(x, size, resample)
     return x, y

@@ -117,13 +117,14 @@ def _check_path(name, value):
 # --------------------------------------------------------------------------
 
 
-def _to_unit_range(x, low, high):
+def _to_unit_range(x, low, high, clip=True):
     """Maps values in `[low, high]` linearly to float32 `[-1, 1]`.
 
     Computes in float32, in place on a single copy (no float64 temporary),
     as `(x - low) / ((high - low) / 2) - 1`, so that for uint8 data
     (`high - low = 255`) 0 maps to exactly -1 and 255 to exactly 1. Data
-    already in `[-1, 1]` is only cast. The result is clipped to `[-1, 1]`.
+    already in `[-1, 1]` is only cast. The result is clipped to `[-1, 1]`
+    unless `clip=False` (values outside the range then stay outside).
     """
     out = np.array(x, dtype=np.float32, copy=True)
     if (low, high) != (-1.0, 1.0):
@@ -131,7 +132,8 @@ def _to_unit_range(x, low, high):
             out -= np.float32(low)
         out /= np.float32((high - low) / 2.0)
         out -= np.float32(1.0)
-    np.clip(out, -1.0, 1.0, out=out)
+    if clip:
+        np.clip(out, -1.0, 1.0, out=out)
     return out
 
 

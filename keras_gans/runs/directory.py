@@ -13,6 +13,10 @@
   (an image grid, or a scatter plot over the real data for 2-D data).
 - `skipped_files.txt`: only when the dataset left files out: path, tab,
   reason.
+- `data_checks.json`: what the data checks found before training
+  (`keras_gans.datasets.checks`), when `data.check` is on.
+- `removed_samples.json`: only when `data.clean` removed samples: each
+  one's index (and file), reason, and the sample it duplicates.
 - `logs/`: TensorBoard scalars, sample pictures and the recipe.
 - `generator.keras`: the final generator, with the EMA weights when the
   recipe uses an EMA (the weights `GAN.generate()` samples with).
@@ -81,6 +85,8 @@ class RunDirectory:
     GENERATOR = "generator.keras"
     METRICS = "metrics.json"
     SKIPPED_FILES = "skipped_files.txt"
+    DATA_CHECKS = "data_checks.json"
+    REMOVED_SAMPLES = "removed_samples.json"
     LOCK = LOCK_NAME
     SAMPLE_NAME = "epoch_{epoch:04d}.png"
 
@@ -156,6 +162,14 @@ class RunDirectory:
     @property
     def skipped_files_path(self):
         return self._join(self.SKIPPED_FILES)
+
+    @property
+    def data_checks_path(self):
+        return self._join(self.DATA_CHECKS)
+
+    @property
+    def removed_samples_path(self):
+        return self._join(self.REMOVED_SAMPLES)
 
     def is_run(self):
         """Whether the folder holds a run's recipe.toml."""

@@ -39,6 +39,7 @@ from keras_gans.labels import LABEL_MODES
 
 __all__ = [
     "Callback",
+    "Clean",
     "Data",
     "Model",
     "Named",
@@ -556,6 +557,27 @@ class CallbackList(Kind):
         return {"type": "array", "items": item}
 
 
+class Subsection(Kind):
+    """A table of keys of its own, each a `setting` of the dataclass `cls`
+    (`data.clean`): unknown keys are refused with the nearest known one,
+    and each key is checked, documented and completed like a section's."""
+
+    def __init__(self, cls):
+        self.cls = cls
+        self.text = "table"
+
+    def check(self, value, path, problems, default):
+        table = _table(value, path, self.cls, problems)
+        return self.cls(**_fields(self.cls, table, path, problems))
+
+    def schema(self):
+        return {"type": "object", "additionalProperties": False,
+                "properties": {
+                    field.name: dict(field.metadata["kind"].schema(),
+                                     description=field.metadata["doc"])
+                    for field in dataclasses.fields(self.cls)}}
+
+
 # ----------------------------------------------------------------------
 # Sections
 
@@ -659,6 +681,35 @@ class Model:
 
 
 @dataclasses.dataclass
+class Clean:
+    """What is removed from the data before training (`data.clean`), and
+    the thresholds of the data checks (`keras-gans check-data`)."""
+
+    drop_nonfinite: bool = setting(
+        False, Boolean(), "Remove samples holding NaN or infinite values "
+        "(else the run refuses them).")
+    drop_out_of_range: bool = setting(
+        False, Boolean(), "Remove samples with values outside the range of "
+        "the generator's output (tanh: [-1, 1]; else the run refuses them).")
+    drop_blank: bool = setting(
+        False, Boolean(), "Remove blank images (pixel standard deviation at "
+        "most blank_std).")
+    drop_duplicates: bool = setting(
+        False, Boolean(), "Remove exact copies of an earlier sample (the "
+        "first of each group is kept).")
+    drop_near_duplicates: bool = setting(
+        False, Boolean(), "Remove images whose perceptual hash is within "
+        "near_duplicate_bits of an earlier kept image.")
+    blank_std: float = setting(
+        0.01, Number(0.0), "An image whose pixels' standard deviation is at "
+        "most this is blank ([-1, 1] data: 0.0078 a grey level).")
+    near_duplicate_bits: int = setting(
+        2, Integer(0, 31, "of a 64-bit hash"), "Near duplicates: images "
+        "whose 64-bit DCT perceptual hashes differ in at most this many "
+        "bits.")
+
+
+@dataclasses.dataclass
 class Data:
     """The training data."""
 
@@ -679,6 +730,15 @@ class Data:
         "none).")
     params: dict = setting({}, Table(), "The dataset's own parameters.",
                            factory=dict)
+    check: bool = setting(
+        True, Boolean(), "Check the data before training (keras-gans "
+        "check-data): warn about blanks and duplicates, refuse NaN, "
+        "infinity and values outside the generator's range; the report goes "
+        "into the run directory.")
+    clean: Clean = setting(
+        Clean(), Subsection(Clean), "What to remove before training: "
+        "{drop_duplicates = true, ...}; the run directory lists the removed "
+        "samples.", factory=Clean)
 
 
 @dataclasses.dataclass
@@ -1035,6 +1095,8 @@ def _section_dict(section, kind=GAN, name=None):
 def _plain(value, field):
     if value is None:
         return field.metadata["kind"].switched_off
+    if isinstance(field.metadata["kind"], Subsection):
+        return _section_dict(value)
     if isinstance(value, (Named, Optimizer, Callback)):
         return value.to_value()
     if isinstance(value, list):
@@ -1085,6 +1147,8 @@ def _default_value(field, default):
         return field.metadata["kind"].switched_off
     if isinstance(default, Optimizer):
         return None
+    if isinstance(field.metadata["kind"], Subsection):
+        return {}
     return default
 
 
@@ -1166,10 +1230,15 @@ def check_structure(raw, default_name="recipe", overridden=()):
 
 
 def _settings():
-    """`(dotted key, field)` of every key, in recipe order."""
+    """`(dotted key, field)` of every key, in recipe order (a
+    subsection's table, then its keys: `data.clean.drop_duplicates`)."""
     for section, cls in SECTIONS.items():
         for field in dataclasses.fields(cls):
+            kind = field.metadata["kind"]
             yield f"{section}.{field.name}", field
+            if isinstance(kind, Subsection):
+                for inner in dataclasses.fields(kind.cls):
+                    yield f"{section}.{field.name}.{inner.name}", inner
 
 
 def _limits():
@@ -1199,6 +1268,8 @@ LIMITS = _limits()
 
 def _shown_default(field):
     default = field.metadata["default"]
+    if isinstance(field.metadata["kind"], Subsection):
+        return ""  # its keys' rows show theirs
     if default is None:
         off = field.metadata["kind"].switched_off
         return "" if off is None else describe(off)

@@ -56,6 +56,13 @@ class Data:
     streamed: bool = False
     workers: int = 1
     flip: bool = False
+    # The data checks (runs.data_checks): the range the dataset promised
+    # when it kept bad values for them, every sample's label (also for an
+    # unconditional model), the report, and what cleaning removed.
+    declared_range: tuple | None = None
+    labels: object = None
+    checks: object = None
+    removed: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -79,19 +86,41 @@ class RunResult:
 def load_data(recipe, catalogue):
     """Loads the recipe's dataset; checks it against the model section.
 
+    The data checks (`data.check`, `runs.data_checks`) are not run here:
+    a run runs them once the memory check has passed (`prepare`).
+
     Raises:
         RecipeError: for a dataset that rejects its parameters or does not
             fit the model section (labels for a conditional model).
         RunError: for a dataset that fails otherwise (download, missing
             package).
     """
+    return batch_data(recipe, read_data(recipe, catalogue))
+
+
+def read_data(recipe, catalogue, for_checks=False, list_unreadable=False):
+    """Reads the recipe's dataset and checks it against the model section,
+    without batching it (`batch_data`).
+
+    With `for_checks` a dataset that can keep bad values for the data
+    checks to list (`npz`'s `bad_values="keep"`) is asked to; with
+    `list_unreadable` (`keras-gans check-data`) one that can skip
+    unreadable files is asked to, so that all of them are listed.
+    """
     data_section = recipe.data
     model = recipe.model
     name = data_section.dataset
     entry = catalogue.get("datasets", name, "dataset")
     _default_data_seed(entry.factory, data_section, recipe.train.seed)
+    lenient = {}
+    if for_checks:
+        from keras_gans.runs import data_checks
+
+        lenient = data_checks.lenient_arguments(
+            entry.factory, data_section.params, list_unreadable)
     try:
-        loaded, skipped = _call_dataset(entry.factory, data_section.params)
+        loaded, skipped = _call_dataset(entry.factory,
+                                        {**data_section.params, **lenient})
     except (ValueError, TypeError) as error:
         raise RecipeError(
             [f"data.params: dataset {name!r} rejected its parameters: {error}"]
@@ -103,7 +132,6 @@ def load_data(recipe, catalogue):
         ) from error
 
     x, y, is_array = split_dataset(loaded)
-    batch_size = data_section.batch_size
     problems = []
     streamed = is_streamed(x)
     if is_array:
@@ -120,10 +148,10 @@ def load_data(recipe, catalogue):
                     [f"data.dataset: {name!r} gave {len(x)} samples but "
                      f"{len(y)} labels"]
                 )
-        if len(x) < batch_size:
+        if len(x) < data_section.batch_size:
             problems.append(
-                f"data.batch_size: {batch_size} is more than the "
-                f"{len(x)} samples of dataset {name!r}"
+                f"data.batch_size: {data_section.batch_size} is more than "
+                f"the {len(x)} samples of dataset {name!r}"
             )
         sample_shape = tuple(int(s) for s in x.shape[1:])
     else:
@@ -164,28 +192,11 @@ def load_data(recipe, catalogue):
                     "model.num_classes: required with a conditional model "
                     f"when dataset {name!r} is not a pair of arrays"
                 )
-    elif is_array:
+    labels = y if is_array else None
+    if not model.conditional and is_array:
         y = None  # an unconditional GAN ignores the labels
     if problems:
         raise RecipeError(problems)
-
-    if is_array:
-        if data_section.drop_remainder and len(x) % batch_size:
-            # A partial last batch would cost one more compilation (XLA,
-            # jit) every epoch; leave out a few random samples instead.
-            rng = np.random.default_rng(recipe.train.seed)
-            kept = len(x) - len(x) % batch_size
-            keep = np.sort(rng.permutation(len(x))[:kept])
-            x = x.take(keep) if streamed else x[keep]
-            y = None if y is None else y[keep]
-        steps_per_epoch = math.ceil(len(x) / batch_size)
-        num_samples = len(x)
-    else:
-        try:
-            steps_per_epoch = len(x)
-        except TypeError:
-            steps_per_epoch = None
-        num_samples = None
     if data_section.flip and len(sample_shape) != 3:
         raise RecipeError(
             [f"data.flip: flips images (height, width, channels), but "
@@ -196,10 +207,49 @@ def load_data(recipe, catalogue):
             [f"data.flip: dataset {name!r} is not an array, so its batches "
              "cannot be flipped here; flip them in the dataset, or set "
              "data.flip = false"])
-    return Data(x, y, sample_shape, num_samples, steps_per_epoch, num_classes,
+    return Data(x, y, sample_shape, None, None, num_classes,
                 is_array, skipped, streamed,
                 data_section.workers if streamed else 1,
-                data_section.flip)
+                data_section.flip,
+                declared_range=(-1.0, 1.0) if "bad_values" in lenient
+                else None,
+                labels=labels)
+
+
+def batch_data(recipe, data):
+    """`data` with its number of batches per epoch; for arrays, a partial
+    last batch left out (`data.drop_remainder`).
+
+    Raises:
+        RecipeError: for a batch larger than what `data.clean` left.
+    """
+    data_section = recipe.data
+    batch_size = data_section.batch_size
+    x, y = data.x, data.y
+    if data.is_array:
+        if len(x) < batch_size:
+            raise RecipeError(
+                [f"data.batch_size: {batch_size} is more than the "
+                 f"{len(x)} samples of dataset {data_section.dataset!r} "
+                 f"that data.clean left ({len(data.removed)} removed)"])
+        if data_section.drop_remainder and len(x) % batch_size:
+            # A partial last batch would cost one more compilation (XLA,
+            # jit) every epoch; leave out a few random samples instead.
+            rng = np.random.default_rng(recipe.train.seed)
+            kept = len(x) - len(x) % batch_size
+            keep = np.sort(rng.permutation(len(x))[:kept])
+            x = x.take(keep) if data.streamed else x[keep]
+            y = None if y is None else y[keep]
+        steps_per_epoch = math.ceil(len(x) / batch_size)
+        num_samples = len(x)
+    else:
+        try:
+            steps_per_epoch = len(x)
+        except TypeError:
+            steps_per_epoch = None
+        num_samples = None
+    return dataclasses.replace(data, x=x, y=y, num_samples=num_samples,
+                               steps_per_epoch=steps_per_epoch)
 
 
 def _default_data_seed(factory, data_section, seed):
@@ -544,13 +594,20 @@ def _claim(recipe, output, resume):
 
 def _prepare(recipe, directory, resume, catalogue):
     """`prepare` once the run directory is held."""
-    data = load_data(recipe, catalogue)
+    data = read_data(recipe, catalogue, for_checks=recipe.data.check)
     conditional = recipe.model.conditional
     if conditional:
         # The resolved recipe records the number of classes it trained with.
         recipe = recipe.with_num_classes(data.num_classes)
+    check_memory(recipe, data, catalogue)  # before the checks build G
+    if recipe.data.check:
+        from keras_gans.runs import data_checks
+
+        data = data_checks.check_and_clean(
+            recipe, data, catalogue,
+            architecture_arguments(recipe.model, data))
+    data = batch_data(recipe, data)
     epochs = plan_epochs(recipe, data)
-    check_memory(recipe, data, catalogue)
     from keras_gans.runs import privacy as private
 
     if not resume:
@@ -782,6 +839,10 @@ def _run(prepared, echo, verbose):
              "epochs); writing the final outputs again.")
     if data.skipped:
         _list_skipped(data.skipped, directory, echo)
+    if data.checks is not None:
+        from keras_gans.runs import data_checks
+
+        data_checks.record(data, directory, echo)
 
     labels = None
     if gan.conditional:

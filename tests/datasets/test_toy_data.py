@@ -17,6 +17,9 @@ from keras_gans.evaluation.metrics import ModeCoverage
 from keras_gans.evaluation.metrics import mode_coverage
 import paths
 
+# Computes in NumPy only: tested once (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 PACKAGE_DIR = pathlib.Path(paths.REPO) / "keras_gans"
 
 

@@ -8,6 +8,9 @@ from keras_gans.evaluation.metrics.fid import FewSamplesWarning
 from keras_gans.evaluation.metrics.fid import GaussianStats
 from keras_gans.evaluation.metrics.fid import frechet_distance
 
+# Computes in NumPy only: tested once (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 def _rotation(dim, seed):
     q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(dim, dim)))

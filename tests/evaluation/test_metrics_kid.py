@@ -5,6 +5,9 @@ import pytest
 
 from keras_gans.evaluation.metrics import kid
 
+# Computes in NumPy only: tested once (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 def _direct_mmd2(x, y):
     """Unbiased MMD^2 with k(a, b) = (a.b / d + 1)^3, one pair at a time."""

@@ -6,6 +6,9 @@ import pytest
 from keras_gans.datasets import digits
 from keras_gans.evaluation.metrics import memorization
 
+# Computes in NumPy only: tested once (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 def test_share_of_noisy_copies_among_fresh_gaussian_samples():
     rng = np.random.default_rng(0)

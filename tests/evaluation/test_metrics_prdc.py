@@ -11,6 +11,9 @@ from keras_gans.evaluation.metrics import distances
 from keras_gans.evaluation.metrics import precision_recall
 from keras_gans.evaluation.metrics import prdc
 
+# Computes in NumPy only: tested once (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 def _plain_prdc(real, fake, k):
     """The definitions, on full distance matrices (small sets only)."""

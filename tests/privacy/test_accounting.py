@@ -11,6 +11,9 @@ import pytest
 
 from keras_gans.privacy import accounting
 
+# NumPy and dp-accounting only: the same on every backend (conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 # The Renyi orders dp-accounting's RDP accountant searches
 # (rdp_privacy_accountant.DEFAULT_RDP_ORDERS), written out: the closed form
 # below minimises over the same orders.

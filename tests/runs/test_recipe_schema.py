@@ -33,6 +33,10 @@ from keras_gans.runs import recipe_schema as schema
 from keras_gans.runs.recipe import tomllib
 
 from paths import REPO
+
+# Plain Python, no Keras computation: tested once (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 RECIPES = sorted(glob.glob(os.path.join(REPO, "recipes", "*.toml"))) + [
     os.path.join(REPO, "plugins", "keras-gans-example", "recipes",
                  "example.toml")]
@@ -45,6 +49,9 @@ ADDED_SINCE_FROZEN = ("train.augment", "train.init_from",
                       "output.walk_points", "output.walks", "model.kind",
                       "model.likelihood", "model.beta",
                       "model.beta_warmup_steps", "train.optimizer",
+                      "data.check", "data.clean",
+                      *(f"data.clean.{key}" for key in schema.keys(
+                          schema.Clean)),
                       "privacy.noise_multiplier", "privacy.target_epsilon",
                       "privacy.l2_norm_clip", "privacy.delta",
                       "privacy.max_epsilon")
@@ -81,6 +88,8 @@ def as_when_frozen(resolved, problems):
     dropped from the resolved dict (where they hold their default) and
     from the "Known keys" of unknown-key problems."""
     for key in ADDED_SINCE_FROZEN:
+        if key.count(".") > 1:
+            continue  # a subsection's key: it goes with its table
         section, name = key.split(".")
         if section == "privacy":
             # A table added since, left out of a recipe that does not set

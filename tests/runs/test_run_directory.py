@@ -430,7 +430,8 @@ def _rezip_with_damaged_weights(path):
 # --------------------------------------------------------------------------
 
 LAYOUT_NAMES = ("recipe.toml", "gan.keras", "generator.keras", "metrics.json",
-                ".keras-gans.lock", "skipped_files.txt")
+                ".keras-gans.lock", "skipped_files.txt", "data_checks.json",
+                "removed_samples.json")
 LAYOUT_FOLDERS = ("checkpoints", "samples", "logs")
 
 
