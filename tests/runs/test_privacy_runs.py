@@ -67,7 +67,14 @@ def stopped_run(tmp_path_factory):
     lines = []
     keras_gans.train(RING8, settings + ["train.steps=32"], output=directory,
                      resume=True, echo=lines.append)
-    return directory, first, first_metrics, metrics_of(directory), lines
+    stopped = metrics_of(directory)
+    again = []  # a third time: the budget is spent, nothing trains
+    last = keras_gans.train(RING8, settings + ["train.steps=32"],
+                            output=directory, resume=True, echo=again.append)
+    assert last.steps == 20
+    assert any(line.startswith("The privacy budget is spent: step 20")
+               for line in again)
+    return directory, first, first_metrics, stopped, lines
 
 
 def test_a_target_epsilon_run_ends_within_its_target_and_says_so(
