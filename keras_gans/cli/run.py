@@ -188,6 +188,10 @@ def report_run(result):
     losses = ", ".join(f"{k} {v:.4g}" for k, v in final.items())
     if losses:
         click.echo(f"Last epoch: {losses}")
+    if metrics.get("privacy"):
+        from keras_gans.runs.privacy import summary_line
+
+        click.echo(summary_line(metrics["privacy"]))
     coverage = metrics.get("mode_coverage")
     if coverage:
         click.echo(

@@ -603,8 +603,14 @@ ONLY_FOR = {
     VAE: {"model": ("likelihood", "beta", "beta_warmup_steps"),
           "train": ("optimizer",)},
     GAN: {"train": ("loss", "penalty", "d_steps", "ema", "augment",
-                    "g_optimizer", "d_optimizer", "init_from")},
+                    "g_optimizer", "d_optimizer", "init_from"),
+          "privacy": ("noise_multiplier", "target_epsilon", "l2_norm_clip",
+                      "delta", "max_epsilon")},
 }
+# DP-SGD trains a GAN's discriminator, the only network reading real data.
+NOT_FOR_A_VAE = ("DP-SGD is built for a GAN's discriminator (a VAE's "
+                 "encoder reads the data directly); remove the [privacy] "
+                 "table")
 # Why a VAE refuses a GAN key, and what to do instead.
 VAE_INSTEAD = {
     "loss": "a VAE trains on its ELBO; remove it",
@@ -618,6 +624,7 @@ VAE_INSTEAD = {
     "d_optimizer": "a VAE has one optimizer, train.optimizer; remove it",
     "init_from": "starting from saved weights is built for GANs only; "
                  "remove it",
+    **dict.fromkeys(ONLY_FOR[GAN]["privacy"], NOT_FOR_A_VAE),
 }
 
 
@@ -830,7 +837,37 @@ class Output:
                          "TensorBoard picture, one per row.")
 
 
-SECTIONS = {"model": Model, "data": Data, "train": Train, "output": Output}
+@dataclasses.dataclass
+class Privacy:
+    """Differentially private training of the discriminator (DP-SGD); a
+    recipe without this table trains without it."""
+
+    noise_multiplier: float | None = setting(
+        None, Number(0.0, low_open=True), "Noise of DP-SGD, in units of "
+        "l2_norm_clip (or set target_epsilon, not both).")
+    target_epsilon: float | None = setting(
+        None, Number(0.0, low_open=True), "The epsilon the whole run may "
+        "spend: the noise is computed from it, the steps and the sampling "
+        "rate (or set noise_multiplier, not both).")
+    l2_norm_clip: float = setting(
+        1.0, Number(0.0, low_open=True), "Each example's gradient of D is "
+        "clipped to this L2 norm.")
+    delta: float | None = setting(
+        None, Number(0.0, 1.0, True, True), "The delta of (epsilon, delta)"
+        "; must be below 1/N for N training examples (default: 1/(10 N)).")
+    max_epsilon: float | None = setting(
+        None, Number(0.0, low_open=True), "A new run whose planned steps "
+        "would spend more is refused; a resumed or extended run stops with "
+        "a checkpoint when it reaches it.")
+
+    def enabled(self):
+        """Whether the recipe trains with DP-SGD."""
+        return (self.noise_multiplier is not None
+                or self.target_epsilon is not None)
+
+
+SECTIONS = {"model": Model, "data": Data, "train": Train, "output": Output,
+            "privacy": Privacy}
 
 
 def keys(cls):
@@ -869,6 +906,30 @@ class EpochsOrSteps:
     def schema(self):
         return {"not": {"required": ["epochs", "steps"]},
                 "anyOf": [{"required": ["epochs"]}, {"required": ["steps"]}]}
+
+
+class NoiseOrTarget:
+    """A `[privacy]` table sets the noise once: noise_multiplier, or
+    target_epsilon to compute it from."""
+
+    def check(self, table, problems, overridden):
+        given = [key for key in ("noise_multiplier", "target_epsilon")
+                 if key in table]
+        if len(given) == 2:
+            problems.add("privacy", "set either noise_multiplier or "
+                         "target_epsilon, not both (the noise is computed "
+                         "from target_epsilon)")
+        elif table and not given:
+            problems.add("privacy.noise_multiplier", "required, but missing "
+                         "(or set privacy.target_epsilon, the epsilon the "
+                         "run may spend); remove the [privacy] table to "
+                         "train without DP-SGD")
+
+    def schema(self):
+        return {"not": {"required": ["noise_multiplier", "target_epsilon"]},
+                "if": {"minProperties": 1},
+                "then": {"anyOf": [{"required": ["noise_multiplier"]},
+                                   {"required": ["target_epsilon"]}]}}
 
 
 class KindKeys:
@@ -931,7 +992,8 @@ class KindKeys:
 
 
 # Checks across the keys of a section, after each key's own check.
-RULES = {Model: LabelModeNeedsConditional(), Train: EpochsOrSteps()}
+RULES = {Model: LabelModeNeedsConditional(), Train: EpochsOrSteps(),
+         Privacy: NoiseOrTarget()}
 # Checks across sections, on the whole raw recipe.
 RECIPE_RULES = (KindKeys(),)
 # The sections without which a recipe means nothing.
@@ -947,6 +1009,8 @@ class Recipe:
     Attributes:
         name: the recipe's name (its `name` key or the file name).
         model, data, train, output: the typed sections.
+        privacy: the `[privacy]` table (`privacy.enabled()`: whether the
+            run trains with DP-SGD).
         description: its one-line description ("" when none).
         source: the file it was read from, if any.
         overrides: the `--set` assignments applied, in order.
@@ -960,17 +1024,21 @@ class Recipe:
     description: str = ""
     source: str | None = None
     overrides: tuple = ()
+    privacy: Privacy = dataclasses.field(default_factory=Privacy)
 
     def to_dict(self):
         """The resolved recipe as nested dicts: the form written to
         `recipe.toml` and logged as TensorBoard hyperparameters. Keys of
-        the other model kind are left out."""
+        the other model kind are left out, and so is `privacy` when the
+        run trains without DP-SGD."""
         out = {"name": self.name}
         if self.description:
             out["description"] = self.description
         for section in SECTIONS:
-            out[section] = _section_dict(getattr(self, section),
-                                         self.model.kind, section)
+            values = _section_dict(getattr(self, section),
+                                   self.model.kind, section)
+            if section != "privacy" or (values and self.privacy.enabled()):
+                out[section] = values
         return out
 
     def __getitem__(self, section):

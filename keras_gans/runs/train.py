@@ -320,9 +320,10 @@ def optimizer(config):
     return optimizer_classes()[config["name"]](**params)
 
 
-def build_model(recipe, data, catalogue):
+def build_model(recipe, data, catalogue, privacy=None):
     """Builds and compiles the model a recipe describes: a GAN, or a VAE
-    for `model.kind = "vae"` (`runs.kinds`).
+    for `model.kind = "vae"` (`runs.kinds`). `privacy`: the GAN's DP-SGD
+    mechanism (`runs.privacy.plan(...).privacy`), or None.
 
     Raises:
         RecipeError: naming the section whose factory rejected its values.
@@ -330,7 +331,7 @@ def build_model(recipe, data, catalogue):
     from keras_gans.runs import kinds
 
     if recipe.model.kind != kinds.VAE:
-        return build_gan(recipe, data, catalogue)
+        return build_gan(recipe, data, catalogue, privacy)
     try:
         chosen = optimizer(recipe.train.optimizer.to_value())
     except (ValueError, TypeError) as error:
@@ -355,8 +356,9 @@ def architecture_arguments(model, data):
     return arguments
 
 
-def build_gan(recipe, data, catalogue):
-    """Builds and compiles the GAN a recipe describes.
+def build_gan(recipe, data, catalogue, privacy=None):
+    """Builds and compiles the GAN a recipe describes (with `privacy`, a
+    `keras_gans.privacy.Privacy`: DP-SGD on the discriminator).
 
     Raises:
         RecipeError: naming the section whose factory rejected its values.
@@ -426,6 +428,7 @@ def build_gan(recipe, data, catalogue):
             d_steps=train.d_steps,
             ema=train.ema,
             jit_compile=train.jit_compile,
+            privacy=privacy,
         )
     except ValueError as error:
         raise RecipeError([f"train: {error}"]) from error
@@ -528,6 +531,7 @@ class Prepared:
     # From the checkpoint: rollbacks so far, and each earlier resume.
     rollbacks: int = 0
     resumes: list = dataclasses.field(default_factory=list)
+    privacy: object = None  # runs.privacy.PrivacyPlan of a DP-SGD run
 
 
 def new_run_directory(recipe, now=None):
@@ -604,9 +608,13 @@ def _prepare(recipe, directory, resume, catalogue):
             architecture_arguments(recipe.model, data))
     data = batch_data(recipe, data)
     epochs = plan_epochs(recipe, data)
+    from keras_gans.runs import privacy as private
+
     if not resume:
-        gan, notes = _new_gan(recipe, data, catalogue)
-        return Prepared(recipe, data, gan, epochs, directory, notes=notes)
+        privacy = private.plan(recipe, data, epochs)
+        gan, notes = _new_gan(recipe, data, catalogue, privacy)
+        return Prepared(recipe, data, gan, epochs, directory, notes=notes,
+                        privacy=privacy)
 
     checkpoint, gan, info, notes = _newest_checkpoint(directory)
     if checkpoint is None:
@@ -614,10 +622,14 @@ def _prepare(recipe, directory, resume, catalogue):
         # directory, so the run starts again, with this recipe.
         notes.append(f"No checkpoint was written in {directory} before the "
                      "run stopped; training it from step 0.")
-        gan, started = _new_gan(recipe, data, catalogue)
+        privacy = private.plan(recipe, data, epochs)
+        gan, started = _new_gan(recipe, data, catalogue, privacy)
         notes += started
-        return Prepared(recipe, data, gan, epochs, directory, notes=notes)
+        return Prepared(recipe, data, gan, epochs, directory, notes=notes,
+                        privacy=privacy)
     _check_same_model(recipe, info, directory, checkpoint)
+    privacy = private.plan(recipe, data, epochs, resume=True,
+                           checkpoint_privacy=getattr(gan, "privacy", None))
     if tuple(gan.sample_shape) != data.sample_shape:
         raise RunError(
             f"The checkpoint {checkpoint} makes samples of shape "
@@ -643,13 +655,16 @@ def _prepare(recipe, directory, resume, catalogue):
         notes.append(note)
     return Prepared(recipe, data, gan, epochs, directory, epoch, checkpoint,
                     notes, batch, rollbacks=int(info.get("rollbacks") or 0),
-                    resumes=list(info.get("resumes") or []))
+                    resumes=list(info.get("resumes") or []),
+                    privacy=privacy)
 
 
-def _new_gan(recipe, data, catalogue):
-    """`(GAN, notes)`: the recipe's GAN, built and compiled, with the
+def _new_gan(recipe, data, catalogue, privacy=None):
+    """`(GAN, notes)`: the recipe's GAN, built and compiled (with DP-SGD
+    when `privacy`, a `runs.privacy.PrivacyPlan`, is given), with the
     weights of `train.init_from` when it names any (`runs.init_from`)."""
-    gan = build_model(recipe, data, catalogue)
+    gan = build_model(recipe, data, catalogue,
+                      privacy.privacy if privacy is not None else None)
     if recipe.train.init_from is None:
         return gan, []
     from keras_gans.runs import init_from
@@ -886,6 +901,18 @@ def _run(prepared, echo, verbose):
     catalogue = plugins.catalogue()
     for item in train.callbacks:  # relative file arguments: in the run
         callbacks.append(recipe_callbacks.create(item, catalogue, directory))
+    accountant = None
+    if prepared.privacy is not None:
+        # First: epsilon joins each epoch's logs before they are written.
+        accountant = prepared.privacy.accountant()
+        callbacks.insert(0, accountant)
+        echo(prepared.privacy.describe())
+        budget = prepared.privacy.budget_steps
+        if not complete and budget is not None and steps_done >= budget:
+            echo(f"The privacy budget is spent: step {steps_done} reached "
+                 f"max_epsilon = {prepared.privacy.max_epsilon:g}; not "
+                 "training further (raise privacy.max_epsilon to train more).")
+            complete = True
 
     final_logs = {}
     fit_seconds = 0.0
@@ -899,6 +926,11 @@ def _run(prepared, echo, verbose):
         final_logs = _train(prepared, callbacks, checkpoint, guard, echo,
                             verbose)
         fit_seconds = time.time() - fit_started
+        if accountant is not None and accountant.stopped_at is not None:
+            checkpoint.save(final_logs)  # the last step within the budget
+            echo(f"Stopped at step {accountant.stopped_at}: one more step "
+                 "would spend more than privacy.max_epsilon = "
+                 f"{prepared.privacy.max_epsilon:g}.")
     completed = epochs
 
     run_dir = RunDirectory(directory)
@@ -921,6 +953,9 @@ def _run(prepared, echo, verbose):
         metrics["resumes"] = prepared.resumes
     if checkpoint.extra["rollbacks"]:
         metrics["rollbacks"] = checkpoint.extra["rollbacks"]
+    if prepared.privacy is not None:
+        metrics["privacy"] = prepared.privacy.record(
+            gan.steps, accountant.stopped_at if accountant else None)
     modes = toy_modes(recipe.data.dataset, recipe.data.params, catalogue)
     if modes is not None and tuple(gan.sample_shape) == (2,):
         from keras_gans.evaluation.metrics import mode_coverage

@@ -37,6 +37,10 @@ TAGS = {
     # A VAE's terms (keras_gans.VAE) beside its loss.
     "reconstruction": "loss/reconstruction",
     "kl": "loss/kl",
+    # DP-SGD training (keras_gans.training.PrivacyAccountant).
+    "epsilon": "privacy/epsilon",
+    "delta": "privacy/delta",
+    "noise_multiplier": "privacy/noise_multiplier",
 }
 EPOCH_PREFIX = "epoch/"
 

@@ -41,7 +41,7 @@ RECIPES = sorted(glob.glob(os.path.join(REPO, "recipes", "*.toml"))) + [
     os.path.join(REPO, "plugins", "keras-gans-example", "recipes",
                  "example.toml")]
 SECTION_ORDER = ["", "name", "description", "model", "data", "train",
-                 "output"]
+                 "output", "privacy"]
 FROZEN = os.path.join(REPO, "tests", "data", "recipe_problems.json.gz")
 # Dotted keys added to the recipe after the answers were frozen.
 ADDED_SINCE_FROZEN = ("train.augment", "train.init_from",
@@ -51,7 +51,12 @@ ADDED_SINCE_FROZEN = ("train.augment", "train.init_from",
                       "model.beta_warmup_steps", "train.optimizer",
                       "data.check", "data.clean",
                       *(f"data.clean.{key}" for key in schema.keys(
-                          schema.Clean)))
+                          schema.Clean)),
+                      "privacy.noise_multiplier", "privacy.target_epsilon",
+                      "privacy.l2_norm_clip", "privacy.delta",
+                      "privacy.max_epsilon")
+# Tables added since (their keys are listed above too).
+ADDED_SECTIONS_SINCE_FROZEN = ("privacy",)
 
 
 @functools.cache
@@ -86,6 +91,11 @@ def as_when_frozen(resolved, problems):
         if key.count(".") > 1:
             continue  # a subsection's key: it goes with its table
         section, name = key.split(".")
+        if section == "privacy":
+            # A table added since, left out of a recipe that does not set
+            # it (none of the frozen ones do).
+            assert section not in resolved, key
+            continue
         if not schema.applies(schema.GAN, section, name):
             # A VAE's key: a resolved GAN recipe leaves it out.
             assert name not in resolved[section], key
@@ -93,6 +103,9 @@ def as_when_frozen(resolved, problems):
         field = dict(schema._settings())[key]
         assert resolved[section].pop(name) == schema._plain(
             field.metadata["default"], field), key
+    now = list(schema.TOP_LEVEL)
+    then = [k for k in now if k not in ADDED_SECTIONS_SINCE_FROZEN]
+    problems = [_top_level_key_then(p, now, then) for p in problems]
     for section, cls in schema.SECTIONS.items():
         now = schema.keys(cls)
         then = [k for k in now if f"{section}.{k}" not in ADDED_SINCE_FROZEN]
@@ -103,6 +116,13 @@ def as_when_frozen(resolved, problems):
             problems = [_unknown_key_then(p, section, now, then)
                         for p in problems]
     return resolved, problems
+
+
+def _top_level_key_then(problem, now, then):
+    path, _, message = problem.partition(": ")
+    if "." in path or message != schema.unknown_key_message(path, now):
+        return problem
+    return f"{path}: {schema.unknown_key_message(path, then)}"
 
 
 def _unknown_key_then(problem, section, now, then):
@@ -175,6 +195,7 @@ def recipe_test_cases():
     cases.update(label_mode_cases())
     cases.update(limit_cases())
     cases.update(kind_cases())
+    cases.update(privacy_cases())
     cases["epochs and steps"] = minimal(train={"epochs": 2, "steps": 10})
     cases["NUL in output.dir"] = minimal(output={"dir": "runs\0/x"})
     cases["name of 200 bytes"] = minimal(name="n" * 200)
@@ -240,6 +261,25 @@ def kind_cases():
     return cases
 
 
+def privacy_cases():
+    """The [privacy] table: each way to set the noise, and each refusal."""
+    cases = {}
+    for name, table in (
+            ("noise", {"noise_multiplier": 1.1, "l2_norm_clip": 0.5,
+                       "delta": 1e-5, "max_epsilon": 8.0}),
+            ("target", {"target_epsilon": 3.0, "max_epsilon": 8.0}),
+            ("both", {"noise_multiplier": 1.1, "target_epsilon": 3.0}),
+            ("neither", {"delta": 1e-5}),
+            ("out of range", {"noise_multiplier": 0, "l2_norm_clip": -1.0,
+                              "delta": 1.0}),
+            ("misspelt", {"noise_multiplyer": 1.0})):
+        cases[f"privacy {name}"] = minimal(privacy=table)
+    vae = copy.deepcopy(kind_cases()["kind vae"])
+    vae["privacy"] = {"noise_multiplier": 1.0}
+    cases["privacy in a vae"] = vae
+    return cases
+
+
 def limits():
     """`{dotted key: maximum}` of every integer key with an upper bound
     (keys added since the freeze have their cases where they are tested)."""
@@ -278,7 +318,8 @@ def test_the_frozen_cases_are_todays_cases():
     an answer for another recipe."""
     cases = frozen()["cases"]
     for name, raw in CASES.items():
-        if name in NEW_SINCE_FROZEN or name.startswith("kind "):
+        if name in NEW_SINCE_FROZEN or name.startswith(("kind ",
+                                                        "privacy ")):
             continue
         assert name in cases and cases[name]["raw"] == json.loads(
             json.dumps(raw)), name
@@ -507,3 +548,47 @@ def files_without_none(value):
     from keras_gans import files
 
     return files.without_none(value)
+
+
+def test_the_privacy_table_sets_the_noise_once_and_only_for_a_gan():
+    """[privacy] resolves with its defaults (clip 1, delta from the data),
+    is left out of a recipe that does not set it, and refuses both or
+    neither of noise_multiplier and target_epsilon, values out of range, a misspelt key and a VAE."""
+    recipe, problems = schema.parse(CASES["privacy target"], "r")
+    assert problems == [] and recipe.privacy.enabled()
+    resolved = recipe.to_dict()["privacy"]
+    assert resolved == {"noise_multiplier": None, "target_epsilon": 3.0,
+                        "l2_norm_clip": 1.0, "delta": None,
+                        "max_epsilon": 8.0}
+    again, problems = schema.parse(json.loads(json.dumps(
+        files_without_none(recipe.to_dict()))), "r")
+    assert problems == [] and again.to_dict() == recipe.to_dict()
+    plain, _ = schema.parse(CASES["minimal"], "r")
+    assert not plain.privacy.enabled()
+    assert "privacy" not in plain.to_dict()
+
+    def problems_of(name):
+        return schema.parse(CASES[f"privacy {name}"], "r")[1]
+
+    assert problems_of("noise") == []
+    assert problems_of("both") == [
+        "privacy: set either noise_multiplier or target_epsilon, not both "
+        "(the noise is computed from target_epsilon)"]
+    assert problems_of("neither") == [
+        "privacy.noise_multiplier: required, but missing (or set "
+        "privacy.target_epsilon, the epsilon the run may spend); remove the "
+        "[privacy] table to train without DP-SGD"]
+    assert problems_of("out of range") == [
+        "privacy.noise_multiplier: expected a number in > 0, got 0",
+        "privacy.l2_norm_clip: expected a number in > 0, got -1.0",
+        "privacy.delta: expected a number in (0, 1), got 1.0"]
+    assert problems_of("misspelt")[0].startswith(
+        'privacy.noise_multiplyer: unknown key; did you mean '
+        '"noise_multiplier"?')
+    vae, problems = schema.parse(CASES["privacy in a vae"], "r")
+    assert problems == [
+        'privacy.noise_multiplier: only for a GAN (model.kind = "gan"): '
+        "DP-SGD is built for a GAN's discriminator (a VAE's encoder reads "
+        "the data directly); remove the [privacy] table (or set "
+        'model.kind = "gan")']
+    assert "privacy" not in vae.to_dict()
