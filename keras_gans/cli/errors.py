@@ -39,6 +39,8 @@ CLI_REMEDIES = {
     "model_mismatch": "Resume with the recipe the run was started with "
                       "({recipe_path}), or start a new run (without "
                       "--resume).",
+    "privacy_mismatch": "Resume with the recipe the run was started with, "
+                        "or start a new run (without --resume).",
     "write_failed": "continue with --resume {when}",
     "diverged": "{retry} and continue with --resume, or {instead}",
     # evaluation.scoring.EvaluationError

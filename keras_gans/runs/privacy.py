@@ -23,6 +23,7 @@ import dataclasses
 
 from keras_gans.privacy import Privacy
 from keras_gans.privacy import accounting
+from keras_gans.runs.directory import RunDirectory
 from keras_gans.runs.errors import RunError
 from keras_gans.runs.recipe import RecipeError
 
@@ -147,7 +148,8 @@ def plan(recipe, data, epochs, checkpoint_privacy=None, resume=False):
                 "The checkpoint was trained with DP-SGD (noise multiplier "
                 f"{checkpoint_privacy.noise_multiplier:g}), but the recipe "
                 "has no [privacy] table.",
-                "Resume with the run's own recipe.toml, or start a new run.",
+                f"Resume with the run's own recipe ({RunDirectory.RECIPE}), "
+                "or start a new run.",
                 reason="privacy_mismatch")
         return None
     if resume and checkpoint_privacy is None:
