@@ -522,7 +522,11 @@ class GAN(keras.Model):
         variables = self.discriminator.trainable_variables
         (_, aux), grads = backend.value_and_grad(loss_fn, variables)
         backend.apply_gradients(optimizer, grads, variables)
-        loss, penalty, real_logits, fake_logits = aux
+        self._track_discriminator(*aux)
+
+    def _track_discriminator(self, loss, penalty, real_logits, fake_logits):
+        """Records a D update's loss, penalty and mean logits, and shows
+        an adaptive augmentation D's logits on the real batch."""
         self.d_loss_tracker.update_state(loss)
         if self.penalty is not None:
             self.penalty_tracker.update_state(penalty)
@@ -578,13 +582,8 @@ class GAN(keras.Model):
                                            self.seed_generator)
         backend.apply_gradients(self.d_optimizer, grads, variables)
         penalties, real_logits, fake_logits = aux
-        self.d_loss_tracker.update_state(ops.mean(losses))
-        if self.penalty is not None:
-            self.penalty_tracker.update_state(ops.mean(penalties))
-        self.d_real_tracker.update_state(ops.mean(real_logits))
-        if self.augment is not None:
-            self.augment.observe(real_logits)
-        self.d_fake_tracker.update_state(ops.mean(fake_logits))
+        self._track_discriminator(ops.mean(losses), ops.mean(penalties),
+                                  real_logits, fake_logits)
 
     def _generator_update(self, real, labels):
         batch_size = ops.shape(real)[0]
