@@ -16,6 +16,7 @@ from keras_gans import losses as losses_module
 from keras_gans import own_state
 from keras_gans import penalties as penalties_module
 from keras_gans import privacy as privacy_module
+from keras_gans import replica_draws
 from keras_gans.privacy import checks as privacy_checks
 from keras_gans.privacy import clipping
 from keras_gans.optimizer_pair import OptimizerPair
@@ -623,8 +624,12 @@ class GAN(keras.Model):
         return self.augment(ops.cast(images, "float32"), self.seed_generator)
 
     def _sample_latent(self, batch_size):
-        return keras.random.normal(
-            (batch_size, self.latent_dim), seed=self.seed_generator
+        # Drawn for the global batch when replicas split it
+        # (`keras_gans.replica_draws`), so N devices draw what one does.
+        return replica_draws.batch_rows(
+            lambda shape: keras.random.normal(shape,
+                                              seed=self.seed_generator),
+            (batch_size, self.latent_dim),
         )
 
     def _run_generator(self, z, labels, training):

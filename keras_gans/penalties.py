@@ -12,6 +12,7 @@ import keras
 from keras import ops
 
 from keras_gans import backend
+from keras_gans import replica_draws
 
 
 def _per_sample_squared_norm(grad):
@@ -74,7 +75,11 @@ class WGANGP(GradientPenalty):
     def interpolate(self, real, fake, seed):
         """Points on straight lines between real and fake samples."""
         alpha_shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
-        alpha = keras.random.uniform(alpha_shape, seed=seed, dtype=real.dtype)
+        alpha = replica_draws.batch_rows(
+            lambda shape: keras.random.uniform(shape, seed=seed,
+                                               dtype=real.dtype),
+            alpha_shape,
+        )
         return real + alpha * (fake - real)
 
     def __call__(self, discriminator, real, fake, seed):

@@ -49,6 +49,15 @@ module per backend. Each module exposes the same functions:
   transposed convolutions as a convolution plus depth-to-space
   (`keras_gans.layers.SubPixelConv2DTranspose`) by default (JAX, whose CPU
   gradient of the native form is slow).
+- `replica_rows()`: `(index, count)`: this replica's place among the
+  `count` replicas that split the global batch inside the training step,
+  `(0, 1)` where one program sees the whole batch (one device, or JAX's
+  `keras.distribution`, which shards one global program). `index` may be
+  a tensor (TensorFlow). `keras_gans.replica_draws` slices global random
+  draws by it.
+- `distribute(devices, mode, mesh, layout)`: sets up the backend's own
+  engine for several devices or processes before any model is built, and
+  returns a `keras_gans.backend.distribution.Distribution` describing it.
 - `replica_loss_scale()`: the factor that turns a per-replica mean loss into
   the share the backend's gradient all-reduce expects (1 without replicas).
 """
@@ -132,3 +141,15 @@ def apply_gradients(optimizer, grads, variables):
 def replica_loss_scale():
     """Loss factor for data-parallel replicas (1.0 without replicas)."""
     return current().replica_loss_scale()
+
+
+def replica_rows():
+    """`(index, count)` of this replica in the training step; see the
+    module docstring."""
+    return current().replica_rows()
+
+
+def distribute(devices="all", mode="data_parallel", mesh=None, layout=None):
+    """Spreads training over devices (and processes); call it before any
+    model is built. Returns a `Distribution`; see the module docstring."""
+    return current().distribute(devices, mode=mode, mesh=mesh, layout=layout)

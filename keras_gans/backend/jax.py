@@ -149,6 +149,12 @@ def replica_loss_scale():
     return 1.0
 
 
+def replica_rows():
+    # keras.distribution shards one global program over the devices (and
+    # processes): the step sees the whole batch.
+    return 0, 1
+
+
 def sync_variables(model):
     """Writes the state `fit()` threads through jit back into the variables.
 
@@ -221,4 +227,30 @@ def accelerate_networks(generator, discriminator, jit_compile, penalty):
 
     return accelerate(generator) + accelerate(
         discriminator, second_order=penalty is not None
+    )
+
+
+def distribute(devices, mode="data_parallel", mesh=None, layout=None):
+    """Data parallelism through `keras.distribution.DataParallel`.
+
+    Set before the GAN is built, so its weights, both optimizers' slots and
+    the EMA weights are laid out over the devices; Keras' JAX trainer then
+    shards each batch over them inside one jitted program.
+    """
+    import keras
+
+    from keras_gans.backend.distribution import Distribution
+    from keras_gans.backend.distribution import choose_devices
+
+    names = choose_devices(keras.distribution.list_devices(), devices)
+    if len(names) == 1:
+        return Distribution(devices=tuple(names))
+    if mode != "data_parallel":
+        raise ValueError(
+            f"Unknown distribution mode {mode!r}. Received: mode={mode!r}")
+    keras.distribution.set_distribution(
+        keras.distribution.DataParallel(devices=names))
+    return Distribution(
+        mode="data_parallel", devices=tuple(names), replicas=len(names),
+        close=lambda: keras.distribution.set_distribution(None),
     )

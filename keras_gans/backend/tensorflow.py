@@ -75,6 +75,18 @@ def replica_loss_scale():
     return 1.0 / tf.distribute.get_strategy().num_replicas_in_sync
 
 
+def replica_rows():
+    """The replica's id and count under a `tf.distribute` strategy.
+
+    Each replica of a `MirroredStrategy` (or a multi-worker one) runs the
+    step on its own rows of the global batch, in replica order.
+    """
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return 0, 1
+    return context.replica_id_in_sync_group, context.num_replicas_in_sync
+
+
 def sync_variables(model):
     # Variables always hold the current values on this backend.
     return None

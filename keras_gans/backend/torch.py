@@ -126,6 +126,19 @@ def replica_loss_scale():
     return 1.0
 
 
+def replica_rows():
+    """The process's rank and the world size under `torch.distributed`.
+
+    Each process runs the step on its own rows of the global batch, in
+    rank order.
+    """
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return 0, 1
+    return dist.get_rank(), dist.get_world_size()
+
+
 def sync_variables(model):
     # Variables always hold the current values on this backend.
     return None

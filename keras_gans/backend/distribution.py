@@ -1,0 +1,115 @@
+"""How a training run is spread over devices and processes.
+
+Backend-agnostic: each backend module's `distribute()` sets up its own
+engine (JAX's `keras.distribution`, a `tf.distribute` strategy, a
+`torch.distributed` process group) and describes the result with a
+`Distribution`, which the run layer reads without knowing the backend.
+"""
+
+import contextlib
+import dataclasses
+from typing import Callable
+
+MODES = ("data_parallel", "model_parallel")
+
+
+@dataclasses.dataclass
+class Distribution:
+    """The devices and processes a run trains on.
+
+    Attributes:
+        mode: "single" (one device), "data_parallel" or "model_parallel".
+        devices: names of the devices this process drives.
+        replicas: data-parallel replicas over all processes; the global
+            batch is split into this many equal parts.
+        process_index: this process's rank (0 is the chief, which alone
+            writes checkpoints, samples, logs and metrics).
+        process_count: processes taking part.
+        scope: a function returning the context in which the GAN must be
+            built, compiled, loaded and trained (a `tf.distribute`
+            strategy's scope; a null context elsewhere).
+        local_rows: True when each process's `fit()` is fed only its own
+            rows of every global batch (a local batch of
+            `global_batch // process_count` rows, process `p` taking rows
+            `p * local` to `(p + 1) * local`); False when the process is
+            fed the global batch and the backend splits it.
+        close: releases what `distribute` set up (a process group).
+    """
+
+    mode: str = "single"
+    devices: tuple = ()
+    replicas: int = 1
+    process_index: int = 0
+    process_count: int = 1
+    scope: Callable = contextlib.nullcontext
+    local_rows: bool = False
+    close: Callable = lambda: None
+
+    @property
+    def is_chief(self):
+        """Whether this process writes the run's files."""
+        return self.process_index == 0
+
+    def check_batch_size(self, batch_size):
+        """Raises ValueError unless `batch_size` (the global batch) splits
+        evenly over the replicas; returns the per-replica batch."""
+        if batch_size % self.replicas:
+            lower = batch_size - batch_size % self.replicas
+            raise ValueError(
+                f"The global batch size must divide by the {self.replicas} "
+                f"data-parallel replicas. Received: batch_size={batch_size}. "
+                f"Use {lower} or {lower + self.replicas}."
+            )
+        return batch_size // self.replicas
+
+    def describe(self, batch_size=None):
+        """One line: mode, devices, processes and the per-device batch."""
+        if self.mode == "single":
+            return f"Training on one device ({', '.join(self.devices)})."
+        line = (f"Training {self.mode.replace('_', '-')} on "
+                f"{self.replicas} replicas")
+        if self.process_count > 1:
+            line += f" in {self.process_count} processes"
+        line += f" ({', '.join(self.devices)} in this process)"
+        if batch_size is not None:
+            line += (f"; global batch {batch_size}, "
+                     f"{batch_size // self.replicas} per replica")
+        return line + "."
+
+
+def choose_devices(available, requested):
+    """The device names to use out of `available` (in order).
+
+    Args:
+        available: names of the devices the backend sees, in its order.
+        requested: "all", a positive count (the first that many) or a
+            list of names.
+
+    Raises:
+        ValueError: for a count above what is available, an unknown name,
+            or a value of another kind.
+    """
+    available = list(available)
+    if requested == "all":
+        return available
+    if isinstance(requested, int) and not isinstance(requested, bool):
+        if not 1 <= requested <= len(available):
+            raise ValueError(
+                f"Asked for {requested} devices but this process sees "
+                f"{len(available)}: {', '.join(available)}. Ask for at most "
+                f"{len(available)}, or \"all\". Received: devices={requested}"
+            )
+        return available[:requested]
+    if isinstance(requested, (list, tuple)) and requested and all(
+            isinstance(name, str) for name in requested):
+        unknown = [name for name in requested if name not in available]
+        if unknown:
+            raise ValueError(
+                f"Unknown devices {', '.join(unknown)}: this process sees "
+                f"{', '.join(available)}. Received: devices={list(requested)}"
+            )
+        return list(requested)
+    raise ValueError(
+        'devices must be "all", a positive number of devices or a list of '
+        f"device names. Received: devices={requested!r}"
+    )
