@@ -459,7 +459,7 @@ class GAN(keras.Model):
         if self.augment is not None:
             self.augment.advance(ops.shape(real)[0])
             logs.update(self.augment.logs())
-        return logs
+        return backend.replica_logs(logs)
 
     def _unpack_batch(self, data):
         real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)

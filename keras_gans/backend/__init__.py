@@ -58,6 +58,14 @@ module per backend. Each module exposes the same functions:
 - `distribute(devices, mode, mesh, layout)`: sets up the backend's own
   engine for several devices or processes before any model is built, and
   returns a `keras_gans.backend.distribution.Distribution` describing it.
+- `launch(devices, argv)`: for backends whose replicas are processes
+  that a launcher starts (PyTorch: `torchrun`), starts them running the
+  command line `argv` and returns their exit status; None where this
+  process itself trains on the devices (JAX, TensorFlow, or a process
+  already started by the launcher).
+- `replica_logs(logs)`: the step's logs as every replica should report
+  them (PyTorch averages them over the processes, so every rank's
+  divergence guard decides alike); unchanged elsewhere.
 - `replica_loss_scale()`: the factor that turns a per-replica mean loss into
   the share the backend's gradient all-reduce expects (1 without replicas).
 """
@@ -153,3 +161,14 @@ def distribute(devices="all", mode="data_parallel", mesh=None, layout=None):
     """Spreads training over devices (and processes); call it before any
     model is built. Returns a `Distribution`; see the module docstring."""
     return current().distribute(devices, mode=mode, mesh=mesh, layout=layout)
+
+
+def launch(devices, argv):
+    """Starts the processes a multi-process backend trains in; see the
+    module docstring."""
+    return current().launch(devices, argv)
+
+
+def replica_logs(logs):
+    """The step's logs, agreed over replicas; see the module docstring."""
+    return current().replica_logs(logs)

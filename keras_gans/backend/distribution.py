@@ -33,6 +33,10 @@ class Distribution:
             `global_batch // process_count` rows, process `p` taking rows
             `p * local` to `(p + 1) * local`); False when the process is
             fed the global batch and the backend splits it.
+        synchronize: a function of a built (or loaded) model that makes
+            every process hold the chief's values of its variables, called
+            before training (PyTorch broadcasts from rank 0; engines that
+            keep one global copy need nothing).
         close: releases what `distribute` set up (a process group).
     """
 
@@ -43,6 +47,7 @@ class Distribution:
     process_count: int = 1
     scope: Callable = contextlib.nullcontext
     local_rows: bool = False
+    synchronize: Callable = lambda model: None
     close: Callable = lambda: None
 
     @property

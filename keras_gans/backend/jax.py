@@ -254,3 +254,13 @@ def distribute(devices, mode="data_parallel", mesh=None, layout=None):
         mode="data_parallel", devices=tuple(names), replicas=len(names),
         close=lambda: keras.distribution.set_distribution(None),
     )
+
+
+def launch(devices, argv):
+    # One process drives every device of this host.
+    return None
+
+
+def replica_logs(logs):
+    # keras.distribution runs one global program: the logs are global.
+    return logs

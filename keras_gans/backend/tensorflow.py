@@ -202,3 +202,13 @@ def accelerate_networks(generator, discriminator, jit_compile, penalty):
     from keras_gans.layers import accelerate
 
     return accelerate(generator) + accelerate(discriminator)
+
+
+def launch(devices, argv):
+    # One process drives every device of this host.
+    return None
+
+
+def replica_logs(logs):
+    # Keras aggregates the trackers over a strategy's replicas.
+    return logs

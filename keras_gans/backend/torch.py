@@ -174,3 +174,12 @@ def resolve_jit_compile(gan, penalty):
 def accelerate_networks(generator, discriminator, jit_compile, penalty):
     # PyTorch's native convolutions are fast, compiled or not.
     return []
+
+
+def launch(devices, argv):
+    # One process trains (multi-process launching not built yet).
+    return None
+
+
+def replica_logs(logs):
+    return logs
