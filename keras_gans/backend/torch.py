@@ -351,6 +351,13 @@ def _process_group(devices, world):
         )
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     if torch.cuda.is_available():
+        if local_rank >= torch.cuda.device_count():
+            raise ValueError(
+                f"Each process trains on its own GPU, but process "
+                f"LOCAL_RANK={local_rank} finds only "
+                f"{torch.cuda.device_count()} GPUs. Start at most that many "
+                f"processes per host. Received: LOCAL_RANK={local_rank}"
+            )
         # Keras' PyTorch backend puts every tensor on "cuda", which is the
         # current CUDA device: this rank's own GPU.
         torch.cuda.set_device(local_rank)
@@ -424,12 +431,15 @@ def launch(devices, argv):
     if _launched():
         return None
     requested = _requested_count(devices)
+    visible = None
     if requested is None:
         requested = torch.cuda.device_count() if torch.cuda.is_available() else 1
     elif torch.cuda.is_available():
         from keras_gans.backend.distribution import choose_devices
 
-        choose_devices(_available_devices(), devices)  # names and counts
+        names = choose_devices(_available_devices(), devices)
+        if isinstance(devices, (list, tuple)):
+            visible = _visible_devices(names)
     if requested <= 1:
         return None
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
@@ -443,12 +453,53 @@ def launch(devices, argv):
     )
     program, *args = list(argv)
     try:
-        elastic_launch(config, program)(*args)
+        with _environment(CUDA_VISIBLE_DEVICES=visible,
+                          OMP_NUM_THREADS=_threads_per_rank(requested)):
+            elastic_launch(config, program)(*args)
     except ChildFailedError as error:
         _, failure = error.get_first_failure()
         # A rank killed by a signal reports -signal.
         return failure.exitcode if failure.exitcode > 0 else 1
     return 0
+
+
+def _threads_per_rank(ranks):
+    """`OMP_NUM_THREADS` for each of `ranks` processes on this host: the
+    CPU cores shared out (torchrun sets 1 so that N processes of N threads
+    each do not overload the host), unless the user set it."""
+    if "OMP_NUM_THREADS" in os.environ:
+        return None
+    return str(max(1, (os.cpu_count() or 1) // ranks))
+
+
+def _visible_devices(names):
+    """`CUDA_VISIBLE_DEVICES` for ranks that must use the GPUs `names`
+    (indices among this process's visible GPUs): rank `r` then finds its
+    GPU at `cuda:LOCAL_RANK`."""
+    indices = [int(name.split(":")[1]) for name in names]
+    current = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if current:
+        ids = current.split(",")
+        return ",".join(ids[i] for i in indices)
+    return ",".join(str(i) for i in indices)
+
+
+@contextlib.contextmanager
+def _environment(**values):
+    """Sets the environment variables whose value is not None, for the
+    processes started inside; restores them after."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is not None:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def replica_logs(logs):

@@ -206,3 +206,15 @@ def test_distribute_refuses_what_one_process_cannot_do(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "2")
     with pytest.raises(ValueError, match="WORLD_SIZE=2"):
         backend.distribute(3)
+
+
+def test_launched_ranks_see_the_gpus_asked_for_at_their_local_rank(
+        monkeypatch):
+    from keras_gans.backend.torch import _visible_devices
+
+    # Rank r pins cuda:LOCAL_RANK, so the ranks' visible GPUs are those
+    # named, in order, counted among the GPUs this process sees.
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "4,5,6")
+    assert _visible_devices(["cuda:2", "cuda:0"]) == "6,4"
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES")
+    assert _visible_devices(["cuda:1", "cuda:3"]) == "1,3"
