@@ -102,21 +102,30 @@ def train_step(model, data):
     logs = model.gan_step(data)
     world = _world_size()
     if world > 1:
-        _average_trackers(model, world)
+        _average_local_state(model, world)
     return logs
 
 
-def _average_trackers(model, world):
-    """Averages the metric trackers' variables over the processes.
+def _average_local_state(model, world):
+    """Averages over the processes what each rank updated from its own rows.
 
-    Each rank's trackers add its own rows' losses to totals that agree
-    after the previous step; their mean is then the total one process
-    would hold for the global batch (a mean over the ranks' equal-sized
-    shares), so the epoch's logs, which Keras reads from the trackers,
-    agree on every rank and with one process.
+    The metric trackers: each rank's add its own rows' losses to totals
+    that agreed after the previous step, so their mean is the total one
+    process would hold for the global batch (a mean of equal-sized
+    shares); the epoch's logs, which Keras reads from the trackers, then
+    agree on every rank and with one process. The networks' other
+    non-trainable variables (BatchNormalization's moving statistics):
+    averaged, every rank keeps the same ones (the moving mean is then the
+    one-process value; batch statistics stay per rank). The EMA weights
+    and seed states, equal on every rank by construction, are left out.
     """
-    variables = [v for v in model.metrics_variables
-                 if torch.is_floating_point(v.value)]
+    same = {id(v) for v in getattr(model, "ema_weights", [])}
+    variables = [
+        v for v in list(model.metrics_variables)
+        + list(model.non_trainable_variables)
+        if id(v) not in same and torch.is_floating_point(v.value)
+    ]
+    variables = list({id(v): v for v in variables}.values())
     if variables:
         values = _all_reduce_mean([v.value for v in variables], world)
         for variable, value in zip(variables, values):

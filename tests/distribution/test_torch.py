@@ -46,6 +46,25 @@ RANK_SCRIPT = textwrap.dedent(
         gan.optimizer.build()
         return gan
 
+    def build_normalized(seed):
+        # G with BatchNormalization: its batch statistics are per rank.
+        keras.utils.set_random_seed(seed)
+        z = keras.Input((16,))
+        h = keras.layers.Dense(32)(z)
+        h = keras.layers.BatchNormalization(momentum=0.5)(h)
+        h = keras.layers.Dense(2)(keras.layers.ReLU()(h))
+        gan = keras_gans.GAN(keras.Model(z, h), mlp(2, 1, width=32),
+                             latent_dim=16)
+        gan.compile(*[keras.optimizers.SGD(0.05) for _ in "gd"])
+        return gan
+
+    def moving(gan, x):
+        # Statistics after one step (three training passes of G from its
+        # initial weights: two D updates, one G update).
+        gan.fit(x, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+        return [np.asarray(keras.ops.convert_to_numpy(v))
+                for v in gan.generator.non_trainable_variables]
+
     def state(gan):
         # Every variable except the metric trackers, which hold each
         # rank's running mean of its own rows' losses.
@@ -77,8 +96,14 @@ RANK_SCRIPT = textwrap.dedent(
                 variables=len(before))
     with open(os.path.join(out, f"rank{{rank}}.json"), "w") as f:
         json.dump(meta, f)
+    normalized = build_normalized(seed=rank)
+    dist.synchronize(normalized)
+    np.savez(os.path.join(out, f"moving{{rank}}.npz"),
+             *moving(normalized, rows[0]))
     dist.close()
     if rank == 0:
+        np.savez(os.path.join(out, "moving.npz"),
+                 *moving(build_normalized(seed=0), x[:batch]))
         assert backend.replica_rows() == (0, 1)
         single = build(seed=0)
         history = single.fit(
@@ -154,6 +179,22 @@ def test_synchronize_gives_every_rank_the_chiefs_variables(two_ranks):
     for zero, one, chief in zip(*after, before[0]):
         np.testing.assert_array_equal(one, zero)
         np.testing.assert_array_equal(zero, chief)
+
+
+@pytest.mark.slow
+def test_batch_normalization_moving_statistics_agree_over_ranks(two_ranks):
+    ranks = [_arrays(two_ranks / f"moving{r}.npz") for r in (0, 1)]
+    (mean, variance), (mean_1, variance_1) = ranks
+    single_mean, single_variance = _arrays(two_ranks / "moving.npz")
+    # Averaged after every step: one set of moving statistics on all ranks.
+    np.testing.assert_array_equal(mean, mean_1)
+    np.testing.assert_array_equal(variance, variance_1)
+    # The moving mean is linear in the batch means, so from the same
+    # weights it is the one-process value on the global batch; the moving
+    # variance averages the ranks' batch variances, which lack the
+    # spread between the ranks' means.
+    np.testing.assert_allclose(mean, single_mean, rtol=0, atol=1e-6)
+    assert not np.allclose(variance, single_variance, rtol=0, atol=1e-6)
 
 
 @pytest.mark.slow
