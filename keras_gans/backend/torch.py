@@ -408,11 +408,25 @@ def state_variables(model):
 def synchronize(model):
     """Gives every process the chief's (rank 0's) value of every variable
     of `model` (`state_variables`): the ranks may have initialised or
-    loaded different ones. One broadcast per dtype."""
+    loaded different ones. One broadcast per dtype.
+
+    Raises:
+        ValueError: for a model trained by Keras' own step (a `VAE`),
+            whose gradients are not averaged over the processes.
+    """
     import torch.distributed as dist
 
     if _world_size() == 1:
         return
+    if not hasattr(model, "gan_step"):
+        raise ValueError(
+            "Data-parallel training on PyTorch averages the gradients of "
+            "the GAN's training step over the processes; this model trains "
+            "with Keras' own step, whose updates each process would apply "
+            "alone, so the processes would drift apart. Train it in one "
+            f"process (devices=1). Received: a {type(model).__name__} over "
+            f"{_world_size()} processes"
+        )
     variables = state_variables(model)
     values = _collective_on_flat(
         [variable.value for variable in variables],

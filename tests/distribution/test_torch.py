@@ -84,6 +84,12 @@ RANK_SCRIPT = textwrap.dedent(
         refusal = None
     except ValueError as error:
         refusal = str(error)
+    try:
+        dist.synchronize(keras_gans.VAE(mlp(2, 4, width=8), mlp(2, 2, width=8),
+                                        latent_dim=2))
+        refusal = [refusal, None]
+    except ValueError as error:
+        refusal = [refusal, str(error)]
     local = batch // dist.process_count
     rows = x.reshape(steps, dist.process_count, local, 2)[:, rank]
     history = gan.fit(rows.reshape(-1, 2), batch_size=local, epochs=1,
@@ -199,8 +205,14 @@ def test_batch_normalization_moving_statistics_agree_over_ranks(two_ranks):
 
 @pytest.mark.slow
 def test_privacy_is_refused_over_several_processes(two_ranks):
-    refusal = _meta(two_ranks, "rank1")["refusal"]
+    refusal, _ = _meta(two_ranks, "rank1")["refusal"]
     assert refusal is not None and "2 processes" in refusal
+
+
+@pytest.mark.slow
+def test_models_trained_by_keras_own_step_are_refused(two_ranks):
+    _, refusal = _meta(two_ranks, "rank1")["refusal"]
+    assert refusal is not None and "VAE over 2 processes" in refusal
 
 
 def test_launch_returns_a_failing_ranks_exit_status(tmp_path):
