@@ -456,7 +456,7 @@ def launch(devices, argv):
     requested = _requested_count(devices)
     visible = None
     if requested is None:
-        requested = torch.cuda.device_count() if torch.cuda.is_available() else 1
+        requested = len(_available_devices())
     elif torch.cuda.is_available():
         from keras_gans.backend.distribution import choose_devices
 
@@ -465,7 +465,7 @@ def launch(devices, argv):
             visible = _visible_devices(names)
     if requested <= 1:
         return None
-    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.elastic.multiprocessing import errors
     from torch.distributed.launcher.api import LaunchConfig
     from torch.distributed.launcher.api import elastic_launch
 
@@ -479,7 +479,7 @@ def launch(devices, argv):
         with _environment(CUDA_VISIBLE_DEVICES=visible,
                           OMP_NUM_THREADS=_threads_per_rank(requested)):
             elastic_launch(config, program)(*args)
-    except ChildFailedError as error:
+    except errors.ChildFailedError as error:
         _, failure = error.get_first_failure()
         # A rank killed by a signal reports -signal.
         return failure.exitcode if failure.exitcode > 0 else 1
