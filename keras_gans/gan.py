@@ -324,6 +324,7 @@ class GAN(keras.Model):
             reason = f"jit_compile={jit_compile!r} passed to compile()"
         if jit_compile and penalty is not None:
             gradients.check_compiled_penalty(penalty)
+        gradients.check_distributed(self, jit_compile, privacy)
         changes = gradients.accelerate_networks(
             self.generator, self.discriminator, jit_compile, penalty
         )
