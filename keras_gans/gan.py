@@ -422,7 +422,8 @@ class GAN(keras.Model):
     @property
     def steps(self):
         """Generator updates made so far (restored with the model)."""
-        return int(ops.convert_to_numpy(self.g_optimizer.iterations.value))
+        return int(ops.convert_to_numpy(
+            ops.convert_to_tensor(self.g_optimizer.iterations)))
 
     def fit(self, *args, **kwargs):
         """Keras' `fit()`; a failure never leaves the model without weights.
@@ -700,7 +701,8 @@ class GAN(keras.Model):
                 weights[0],
             ))
         exported.set_weights([
-            ops.convert_to_numpy(averages.get(id(v), v.value))
+            ops.convert_to_numpy(
+                averages.get(id(v), ops.convert_to_tensor(v)))
             for v in self.generator.weights
         ])
         return exported
