@@ -116,11 +116,11 @@ def _replicas(gan):
 def check_distributed(gan, jit_compile, privacy):
     """Refuses what a step cannot do under a strategy with several replicas.
 
-    XLA: each replica's step reads the seed generator's state, which XLA
-    places on the first replica's device, so the compiled step fails with
-    "Trying to access resource seed_generator... located in device CPU:1
-    from device CPU:0" (Keras' own `jit_compile="auto"` turns XLA off
-    under any strategy). DP-SGD: each replica would add its own Gaussian
+    XLA: the compiled step runs on the first replica's device and cannot
+    read the other replicas' copies of the seed generator's state
+    ("Trying to access resource seed_generator_state/replica_1 ...
+    located in device CPU:1 from device CPU:0"; Keras' own
+    `jit_compile="auto"` turns XLA off under any strategy). DP-SGD: each replica would add its own Gaussian
     noise to its clipped gradients and the all-reduce would sum them, a
     noise level the privacy accounting does not describe.
 
@@ -135,9 +135,10 @@ def check_distributed(gan, jit_compile, privacy):
     if jit_compile:
         raise ValueError(
             "XLA cannot compile the training step under a tf.distribute "
-            "strategy with several replicas: each replica reads the random "
-            "seed generator's state, which XLA places on one device, and "
-            "the step fails. Use jit_compile=\"auto\" (which turns XLA off "
+            "strategy with several replicas: the compiled step runs on the "
+            "first replica's device and cannot read the other replicas' "
+            "copies of the random seed generator's state. Use "
+            "jit_compile=\"auto\" (which turns XLA off "
             "under a strategy) or jit_compile=False. Received: "
             f"jit_compile=True under {strategy} with {replicas} replicas"
         )

@@ -33,7 +33,7 @@ BATCH = 64
 STEPS = 4
 
 
-def train(jit_compile="auto", privacy=None):
+def train(jit_compile="auto", privacy=None, shuffle=False):
     """Builds, compiles and fits the GAN in the current strategy's scope;
     returns it and its History."""
     import keras_gans
@@ -51,7 +51,7 @@ def train(jit_compile="auto", privacy=None):
     )
     x, _ = ring(STEPS * BATCH, seed=0)
     history = gan.fit(x, batch_size=BATCH, epochs=1, verbose=0,
-                      shuffle=False)
+                      shuffle=shuffle)
     return gan, history
 
 
@@ -78,7 +78,7 @@ def _run_mirrored(out):
     from keras_gans import replica_draws
 
     dist = backend.distribute(2)  # First: it splits the CPU.
-    single, _ = train(jit_compile=False)
+    single, single_history = train(jit_compile=False)
     with dist.scope():
         parallel, history = train()
         strategy = tf.distribute.get_strategy()
@@ -110,8 +110,8 @@ def _run_mirrored(out):
             "replicas": dist.replicas, "devices": list(dist.devices),
             "note": parallel._compile_note, "copies": copies,
             "refusals": refusals,
-            "history": {k: [type(v).__name__ for v in values]
-                        for k, values in history.history.items()},
+            "history": history.history,
+            "single_history": single_history.history,
         }, file)
 
 
@@ -121,7 +121,7 @@ def _run_worker(out):
 
     dist = backend.distribute("all")
     with dist.scope():
-        gan, history = train()
+        gan, history = train(shuffle=True)
     np.savez(out + ".npz", **state(gan))
     with open(out + ".json", "w") as file:
         json.dump({
@@ -164,9 +164,16 @@ def test_two_logical_devices_train_what_one_device_trains(mirrored):
     iterations = [v for k, v in mirrored["parallel"].items()
                   if k.endswith("/iteration")]
     assert sorted(int(v) for v in iterations) == [STEPS, STEPS * 2]
-    # History values are plain numbers.
-    assert {t for types in mirrored["history"].values()
-            for t in types} == {"float"}
+
+
+def test_two_logical_devices_log_what_one_device_logs(mirrored):
+    # The trackers sum over the replicas, so the logs are the global
+    # batch's means, as plain numbers.
+    history, single = mirrored["history"], mirrored["single_history"]
+    assert sorted(history) == sorted(single)
+    for name, values in single.items():
+        assert all(type(v) is float for v in history[name])
+        np.testing.assert_allclose(history[name], values, rtol=1e-5)
 
 
 def test_each_replica_keeps_its_rows_of_one_global_draw(mirrored):
@@ -203,6 +210,7 @@ def _free_ports(count):
     return ports
 
 
+@pytest.mark.slow
 def test_two_workers_train_what_one_process_trains(tmp_path):
     cluster = {"worker": [f"localhost:{p}" for p in _free_ports(2)]}
     outs = [str(tmp_path / f"worker{i}") for i in range(2)]
@@ -217,7 +225,8 @@ def test_two_workers_train_what_one_process_trains(tmp_path):
         for i, out in enumerate(outs)
     ]
     try:
-        reference, reference_history = train(jit_compile=False)
+        reference, reference_history = train(jit_compile=False,
+                                             shuffle=True)
         logs = [worker.communicate(timeout=300)[0] for worker in workers]
     finally:
         for worker in workers:
@@ -231,7 +240,9 @@ def test_two_workers_train_what_one_process_trains(tmp_path):
             results.append(json.load(file))
     assert [(r["process_index"], r["process_count"], r["replicas"])
             for r in results] == [(0, 2, 2), (1, 2, 2)]
-    # Keras splits each global batch over the workers itself.
+    # Keras splits each global batch over the workers itself, and every
+    # worker shuffles the epoch alike (same seed), so each trains on its
+    # rows of the one process's batches.
     assert not any(r["local_rows"] for r in results)
     expected = state(reference)
     for out in outs:
