@@ -1,4 +1,5 @@
-"""TensorFlow gradients: `tf.GradientTape`, nested for second order."""
+"""TensorFlow gradients: `tf.GradientTape`, nested for second order; data
+parallelism: `tf.distribute` strategies."""
 
 import contextlib
 import json
@@ -120,9 +121,10 @@ def check_distributed(gan, jit_compile, privacy):
     read the other replicas' copies of the seed generator's state
     ("Trying to access resource seed_generator_state/replica_1 ...
     located in device CPU:1 from device CPU:0"; Keras' own
-    `jit_compile="auto"` turns XLA off under any strategy). DP-SGD: each replica would add its own Gaussian
-    noise to its clipped gradients and the all-reduce would sum them, a
-    noise level the privacy accounting does not describe.
+    `jit_compile="auto"` turns XLA off under any strategy). DP-SGD: each
+    replica would add its own Gaussian noise to its clipped gradients and
+    the all-reduce would sum them, a noise level the privacy accounting
+    does not describe.
 
     Raises:
         ValueError: for `jit_compile=True` or `privacy` under a strategy
@@ -265,10 +267,13 @@ def distribute(devices, mode="data_parallel", mesh=None, layout=None):
     it names (each process runs this with its own task index). Otherwise a
     `MirroredStrategy` over this host's chosen GPUs or, on a machine
     without GPUs, over `devices` logical CPU devices split out of the CPU
-    (which TensorFlow allows only before its runtime starts). One device
-    needs no strategy. The GAN must be built, compiled and trained in the
-    returned `scope()`; Keras' `fit()` then splits each global batch over
-    the replicas (over the workers too: `local_rows` is False).
+    (which TensorFlow allows only before its runtime starts; "all" on
+    such a machine is the logical devices that exist, usually one). One
+    device needs no strategy. The GAN must be built, compiled and trained
+    in the returned `scope()`; Keras' `fit()` then splits each global
+    batch over the replicas, over the workers too (`local_rows` False):
+    every worker reads the same data in the same (equally seeded) order
+    and keeps its replicas' parts of each batch.
 
     Raises:
         ValueError: for `mode="model_parallel"` (JAX only), a mesh or
