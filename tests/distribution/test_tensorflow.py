@@ -162,7 +162,8 @@ def test_two_logical_devices_train_what_one_device_trains(mirrored):
         mirrored["note"])
     # Per-replica losses scaled by 1/2 and summed by the all-reduce, z and
     # alpha drawn for the global batch: one device's updates up to float
-    # rounding (measured 9e-8). Replicas sharing one draw gave 1.3e-2.
+    # rounding (measured 6e-8 with 1 thread and with default threads).
+    # Replicas sharing one draw gave 1.3e-2.
     assert max_difference(mirrored["single"], mirrored["parallel"]) < 1e-6
     iterations = [v for k, v in mirrored["parallel"].items()
                   if k.endswith("/iteration")]
@@ -246,7 +247,7 @@ def test_two_workers_train_what_one_process_trains(mirrored, tmp_path):
     # rows of the batches the one-device run of `mirrored` trained on.
     assert not any(r["local_rows"] for r in results)
     for out in outs:
-        # Measured 6e-8 (SGD, d_steps=2, WGAN-GP, EMA, 4 steps).
+        # Measured 6e-8 with 1 thread and with default threads.
         assert max_difference(mirrored["single"],
                               dict(np.load(out + ".npz"))) < 1e-6
     for result in results:
