@@ -325,6 +325,7 @@ class GAN(keras.Model):
             reason = f"jit_compile={jit_compile!r} passed to compile()"
         if jit_compile and penalty is not None:
             gradients.check_compiled_penalty(penalty)
+        gradients.check_distributed(self, jit_compile, privacy)
         changes = gradients.accelerate_networks(
             self.generator, self.discriminator, jit_compile, penalty
         )
@@ -422,7 +423,8 @@ class GAN(keras.Model):
     @property
     def steps(self):
         """Generator updates made so far (restored with the model)."""
-        return int(ops.convert_to_numpy(self.g_optimizer.iterations.value))
+        return int(ops.convert_to_numpy(
+            ops.convert_to_tensor(self.g_optimizer.iterations)))
 
     def fit(self, *args, **kwargs):
         """Keras' `fit()`; a failure never leaves the model without weights.
@@ -700,7 +702,8 @@ class GAN(keras.Model):
                 weights[0],
             ))
         exported.set_weights([
-            ops.convert_to_numpy(averages.get(id(v), v.value))
+            ops.convert_to_numpy(
+                averages.get(id(v), ops.convert_to_tensor(v)))
             for v in self.generator.weights
         ])
         return exported

@@ -41,6 +41,9 @@ module per backend. Each module exposes the same functions:
   (`benchmarks/RESULTS.md`).
 - `check_compiled_penalty(penalty)`: a refusal where a compiled step cannot
   take a penalty's second-order gradient.
+- `check_distributed(gan, jit_compile, privacy)`: a refusal, at compile
+  time, of what a step cannot do under the backend's distribution
+  (TensorFlow: XLA and DP-SGD under a strategy with several replicas).
 - `accelerate_networks(generator, discriminator, jit_compile, penalty)`:
   rewrites, in place, the convolutions XLA runs slowly on a CPU
   (`keras_gans.layers.accelerate`) when the step is compiled with XLA on a

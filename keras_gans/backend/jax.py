@@ -211,6 +211,12 @@ def check_compiled_penalty(penalty):
     return None
 
 
+def check_distributed(gan, jit_compile, privacy):
+    # keras.distribution compiles one global program, which draws the
+    # noise of DP-SGD once.
+    return None
+
+
 def resolve_jit_compile(gan, penalty):
     """`(jit_compile, reason)` for `jit_compile="auto"`: always jit."""
     return True, "jit: JAX runs the step compiled by XLA"

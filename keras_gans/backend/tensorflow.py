@@ -1,6 +1,9 @@
-"""TensorFlow gradients: `tf.GradientTape`, nested for second order."""
+"""TensorFlow gradients: `tf.GradientTape`, nested for second order; data
+parallelism: `tf.distribute` strategies."""
 
 import contextlib
+import json
+import os
 
 import keras
 import tensorflow as tf
@@ -106,6 +109,51 @@ def check_compiled_penalty(penalty):
     return None
 
 
+def _replicas(gan):
+    """The replicas of the strategy the GAN was built (or is compiled) in."""
+    return gan.distribute_strategy.num_replicas_in_sync
+
+
+def check_distributed(gan, jit_compile, privacy):
+    """Refuses what a step cannot do under a strategy with several replicas.
+
+    XLA: the compiled step runs on the first replica's device and cannot
+    read the other replicas' copies of the seed generator's state
+    ("Trying to access resource seed_generator_state/replica_1 ...
+    located in device CPU:1 from device CPU:0"; Keras' own
+    `jit_compile="auto"` turns XLA off under any strategy). DP-SGD: each
+    replica would add its own Gaussian noise to its clipped gradients and
+    the all-reduce would sum them, a noise level the privacy accounting
+    does not describe.
+
+    Raises:
+        ValueError: for `jit_compile=True` or `privacy` under a strategy
+            with more than one replica.
+    """
+    replicas = _replicas(gan)
+    if replicas == 1:
+        return
+    strategy = type(gan.distribute_strategy).__name__
+    if jit_compile:
+        raise ValueError(
+            "XLA cannot compile the training step under a tf.distribute "
+            "strategy with several replicas: the compiled step runs on the "
+            "first replica's device and cannot read the other replicas' "
+            "copies of the random seed generator's state. Use "
+            "jit_compile=\"auto\" (which turns XLA off "
+            "under a strategy) or jit_compile=False. Received: "
+            f"jit_compile=True under {strategy} with {replicas} replicas"
+        )
+    if privacy is not None:
+        raise ValueError(
+            "Training with privacy (DP-SGD) runs on one replica only: each "
+            "replica would add its own noise to its clipped gradients and "
+            "the all-reduce would sum them, which the privacy accounting "
+            "does not describe. Train on one device (devices=1). Received: "
+            f"privacy under {strategy} with {replicas} replicas"
+        )
+
+
 def _has_gpu():
     return bool(tf.config.list_logical_devices("GPU"))
 
@@ -156,8 +204,16 @@ def resolve_jit_compile(gan, penalty):
     `accelerate_networks` has rewritten the
     convolutions XLA is slow on (keras-io WGAN-GP 9.8 vs 17.2); float16
     (slow in TensorFlow's CPU kernels) and convolution-free networks run
-    faster under XLA. On a GPU, XLA.
+    faster under XLA. On a GPU, XLA. Under a `tf.distribute` strategy
+    with several replicas, never (`check_distributed`).
     """
+    replicas = _replicas(gan)
+    if replicas > 1:
+        return False, (
+            f"no XLA: a tf.distribute strategy with {replicas} replicas, "
+            "under which XLA cannot compile the step; Keras' own "
+            "jit_compile=\"auto\" turns XLA off there too"
+        )
     if _has_gpu():
         return True, "XLA: TensorFlow on a GPU"
     if gan._uses_float16():
@@ -204,11 +260,146 @@ def accelerate_networks(generator, discriminator, jit_compile, penalty):
     return accelerate(generator) + accelerate(discriminator)
 
 
+def distribute(devices, mode="data_parallel", mesh=None, layout=None):
+    """Data parallelism through a `tf.distribute` strategy.
+
+    With `TF_CONFIG` set, a `MultiWorkerMirroredStrategy` over the workers
+    it names (each process runs this with its own task index). Otherwise a
+    `MirroredStrategy` over this host's chosen GPUs or, on a machine
+    without GPUs, over `devices` logical CPU devices split out of the CPU
+    (which TensorFlow allows only before its runtime starts; "all" on
+    such a machine is the logical devices that exist, usually one). One
+    device needs no strategy. The GAN must be built, compiled and trained
+    in the returned `scope()`; Keras' `fit()` then splits each global
+    batch over the replicas, over the workers too (`local_rows` False):
+    every worker reads the same data in the same (equally seeded) order
+    and keeps its replicas' parts of each batch.
+
+    Raises:
+        ValueError: for `mode="model_parallel"` (JAX only), a mesh or
+            layout, devices this process does not have, or a CPU split
+            asked for after TensorFlow's runtime has started.
+    """
+    from keras_gans.backend.distribution import MODES
+
+    if mode == "model_parallel":
+        raise ValueError(
+            "Model parallelism (a device mesh and a layout map) is built on "
+            "keras.distribution, which only the JAX backend supports. Use "
+            "mode=\"data_parallel\" on TensorFlow, or KERAS_BACKEND=jax. "
+            f"Received: mode={mode!r}"
+        )
+    if mode not in MODES:
+        raise ValueError(
+            f"Unknown distribution mode. Expected one of {MODES}. "
+            f"Received: mode={mode!r}"
+        )
+    if mesh is not None or layout is not None:
+        raise ValueError(
+            "A mesh and a layout describe model parallelism, which "
+            "data_parallel does not use. Leave them out. Received: "
+            f"mesh={mesh!r}, layout={layout!r}"
+        )
+    if os.environ.get("TF_CONFIG"):
+        return _multi_worker(devices)
+    return _one_host(devices)
+
+
+def _one_host(devices):
+    from keras_gans.backend.distribution import Distribution
+    from keras_gans.backend.distribution import choose_devices
+
+    if tf.config.list_physical_devices("GPU"):
+        available = [d.name for d in tf.config.list_logical_devices("GPU")]
+    else:
+        available = _cpu_devices(devices)
+    names = choose_devices(available, devices)
+    if len(names) == 1:
+        return Distribution(devices=tuple(names))
+    strategy = tf.distribute.MirroredStrategy(names)
+    return Distribution(
+        mode="data_parallel", devices=tuple(names),
+        replicas=strategy.num_replicas_in_sync, scope=strategy.scope,
+    )
+
+
+def _cpu_devices(devices):
+    """The logical CPU devices' names, first splitting the CPU into
+    `devices` of them when a count above those that exist is asked for."""
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    split = tf.config.get_logical_device_configuration(cpu) or [None]
+    wanted = (devices if isinstance(devices, int)
+              and not isinstance(devices, bool) else 0)
+    if wanted > len(split):
+        try:
+            tf.config.set_logical_device_configuration(
+                cpu, [tf.config.LogicalDeviceConfiguration()] * wanted)
+        except RuntimeError as error:
+            raise ValueError(
+                f"TensorFlow splits the CPU into {wanted} logical devices "
+                "only before its runtime starts, and it has started in this "
+                "process (a tensor was made, a model built or the devices "
+                "listed). Call keras_gans.backend.distribute() first, "
+                "before anything else uses TensorFlow, or set the split "
+                "yourself with tf.config.set_logical_device_configuration "
+                f"at start-up. Received: devices={devices}"
+            ) from error
+    return [d.name for d in tf.config.list_logical_devices("CPU")]
+
+
+def _multi_worker(devices):
+    from keras_gans.backend.distribution import Distribution
+    from keras_gans.backend.distribution import choose_devices
+
+    config = json.loads(os.environ["TF_CONFIG"])
+    cluster = config.get("cluster", {})
+    task = config.get("task", {})
+    chiefs = len(cluster.get("chief", []))
+    workers = chiefs + len(cluster.get("worker", []))
+    index = (0 if task.get("type") == "chief"
+             else chiefs + int(task.get("index", 0)))
+    gpus = tf.config.list_physical_devices("GPU")
+    local = ([f"/device:GPU:{i}" for i in range(len(gpus))] if gpus
+             else ["/device:CPU:0"])
+    names = choose_devices(local, devices)
+    if len(names) != len(local):
+        raise ValueError(
+            "Under TF_CONFIG each worker trains on all the GPUs it sees (or "
+            f"its CPU): {', '.join(local)}. Use devices=\"all\", and limit "
+            "a worker's GPUs with CUDA_VISIBLE_DEVICES. Received: "
+            f"devices={devices!r}"
+        )
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    return Distribution(
+        mode="data_parallel", devices=tuple(names),
+        replicas=strategy.num_replicas_in_sync, process_index=index,
+        process_count=workers, scope=strategy.scope,
+    )
+
+
 def launch(devices, argv):
-    # One process drives every device of this host.
+    # One process drives every device of this host; the workers of a
+    # multi-worker run are started by the user, each with its TF_CONFIG.
     return None
 
 
 def replica_logs(logs):
-    # Keras aggregates the trackers over a strategy's replicas.
-    return logs
+    """Scalar logs as shape (1,) under a multi-worker strategy.
+
+    Keras reduces a multi-worker step's logs with `strategy.reduce(MEAN,
+    axis=0)`, which fails on scalars (tensorflow#72388) and turns shape
+    (1,) back into the scalar mean; elsewhere the logs are left as they
+    are (Keras averages the replicas' values).
+    """
+    if not _multi_worker_mode(tf.distribute.get_strategy()):
+        return logs
+    return {
+        name: ops.reshape(value, (1,)) if len(value.shape) == 0 else value
+        for name, value in logs.items()
+    }
+
+
+def _multi_worker_mode(strategy):
+    # Keras takes the multi-worker reduction exactly when this holds.
+    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and strategy.extended._in_multi_worker_mode())

@@ -213,6 +213,21 @@ def check_compiled_penalty(penalty):
     )
 
 
+def check_distributed(gan, jit_compile, privacy):
+    """Refuses DP-SGD over several `torch.distributed` processes: each
+    would add its own noise to its clipped gradients before the
+    all-reduce sums them, which the privacy accounting does not describe."""
+    ranks = replica_rows()[1]
+    if privacy is not None and ranks > 1:
+        raise ValueError(
+            "Training with privacy (DP-SGD) runs in one process only: each "
+            "process would add its own noise to its clipped gradients and "
+            "the all-reduce would sum them, which the privacy accounting "
+            "does not describe. Train on one device (devices=1). Received: "
+            f"privacy with {ranks} torch.distributed processes"
+        )
+
+
 def resolve_jit_compile(gan, penalty):
     """`(jit_compile, reason)` for `jit_compile="auto"`: eager."""
     return False, (
