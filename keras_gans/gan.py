@@ -294,7 +294,6 @@ class GAN(keras.Model):
             privacy_checks.check_penalty(penalty)
             privacy_checks.check_augment(self.augment)
             privacy_checks.check_float16(self._uses_float16())
-            privacy_checks.check_processes(backend.replica_rows()[1])
         if not is_positive_int(d_steps):
             raise ValueError(
                 "`d_steps` must be a positive integer. "

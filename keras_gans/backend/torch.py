@@ -224,7 +224,7 @@ def check_distributed(gan, jit_compile, privacy):
             "process would add its own noise to its clipped gradients and "
             "the all-reduce would sum them, which the privacy accounting "
             "does not describe. Train on one device (devices=1). Received: "
-            f"privacy with {ranks} torch.distributed processes"
+            f"privacy over {ranks} processes (torch.distributed)"
         )
 
 

@@ -119,20 +119,3 @@ def check_float16(uses_float16):
             "compute dtype"
         )
 
-
-def check_processes(count):
-    """Refuses DP-SGD over several processes that each add their own noise.
-
-    Each process clips and noises the gradients of its own rows; averaging
-    them would add `count` noise draws scaled for a `count`-times smaller
-    batch, which is neither what one device computes nor the privacy the
-    accountant reports.
-    """
-    if isinstance(count, int) and count > 1:
-        raise ValueError(
-            "Training with privacy runs in one process: each of several "
-            "processes would add its own noise to its share of the batch, "
-            "so the run would neither match one device nor the privacy "
-            "accounted for. Train in one process (devices=1). Received: "
-            f"{count} processes"
-        )
