@@ -298,11 +298,11 @@ def _global_devices(devices):
     if counted and devices > len(names) and found[0].platform == "cpu":
         processes = jax.process_count()
         per_process = -(-devices // processes)
+        where = f" over {processes} processes" if processes > 1 else ""
         raise ValueError(
             f"Asked for {devices} devices but JAX shows {len(names)} CPU "
-            f"device(s){f' over {processes} processes' if processes > 1 else ''}"
-            ". JAX fixes its CPU device count when it starts, which happened "
-            "before keras-gans could set it. Simulate CPU devices by setting "
+            f"device(s){where}. JAX fixes its CPU device count when it "
+            "starts, which happened before keras-gans could set it. Simulate CPU devices by setting "
             "the environment variable XLA_FLAGS=--xla_force_host_platform_"
             f"device_count={per_process} before starting Python, or call "
             "keras_gans.backend.distribute before anything creates an array. "
@@ -338,10 +338,13 @@ def distribute(devices, mode="data_parallel", mesh=None, layout=None):
             device count. The axis named "batch" (else the first) splits
             the batch.
         layout: for "model_parallel": a mapping from a regular expression
-            on variable paths (`variable.path`, e.g. "generator/dense/
-            kernel", matched whole) to one entry per dimension of the
-            variable: a mesh axis name, or None to keep the dimension
-            whole, e.g. `{".*dense.*kernel": [None, "model"]}`. Unmatched
+            on variable paths (`variable.path`: the layer's name and the
+            weight's, e.g. "dense_1/kernel"; print `[v.path for v in
+            gan.weights]` to see them), matched whole, to one entry per
+            dimension of the variable: a mesh axis name, or None or ""
+            (TOML has no null) to keep the dimension whole, e.g.
+            `{".*dense.*kernel": [None, "model"]}`; in a recipe,
+            `layout = {".*dense.*kernel" = ["", "model"]}`. Unmatched
             variables are replicated; the optimizers' slots and the EMA
             weights follow the weight they belong to.
 
@@ -427,7 +430,8 @@ def _model_parallel(names, mesh, layout):
         size *= axis_size
     if size != len(names):
         raise ValueError(
-            f"The mesh has {size} devices ({' x '.join(map(str, mesh.values()))}) "
+            f"The mesh has {size} devices "
+            f"({' x '.join(map(str, mesh.values()))}) "
             f"but {len(names)} are chosen: {', '.join(names)}. Make the axis "
             f"sizes multiply to {len(names)}, or choose {size} devices. "
             f"Received: mesh={mesh!r}")
@@ -452,7 +456,9 @@ def _model_parallel(names, mesh, layout):
                 dim is None or isinstance(dim, str) for dim in dims):
             raise ValueError(
                 f"The layout of {pattern!r} must list, per dimension, a mesh "
-                f"axis name or None. Received: {pattern!r}: {dims!r}")
+                f"axis name or None (\"\" in TOML). Received: {pattern!r}: "
+                f"{dims!r}")
+        dims = [dim or None for dim in dims]
         unknown = [dim for dim in dims if dim is not None and dim not in axes]
         if unknown:
             raise ValueError(
