@@ -5,7 +5,9 @@ Every run trains the same tiny GAN the same way (seed 0, d_steps=2, a
 gradient penalty, an EMA) on the same ring data, so a distributed run can be
 compared weight by weight with one device. `python jax_distributed.py KIND
 OUT` trains it in a fresh process, where JAX can still be given several CPU
-devices or join other processes, and saves the weights to OUT:
+devices or join other processes, and saves the weights to OUT.npz
+(with, but for "process", those of the same training on one device after
+the distribution is closed) and what it did to OUT.json:
 
 - "devices": data parallel over 2 simulated CPU devices, fed the global batch.
 - "process": one of the processes named by the KERAS_DISTRIBUTION_*
@@ -126,7 +128,19 @@ def main(kind, out):
         "process_count": dist.process_count, "local_rows": dist.local_rows,
         "devices": list(dist.devices),
     }
-    np.savez(out, **weights(gan))
+    arrays = {"distributed_" + key: value
+              for key, value in weights(gan).items()}
+    dist.close()
+    if kind != "process":
+        # The reference: the same GAN on this process's first CPU device,
+        # fed the global batches. Trained here rather than in the test's
+        # process, which may run on a GPU (another float32 matmul); the
+        # processes are compared with the "devices" run's.
+        one = train(x, BATCH,
+                    g_optimizer="adam" if kind == "model" else "sgd")
+        arrays.update({"one_device_" + key: value
+                       for key, value in weights(one).items()})
+    np.savez(out, **arrays)
     with open(out + ".json", "w") as file:
         json.dump(report, file)
 
