@@ -107,9 +107,15 @@ def test_two_processes_fed_their_rows_train_as_one_process(
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for index in range(2)
     ]
-    for run in runs:
-        output, _ = run.communicate(timeout=300)
-        assert run.returncode == 0, output[-3000:]
+    try:
+        for run in runs:
+            output, _ = run.communicate(timeout=300)
+            assert run.returncode == 0, output[-3000:]
+    finally:
+        for run in runs:  # the other waits for a partner that failed
+            if run.poll() is None:
+                run.kill()
+                run.wait()
     x = jax_distributed.ring_data()
     chief, _, _ = _read(tmp_path / "process0")
     for index in range(2):
