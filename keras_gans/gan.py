@@ -370,6 +370,8 @@ class GAN(keras.Model):
                 trainable=False,
                 name=f"generator_ema_{index}",
             )
+            # Sharded like the weight it averages (JAX model parallelism).
+            backend.share_layout(average, variable)
             # A copy: JAX would otherwise share (and donate twice) one buffer.
             average.assign(ops.copy(variable.value))
             self._ema_weights.append(average)

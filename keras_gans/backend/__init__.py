@@ -69,6 +69,9 @@ module per backend. Each module exposes the same functions:
 - `replica_logs(logs)`: the step's logs as every replica should report
   them (PyTorch averages them over the processes, so every rank's
   divergence guard decides alike); unchanged elsewhere.
+- `share_layout(variable, reference)`: lays `variable` out over the
+  devices as `reference` is (JAX's model parallelism shards the EMA of a
+  weight like the weight); optional, a backend without layouts omits it.
 - `replica_loss_scale()`: the factor that turns a per-replica mean loss into
   the share the backend's gradient all-reduce expects (1 without replicas).
 """
@@ -175,3 +178,10 @@ def launch(devices, argv):
 def replica_logs(logs):
     """The step's logs, agreed over replicas; see the module docstring."""
     return current().replica_logs(logs)
+
+
+def share_layout(variable, reference):
+    """Lays `variable` out like `reference`; see the module docstring."""
+    share = getattr(current(), "share_layout", None)
+    if share is not None:
+        share(variable, reference)

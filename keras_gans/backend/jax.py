@@ -10,8 +10,11 @@ back into the enclosing scope, so no state update is lost and no tracer leaks.
 """
 
 import contextlib
+import os
+import re
 
 import jax
+import keras
 from keras import StatelessScope
 from keras import ops
 
@@ -236,30 +239,289 @@ def accelerate_networks(generator, discriminator, jit_compile, penalty):
     )
 
 
+_PROCESS_VARIABLES = (
+    "KERAS_DISTRIBUTION_JOB_ADDRESSES",
+    "KERAS_DISTRIBUTION_NUM_PROCESSES",
+    "KERAS_DISTRIBUTION_PROCESS_ID",
+)
+
+
+def simulate_cpu_devices(count):
+    """Makes JAX's CPU platform show `count` devices, if it can still.
+
+    JAX fixes its CPU device count when it first creates an array (the
+    `jax_num_cpu_devices` option, or `XLA_FLAGS=
+    --xla_force_host_platform_device_count=N`); until then the count can be
+    set from Python, which is what `distribute(N)` does so that N devices
+    can be tried on a CPU. It changes nothing on a GPU or TPU: the default
+    devices stay those.
+
+    Returns:
+        True if the count was set; False if JAX had already started (the
+        count is then whatever it started with).
+    """
+    try:
+        jax.config.update("jax_num_cpu_devices", int(count))
+    except RuntimeError:
+        return False
+    return True
+
+
+def _initialize_processes():
+    """Joins the other processes of the run when the launcher asked for it.
+
+    `keras.distribution.initialize()` reads the `KERAS_DISTRIBUTION_*`
+    variables; it must run before JAX creates any array, and once.
+    """
+    if not any(name in os.environ for name in _PROCESS_VARIABLES):
+        return
+    if jax.distributed.is_initialized():
+        return
+    try:
+        keras.distribution.initialize()
+    except RuntimeError as error:
+        raise RuntimeError(
+            "The KERAS_DISTRIBUTION_* variables ask for a multi-process run, "
+            "but JAX had already started in this process, so it can no "
+            "longer join the others. Call keras_gans.backend.distribute() "
+            "before creating any array or model. "
+            f"Received: {error}"
+        ) from error
+
+
+def _global_devices(devices):
+    """Every process's devices of the default platform, ordered by process
+    (so process p's rows of a global batch are its p-th block), as names.
+
+    A count above what a CPU shows gets a hint to simulate devices.
+    """
+    counted = isinstance(devices, int) and not isinstance(devices, bool)
+    # Asking JAX anything (even `process_count`) starts it: decide first.
+    if counted and devices > 1 and not jax.distributed.is_initialized():
+        simulate_cpu_devices(devices)
+    found = sorted(jax.devices(), key=lambda d: (d.process_index, d.id))
+    names = [f"{d.platform}:{d.id}" for d in found]
+    if counted and devices > len(names) and found[0].platform == "cpu":
+        processes = jax.process_count()
+        per_process = -(-devices // processes)
+        where = f" over {processes} processes" if processes > 1 else ""
+        raise ValueError(
+            f"Asked for {devices} devices but JAX shows {len(names)} CPU "
+            f"device(s){where}. JAX fixes its CPU device count when it "
+            "starts, which happened before keras-gans could set it. Simulate CPU devices by setting "
+            "the environment variable XLA_FLAGS=--xla_force_host_platform_"
+            f"device_count={per_process} before starting Python, or call "
+            "keras_gans.backend.distribute before anything creates an array. "
+            f"Received: devices={devices}"
+        )
+    return names, {f"{d.platform}:{d.id}": d.process_index for d in found}
+
+
 def distribute(devices, mode="data_parallel", mesh=None, layout=None):
-    """Data parallelism through `keras.distribution.DataParallel`.
+    """Spreads training over devices and processes with `keras.distribution`.
 
     Set before the GAN is built, so its weights, both optimizers' slots and
     the EMA weights are laid out over the devices; Keras' JAX trainer then
     shards each batch over them inside one jitted program.
-    """
-    import keras
 
+    Several processes (hosts, or processes on one host) join first through
+    `keras.distribution.initialize()` when the `KERAS_DISTRIBUTION_*`
+    variables are set (`JOB_ADDRESSES`: the chief's `host:port`;
+    `NUM_PROCESSES`; `PROCESS_ID`); `devices` then counts the devices of
+    every process. Each process is fed its own rows of every global batch
+    (`Distribution.local_rows`).
+
+    Args:
+        devices: "all", a count or a list of device names. On a CPU a count
+            above one simulates that many devices when JAX has not started
+            yet (see `simulate_cpu_devices`).
+        mode: "data_parallel" (replicated weights, the batch split over the
+            devices) or "model_parallel" (weights sharded by `layout` over
+            a `mesh`, the batch split over its batch axis).
+        mesh: for "model_parallel": a mapping from axis name to size, in
+            mesh order, e.g. `{"batch": 2, "model": 2}` (a TOML table
+            `mesh = {batch = 2, model = 2}`); the sizes multiply to the
+            device count. The axis named "batch" (else the first) splits
+            the batch.
+        layout: for "model_parallel": a mapping from a regular expression
+            on variable paths (`variable.path`: the layer's name and the
+            weight's, e.g. "dense_1/kernel"; print `[v.path for v in
+            gan.weights]` to see them), matched whole, to one entry per
+            dimension of the variable: a mesh axis name, or None or ""
+            (TOML has no null) to keep the dimension whole, e.g.
+            `{".*dense.*kernel": [None, "model"]}`; in a recipe,
+            `layout = {".*dense.*kernel" = ["", "model"]}`. Unmatched
+            variables are replicated; the optimizers' slots and the EMA
+            weights follow the weight they belong to.
+
+    Returns:
+        A `keras_gans.backend.distribution.Distribution`.
+
+    Raises:
+        ValueError: for an unknown mode, devices that do not exist, a mesh
+            whose size is not the device count, a layout naming an axis the
+            mesh lacks, or model parallelism over several processes.
+        RuntimeError: for a multi-process run asked for after JAX started.
+    """
+    from keras_gans.backend.distribution import MODES
     from keras_gans.backend.distribution import Distribution
     from keras_gans.backend.distribution import choose_devices
 
-    names = choose_devices(keras.distribution.list_devices(), devices)
-    if len(names) == 1:
-        return Distribution(devices=tuple(names))
-    if mode != "data_parallel":
+    if mode not in MODES:
         raise ValueError(
-            f"Unknown distribution mode {mode!r}. Received: mode={mode!r}")
+            f"Unknown distribution mode. Expected one of {', '.join(MODES)}. "
+            f"Received: mode={mode!r}")
+    _initialize_processes()
+    available, owners = _global_devices(devices)
+    names = choose_devices(available, devices)
+    processes = jax.process_count()
+    if processes > 1:
+        _check_every_process_takes_part(names, owners, processes)
+    local = tuple(n for n in names if owners[n] == jax.process_index())
+    close = lambda: keras.distribution.set_distribution(None)  # noqa: E731
+    if mode == "model_parallel":
+        if processes > 1:
+            raise ValueError(
+                "Model parallelism over several processes is not supported: "
+                "keras-gans feeds each process its own rows of the batch, "
+                "which a model axis spanning processes would need shared. "
+                "Use mode=\"data_parallel\" across processes. Received: "
+                f"mode={mode!r} with {processes} processes")
+        distribution, replicas = _model_parallel(names, mesh, layout)
+        keras.distribution.set_distribution(distribution)
+        return Distribution(mode="model_parallel", devices=local,
+                            replicas=replicas, close=close)
+    if mesh is not None or layout is not None:
+        raise ValueError(
+            "A mesh and a layout only apply to mode=\"model_parallel\". "
+            f"Received: mode={mode!r}, mesh={mesh!r}, layout={layout!r}")
+    if len(names) == 1:
+        return Distribution(devices=local)
+    # Keras' trainer assembles the global batch from each process's rows
+    # (`jax.make_array_from_process_local_data`); with auto-sharding on it
+    # would refuse numpy data in a multi-process run.
     keras.distribution.set_distribution(
-        keras.distribution.DataParallel(devices=names))
+        keras.distribution.DataParallel(
+            devices=names, auto_shard_dataset=False))
     return Distribution(
-        mode="data_parallel", devices=tuple(names), replicas=len(names),
-        close=lambda: keras.distribution.set_distribution(None),
+        mode="data_parallel", devices=local, replicas=len(names),
+        process_index=jax.process_index(), process_count=processes,
+        local_rows=processes > 1, close=close,
     )
+
+
+def _check_every_process_takes_part(names, owners, processes):
+    counts = [sum(owners[n] == p for n in names) for p in range(processes)]
+    if len(set(counts)) > 1 or not counts[0]:
+        raise ValueError(
+            "In a multi-process run every process must drive the same number "
+            f"of the chosen devices; these give {counts} to processes "
+            f"0..{processes - 1}. Ask for \"all\" devices, or a multiple of "
+            f"{processes} spread evenly. Received: devices={list(names)}")
+
+
+def _model_parallel(names, mesh, layout):
+    """`(keras.distribution.ModelParallel, batch axis size)` from the
+    recipe-friendly `mesh` and `layout` mappings; see `distribute`."""
+    if not isinstance(mesh, dict) or not mesh or not all(
+            isinstance(axis, str) and isinstance(size, int)
+            and not isinstance(size, bool) and size >= 1
+            for axis, size in mesh.items()):
+        raise ValueError(
+            "mode=\"model_parallel\" needs a mesh: a mapping from axis name "
+            "to a positive size, e.g. {\"batch\": 2, \"model\": 2}. "
+            f"Received: mesh={mesh!r}")
+    size = 1
+    for axis_size in mesh.values():
+        size *= axis_size
+    if size != len(names):
+        raise ValueError(
+            f"The mesh has {size} devices "
+            f"({' x '.join(map(str, mesh.values()))}) "
+            f"but {len(names)} are chosen: {', '.join(names)}. Make the axis "
+            f"sizes multiply to {len(names)}, or choose {size} devices. "
+            f"Received: mesh={mesh!r}")
+    if not isinstance(layout, dict) or not layout:
+        raise ValueError(
+            "mode=\"model_parallel\" needs a layout: a mapping from a "
+            "regular expression on variable paths to one mesh axis name (or "
+            "None) per dimension, e.g. {\".*dense.*kernel\": [None, "
+            f"\"model\"]}}. Received: layout={layout!r}")
+    axes = list(mesh)
+    device_mesh = keras.distribution.DeviceMesh(
+        shape=tuple(mesh.values()), axis_names=axes, devices=names)
+    layout_map = keras.distribution.LayoutMap(device_mesh)
+    for pattern, dims in layout.items():
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError) as error:
+            raise ValueError(
+                f"The layout key {pattern!r} is not a regular expression "
+                f"({error}). Received: layout={layout!r}") from error
+        if not isinstance(dims, (list, tuple)) or not all(
+                dim is None or isinstance(dim, str) for dim in dims):
+            raise ValueError(
+                f"The layout of {pattern!r} must list, per dimension, a mesh "
+                f"axis name or None (\"\" in TOML). Received: {pattern!r}: "
+                f"{dims!r}")
+        dims = [dim or None for dim in dims]
+        unknown = [dim for dim in dims if dim is not None and dim not in axes]
+        if unknown:
+            raise ValueError(
+                f"The layout of {pattern!r} names axes the mesh lacks: "
+                f"{', '.join(map(repr, unknown))}. The mesh's axes are "
+                f"{', '.join(map(repr, axes))}. Received: {pattern!r}: "
+                f"{dims!r}")
+        layout_map[pattern] = tuple(dims)
+    batch_axis = "batch" if "batch" in axes else axes[0]
+    distribution = _CheckedModelParallel(
+        layout_map=layout_map, batch_dim_name=batch_axis,
+        auto_shard_dataset=False)
+    return distribution, mesh[batch_axis]
+
+
+class _CheckedModelParallel(keras.distribution.ModelParallel):
+    """`ModelParallel` that names the variable a layout does not fit.
+
+    JAX would otherwise fail inside `device_put` with the array's shape
+    and no variable path.
+    """
+
+    def get_variable_layout(self, variable):
+        layout = super().get_variable_layout(variable)
+        axes = getattr(layout, "axes", None)
+        if axes is None:
+            return layout
+        shape = tuple(variable.shape)
+        sizes = dict(zip(self.device_mesh.axis_names, self.device_mesh.shape))
+        uneven = [
+            (dim, axis) for dim, axis in zip(shape, axes)
+            if axis is not None and dim % sizes[axis]
+        ]
+        if len(axes) != len(shape) or uneven:
+            raise ValueError(
+                f"The layout {axes} does not fit the variable "
+                f"{variable.path!r} of shape {shape}: it needs one entry per "
+                "dimension, and each dimension laid on a mesh axis must "
+                f"divide by that axis's size (mesh {sizes}). Change the "
+                "layout pattern so it matches only variables it fits. "
+                f"Received: layout={axes} for {variable.path!r}")
+        return layout
+
+
+def share_layout(variable, reference):
+    """Lays `variable` out over the devices as `reference` is laid out.
+
+    For weights that shadow another weight (the EMA of a generator
+    weight), which `keras.distribution` would otherwise replicate whatever
+    the layout map says of the weight they shadow (Keras' optimizers do the
+    same for their slots). Does nothing without a distribution.
+    """
+    layout = getattr(reference, "_layout", None)
+    if layout is None or keras.distribution.distribution() is None:
+        return
+    variable._layout = layout
+    variable.assign(variable.value)
 
 
 def launch(devices, argv):
