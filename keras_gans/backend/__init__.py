@@ -166,7 +166,10 @@ def replica_rows():
 def distribute(devices="all", mode="data_parallel", mesh=None, layout=None):
     """Spreads training over devices (and processes); call it before any
     model is built. Returns a `Distribution`; see the module docstring."""
-    return current().distribute(devices, mode=mode, mesh=mesh, layout=layout)
+    from keras_gans.backend import distribution
+
+    return distribution.activate(
+        current().distribute(devices, mode=mode, mesh=mesh, layout=layout))
 
 
 def launch(devices, argv):

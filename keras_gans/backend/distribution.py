@@ -10,6 +10,8 @@ import contextlib
 import dataclasses
 from typing import Callable
 
+import numpy as np
+
 MODES = ("data_parallel", "model_parallel")
 
 
@@ -37,6 +39,13 @@ class Distribution:
             every process hold the chief's values of its variables, called
             before training (PyTorch broadcasts from rank 0; engines that
             keep one global copy need nothing).
+        gather: None, or a function of a NumPy array (the same shape in
+            every process) returning the arrays of all processes
+            concatenated on axis 0 in process order. With it, work that
+            splits by rows (generating samples for evaluation and their
+            features) is shared out with `shard`; without it, every process
+            computes all of it (one process, or engines whose programs span
+            the processes and must be run by all of them alike).
         close: releases what `distribute` set up (a process group).
     """
 
@@ -48,12 +57,34 @@ class Distribution:
     scope: Callable = contextlib.nullcontext
     local_rows: bool = False
     synchronize: Callable = lambda model: None
+    gather: Callable = None
     close: Callable = lambda: None
 
     @property
     def is_chief(self):
         """Whether this process writes the run's files."""
         return self.process_index == 0
+
+    def shard(self, count):
+        """`(start, stop)`: the rows of `count` this process computes when
+        work is shared out (`gather` set): equal blocks of
+        `ceil(count / process_count)` rows in process order, the last
+        process's cut short; `(0, count)` when it is not."""
+        if self.gather is None:
+            return 0, count
+        block = -(-count // self.process_count)
+        start = min(count, self.process_index * block)
+        return start, min(count, start + block)
+
+    def gather_rows(self, rows, count):
+        """The `count` rows of every process's `shard`, in order, from this
+        process's `rows` (`rows` itself when work is not shared out)."""
+        if self.gather is None:
+            return rows
+        block = -(-count // self.process_count)
+        padded = np.zeros((block,) + rows.shape[1:], rows.dtype)
+        padded[:len(rows)] = rows
+        return self.gather(padded)[:count]
 
     def check_batch_size(self, batch_size):
         """Raises ValueError unless `batch_size` (the global batch) splits
@@ -118,3 +149,30 @@ def choose_devices(available, requested):
         'devices must be "all", a positive number of devices or a list of '
         f"device names. Received: devices={requested!r}"
     )
+
+
+_active = None
+
+
+def active():
+    """The `Distribution` of the run in progress in this process, or None
+    (set by `keras_gans.backend.distribute`, cleared by its `close`)."""
+    return _active
+
+
+def activate(distribution):
+    """Records `distribution` as `active()` until its `close` is called."""
+    global _active
+    close = distribution.close
+
+    def close_and_clear():
+        global _active
+        try:
+            close()
+        finally:
+            if _active is distribution:
+                _active = None
+
+    distribution.close = close_and_clear
+    _active = distribution
+    return distribution

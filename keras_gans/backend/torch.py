@@ -399,8 +399,23 @@ def _process_group(devices, world):
     return Distribution(
         mode="data_parallel", devices=(device,), replicas=world,
         process_index=dist.get_rank(), process_count=world,
-        local_rows=True, synchronize=synchronize, close=close,
+        local_rows=True, synchronize=synchronize, gather=_all_gather,
+        close=close,
     )
+
+
+def _all_gather(array):
+    """Every rank's `array` (one shape on all ranks), concatenated on
+    axis 0 in rank order, on every rank."""
+    import numpy as np
+    import torch.distributed as dist
+
+    tensor = torch.as_tensor(np.ascontiguousarray(array))
+    if dist.get_backend() == "nccl":
+        tensor = tensor.cuda()
+    parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, tensor)
+    return np.concatenate([part.cpu().numpy() for part in parts])
 
 
 def state_variables(model):

@@ -112,15 +112,34 @@ class EvaluationMetrics(keras.callbacks.Callback):
             print(f"Epoch {epoch + 1} evaluation: {listed}")
 
     def evaluate(self):
-        """`{name: value}` of every metric for the current generator."""
+        """`{name: value}` of every metric for the current generator.
+
+        In a run spread over processes that can share the work
+        (`keras_gans.backend.distribution`), each process generates and
+        extracts the features of its block of the same latent draw, the
+        features are gathered, and the chief alone scores them (the other
+        processes return `{}`): the chief's values equal one process's.
+        """
+        from keras_gans import latent
+        from keras_gans.backend import distribution
         from keras_gans.evaluation.features import extract
 
+        count = self.num_samples
         labels = None
         if self.num_classes:
-            labels = np.arange(self.num_samples) % self.num_classes
-        fake = self.model.generate(self.num_samples, seed=self.seed,
-                                   labels=labels)
-        fake_features = extract(self.extractor, fake, verbose=0)
+            labels = np.arange(count) % self.num_classes
+        shared = distribution.active() or distribution.Distribution()
+        start, stop = shared.shard(count)
+        z = latent.prior_noise(count, self.model.latent_dim, self.seed)
+        fake_features = np.zeros((0, self.extractor.dim), "float32")
+        if stop > start:
+            fake = self.model.generate(
+                z=z[start:stop],
+                labels=None if labels is None else labels[start:stop])
+            fake_features = extract(self.extractor, fake, verbose=0)
+        fake_features = shared.gather_rows(fake_features, count)
+        if not shared.is_chief:
+            return {}
         values = {}
         for metric in self.metrics.values():
             reference = (self._train_features
