@@ -55,7 +55,7 @@ def start(recipe):
             return Distribution()
         raise RecipeError([
             "distribution.devices: this backend trains on one device only "
-            "so far; remove the [distribution] table (or --devices). "
+            "so far; remove the [distribution] table. "
             f"Received: devices={section.devices!r}"])
     try:
         return backend.distribute(section.devices, mode=section.mode,

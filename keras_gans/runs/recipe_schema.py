@@ -920,7 +920,7 @@ class Distribution:
     devices: object = setting(
         1, Devices(), "The devices to train on: \"all\" this process "
         "sees, the first N, or their names; data.batch_size is the global "
-        "batch, split evenly over them (keras-gans run --devices).")
+        "batch, split evenly over them.")
     mode: str = setting(
         "data_parallel", Choice(*DISTRIBUTION_MODES), "data_parallel: "
         "every device holds the whole model and trains on its share of each "
