@@ -83,7 +83,7 @@ def run_command(ctx, recipe_path, overrides, output, init_from, resume,
             recipe = folder_recipe(data, image_size, architecture, steps,
                                    overrides)
             describe_folder_recipe(recipe)
-        status = launch(recipe.distribution.devices)
+        status = launch(recipe)
         if status is not None:  # the processes it started trained
             ctx.exit(status)
         prepared = train_module.prepare(recipe, output=output, resume=resume)
@@ -125,15 +125,20 @@ def devices_value(text):
     return "[" + ", ".join(_toml_string(name) for name in names) + "]"
 
 
-def launch(devices):
+def launch(recipe):
     """Starts the processes the backend trains in, where it trains in
     several (PyTorch); their exit status, or None to train here.
 
-    They run this same command line; `devices` is the recipe's
-    `distribution.devices`. One device starts nothing."""
+    They run this same command line on the recipe's
+    `distribution.devices`, once a batch those devices cannot split is
+    refused here. One device starts nothing."""
+    devices = recipe.distribution.devices
     if devices == 1:
         return None
     from keras_gans import backend
+    from keras_gans.runs import distributed
+
+    distributed.check_requested(recipe)
 
     argv = [sys.executable, "-m", "keras_gans.cli", *sys.argv[1:]]
     return backend.launch(devices, argv)

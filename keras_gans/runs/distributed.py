@@ -31,7 +31,8 @@ import tempfile
 from keras_gans.runs.errors import RunError
 from keras_gans.runs.recipe import RecipeError
 
-__all__ = ["Workspace", "check", "needs_output", "start"]
+__all__ = ["Workspace", "check", "check_data", "check_requested",
+           "needs_output", "start"]
 
 
 def start(recipe):
@@ -64,6 +65,25 @@ def start(recipe):
         key = ("distribution.devices" if section.mode == "data_parallel"
                else "distribution")
         raise RecipeError([f"{key}: {error}"]) from error
+
+
+def check_requested(recipe):
+    """Refuses a global batch that cannot split over the devices the
+    recipe names by count or by name, before the backend sets anything up
+    (or starts processes, `backend.launch`): the replicas are those devices
+    (or, over several hosts, a multiple of them), so a batch the count does
+    not divide is refused by `check` later anyway.
+
+    Raises:
+        RecipeError: as `check`.
+    """
+    from keras_gans.backend.distribution import Distribution
+
+    devices = recipe.distribution.devices
+    if recipe.distribution.mode != "data_parallel" or devices == "all":
+        return
+    count = devices if isinstance(devices, int) else len(devices)
+    check(Distribution(replicas=count), recipe)
 
 
 def check(distribution, recipe):

@@ -581,6 +581,7 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
         raise RunError(RESUME_NEEDS_OUTPUT, reason="resume_needs_output")
     from keras_gans.runs import distributed
 
+    distributed.check_requested(recipe)
     distribution = distributed.start(recipe)
     try:
         distributed.check(distribution, recipe)
@@ -597,8 +598,7 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
     try:
         with distribution.scope():
             prepared = _prepare(recipe, claim.directory, resume, catalogue,
-                                source)
-        distributed.check_data(distribution, prepared.recipe, prepared.data)
+                                source, distribution)
         distribution.synchronize(prepared.gan)
     except OSError as error:
         claim.abandon()
@@ -629,10 +629,12 @@ def _claim(recipe, output, resume, distribution):
     return run_directory.claim(new_run_directory(recipe), created=True)
 
 
-def _prepare(recipe, directory, resume, catalogue, source=None):
+def _prepare(recipe, directory, resume, catalogue, source=None,
+             distribution=None):
     """`prepare` once the run directory is held. `source`: the run whose
     checkpoint a resume loads, when it is not `directory` (a process other
-    than the chief writes elsewhere, `runs.distributed.Workspace`)."""
+    than the chief writes elsewhere, `runs.distributed.Workspace`);
+    `distribution`: the devices the data must split over."""
     source = directory if source is None else source
     data = read_data(recipe, catalogue, for_checks=recipe.data.check)
     conditional = recipe.model.conditional
@@ -647,6 +649,10 @@ def _prepare(recipe, directory, resume, catalogue, source=None):
             recipe, data, catalogue,
             architecture_arguments(recipe.model, data))
     data = batch_data(recipe, data)
+    if distribution is not None:
+        from keras_gans.runs import distributed
+
+        distributed.check_data(distribution, recipe, data)
     epochs = plan_epochs(recipe, data)
     from keras_gans.runs import privacy as private
 
@@ -819,7 +825,11 @@ def run(prepared, echo=print, verbose="auto"):
             return _run(prepared, echo, verbose)
         with distribution.scope():
             result = _run(prepared, echo, verbose)
-        return dataclasses.replace(result, chief=chief)
+        if chief:
+            return result
+        # The run is the chief's; this process's copies are removed.
+        return dataclasses.replace(
+            result, chief=False, directory=prepared.claim.run_directory)
     except OSError as error:
         raise _file_error(error, prepared.directory) from error
     finally:

@@ -46,6 +46,8 @@ TINY = [
 TWO_DEVICES_ENV = {
     "jax": {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
 }
+# PyTorch trains on each device in a process of its own (backend.launch).
+PROCESSES = {"torch": 2}.get(BACKEND, 1)
 
 pytestmark = pytest.mark.skipif(
     not hasattr(backend.current(), "distribute"),
@@ -53,14 +55,16 @@ pytestmark = pytest.mark.skipif(
            "yet (multi-device runs land with its helper's branch)")
 
 
-def run_cli(*args):
-    """`keras-gans run ...` in a subprocess that sees two devices;
-    `(exit code, stdout and stderr)`."""
+def run_cli(*args, tmp=None):
+    """`keras-gans run ...` in a subprocess that sees two devices (with
+    its temporary files in `tmp`); `(exit code, stdout and stderr)`."""
     root = os.path.dirname(os.path.dirname(keras_gans.__file__))
     env = dict(os.environ, KERAS_BACKEND=BACKEND, TF_CPP_MIN_LOG_LEVEL="3",
                PYTHONPATH=os.pathsep.join(
                    [root, os.environ.get("PYTHONPATH", "")]),
                **TWO_DEVICES_ENV.get(BACKEND, {}))
+    if tmp is not None:
+        env["TMPDIR"] = str(tmp)
     result = subprocess.run(
         [sys.executable, "-m", "keras_gans.cli", "run", RING8, *TINY,
          *map(str, args)],
@@ -75,16 +79,21 @@ def weights(path):
 
 @pytest.fixture(scope="module")
 def two_devices(tmp_path_factory):
-    """A run on two devices, uninterrupted: `(directory, log)`."""
+    """A run on two devices, uninterrupted: `(directory, log, the
+    temporary folder its processes used)`."""
     directory = tmp_path_factory.mktemp("two") / "run"
-    code, log = run_cli("--devices", 2, "--output", directory)
+    tmp = tmp_path_factory.mktemp("tmp")
+    code, log = run_cli("--devices", 2, "--output", directory, tmp=tmp)
     assert code == 0, log
-    return directory, log
+    return directory, log, tmp
 
 
 def test_a_run_on_two_devices_says_so_and_writes_its_outputs_once(
         two_devices):
-    directory, log = two_devices
+    """The log names the replicas and the batch per device once; the run
+    directory holds one run's files, written by the chief alone: the
+    other processes' temporary copies are gone."""
+    directory, log, tmp = two_devices
     lines = [line for line in log.splitlines() if "replicas" in line]
     assert len(lines) == 1, log
     assert "2 replicas" in lines[0]
@@ -96,8 +105,11 @@ def test_a_run_on_two_devices_says_so_and_writes_its_outputs_once(
     metrics = run.read_metrics()
     assert metrics["steps"] == STEPS
     assert metrics["distribution"] == {"mode": "data_parallel",
-                                       "replicas": 2, "processes": 1}
+                                       "replicas": 2,
+                                       "processes": PROCESSES}
     assert log.count("Run directory:") == 1
+    assert [name for name in os.listdir(tmp)
+            if name.startswith("keras-gans-process")] == []
 
 
 def test_a_two_device_run_stopped_at_a_checkpoint_resumes_exactly(
@@ -105,7 +117,7 @@ def test_a_two_device_run_stopped_at_a_checkpoint_resumes_exactly(
     """The run as a kill after its step-3 checkpoint leaves it, resumed on
     two devices, ends with the uninterrupted run's weights (step 3 is in
     the middle of the first epoch: the position counts global batches)."""
-    directory, _ = two_devices
+    directory, _, _ = two_devices
     stopped = tmp_path / "stopped"
     shutil.copytree(directory, stopped)
     run = RunDirectory(stopped)
@@ -128,7 +140,7 @@ def test_a_two_device_checkpoint_loads_and_samples_on_one_device(
         two_devices):
     """This process has one device: the full GAN samples what the
     exported generator makes of the same latent batch."""
-    directory, _ = two_devices
+    directory, _, _ = two_devices
     run = RunDirectory(directory)
     gan = saving.load_model(run.gan_path)
     z = np.random.default_rng(3).normal(size=(16, 4)).astype("float32")
@@ -141,13 +153,31 @@ def test_a_two_device_checkpoint_loads_and_samples_on_one_device(
 
 
 def test_a_batch_that_does_not_split_over_the_devices_is_refused(tmp_path):
+    """Before anything starts: in this process, before PyTorch would start
+    its processes."""
     directory = tmp_path / "run"
-    code, log = run_cli("--devices", 2, "--set", "data.batch_size=7",
+    result = CliRunner().invoke(cli.main, [
+        "run", RING8, *TINY, "--devices", "2", "--set", "data.batch_size=7",
+        "--output", str(directory)])
+    assert result.exit_code == 2, result.output
+    assert ("data.batch_size: The global batch size must divide by the 2 "
+            "data-parallel replicas. Received: batch_size=7. Use 6 or 8."
+            ) in result.output
+    assert not directory.exists()
+
+
+@pytest.mark.skipif(BACKEND != "jax",
+                    reason="on a CPU, \"all\" is 2 devices only with "
+                           "JAX's simulated ones (XLA_FLAGS)")
+def test_a_batch_that_does_not_split_over_all_devices_is_refused(tmp_path):
+    """devices = "all": refused once the backend has counted them."""
+    directory = tmp_path / "run"
+    code, log = run_cli("--devices", "all", "--set", "data.batch_size=7",
                         "--output", directory)
     assert code == 2, log
-    assert "data.batch_size:" in log
-    assert "2 data-parallel replicas" in log
-    assert "Use 6 or 8" in log
+    assert ("data.batch_size: The global batch size must divide by the 2 "
+            "data-parallel replicas. Received: batch_size=7. Use 6 or 8."
+            ) in log
     assert not directory.exists()
 
 
