@@ -60,11 +60,22 @@ def start(recipe):
             f"Received: devices={section.devices!r}"])
     try:
         return backend.distribute(section.devices, mode=section.mode,
-                                  mesh=section.mesh, layout=section.layout)
+                                  mesh=section.mesh,
+                                  layout=layout_value(section.layout))
     except ValueError as error:
         key = ("distribution.devices" if section.mode == "data_parallel"
                else "distribution")
         raise RecipeError([f"{key}: {error}"]) from error
+
+
+def layout_value(layout):
+    """A recipe's `distribution.layout` as the backend takes it: TOML has
+    no null, so a dimension kept whole is written "" and passed as None."""
+    if layout is None:
+        return None
+    return {pattern: ([None if axis == "" else axis for axis in axes]
+                      if isinstance(axes, list) else axes)
+            for pattern, axes in layout.items()}
 
 
 def check_requested(recipe):

@@ -927,12 +927,14 @@ class Distribution:
         "batch; model_parallel (JAX only): weights sharded over a device "
         "mesh.")
     mesh: dict | None = setting(
-        None, OptionalTable(), "model_parallel only: the device mesh, passed "
-        "to the backend as it is (see README, Scaling out).")
+        None, OptionalTable(), "model_parallel only: the device mesh, axis "
+        "name -> size in mesh order (e.g. {batch = 2, model = 2}); the "
+        "\"batch\" axis (else the first) splits the batch.")
     layout: dict | None = setting(
         None, OptionalTable(), "model_parallel only: which weights are "
-        "sharded over which mesh axes (variable-path regex -> axes), passed "
-        "to the backend as it is.")
+        "sharded over which mesh axes: a regex on variable paths -> one mesh "
+        "axis per dimension, \"\" for a dimension kept whole (e.g. "
+        "{\".*dense.*kernel\" = [\"\", \"model\"]}).")
 
     def is_default(self):
         """Whether the table asks for nothing but one device."""
