@@ -105,8 +105,15 @@ def check(distribution, recipe):
             split evenly over the replicas (naming the replicas and the
             two nearest sizes that do).
     """
+    batch_size, replicas = recipe.data.batch_size, distribution.replicas
+    if batch_size < replicas:
+        raise RecipeError(
+            [f"data.batch_size: the global batch of {batch_size} cannot be "
+             f"split over {replicas} data-parallel replicas (each needs at "
+             f"least one row); use {replicas} or a multiple of it, or fewer "
+             "devices"])
     try:
-        distribution.check_batch_size(recipe.data.batch_size)
+        distribution.check_batch_size(batch_size)
     except ValueError as error:
         raise RecipeError([f"data.batch_size: {error}"]) from None
 

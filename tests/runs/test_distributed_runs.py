@@ -94,7 +94,8 @@ def test_a_run_on_two_devices_says_so_and_writes_its_outputs_once(
     directory holds one run's files, written by the chief alone: the
     other processes' temporary copies are gone."""
     directory, log, tmp = two_devices
-    lines = [line for line in log.splitlines() if "replicas" in line]
+    lines = [line for line in log.splitlines()
+             if line.startswith("Training data-parallel")]
     assert len(lines) == 1, log
     assert "2 replicas" in lines[0]
     assert "global batch 8, 4 per replica" in lines[0]
@@ -198,13 +199,27 @@ def test_a_bad_devices_value_is_refused_naming_the_key(devices, problem,
     assert not directory.exists()
 
 
-@pytest.mark.skipif(BACKEND == "torch",
-                    reason="PyTorch starts a process per device it is asked "
-                           "for (backend.launch)")
+def test_a_batch_smaller_than_the_devices_is_refused(tmp_path):
+    directory = tmp_path / "run"
+    result = CliRunner().invoke(cli.main, [
+        "run", RING8, *TINY, "--devices", "16", "--output", str(directory)])
+    assert result.exit_code == 2, result.output
+    assert ("data.batch_size: the global batch of 8 cannot be split over 16 "
+            "data-parallel replicas (each needs at least one row); use 16 or "
+            "a multiple of it, or fewer devices") in result.output
+    assert not directory.exists()
+
+
+@pytest.mark.skipif(BACKEND != "jax",
+                    reason="on a CPU, TensorFlow splits the CPU into as many "
+                           "logical devices as asked for, and PyTorch starts "
+                           "a process per device")
 def test_more_devices_than_this_process_sees_are_refused(tmp_path):
     directory = tmp_path / "run"
     result = CliRunner().invoke(cli.main, [
-        "run", RING8, *TINY, "--devices", "99", "--output", str(directory)])
+        "run", RING8, *TINY, "--devices", "32", "--set", "data.batch_size=32",
+        "--output", str(directory)])
     assert result.exit_code == 2, result.output
-    assert "distribution.devices: Asked for 99 devices" in result.output
+    assert "distribution.devices: " in result.output
+    assert "Received: devices=32" in result.output
     assert not directory.exists()
