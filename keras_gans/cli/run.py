@@ -127,21 +127,12 @@ def devices_value(text):
 
 def launch(recipe):
     """Starts the processes the backend trains in, where it trains in
-    several (PyTorch); their exit status, or None to train here.
-
-    They run this same command line on the recipe's
-    `distribution.devices`, once a batch those devices cannot split is
-    refused here. One device starts nothing."""
-    devices = recipe.distribution.devices
-    if devices == 1:
-        return None
-    from keras_gans import backend
+    several (PyTorch), each running this same command line; their exit
+    status, or None to train here (`runs.distributed.launch`)."""
     from keras_gans.runs import distributed
 
-    distributed.check_requested(recipe)
-
     argv = [sys.executable, "-m", "keras_gans.cli", *sys.argv[1:]]
-    return backend.launch(devices, argv)
+    return distributed.launch(recipe, argv)
 
 
 def check_data_options(recipe_path, data, resume, **data_options):

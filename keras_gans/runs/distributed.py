@@ -4,10 +4,13 @@ The backend sets up its own engine (`keras_gans.backend.distribute`) and
 describes it with a `Distribution`; this module is what the run layer does
 with that description, without knowing the backend:
 
+- `launch`: the processes a backend trains in (PyTorch), started by the
+  command line before anything else;
 - `start`: the recipe's `[distribution]` table handed to the backend,
   first of all (before the data or any model touches it), its refusals
   turned into recipe problems;
-- `check`: the global batch must split evenly over the replicas, and a
+- `check_requested`, `check`, `check_data`: the global batch must split
+  evenly over the replicas (and the last batch of an epoch too), and a
   process that is fed only its own rows needs array data; refused before
   any work;
 - `Workspace`: where a process other than the chief writes. Only the
@@ -31,7 +34,7 @@ import tempfile
 from keras_gans.runs.errors import RunError
 from keras_gans.runs.recipe import RecipeError
 
-__all__ = ["Workspace", "check", "check_data", "check_requested",
+__all__ = ["Workspace", "check", "check_data", "check_requested", "launch",
            "needs_output", "start"]
 
 
@@ -66,6 +69,26 @@ def start(recipe):
         key = ("distribution.devices" if section.mode == "data_parallel"
                else "distribution")
         raise RecipeError([f"{key}: {error}"]) from error
+
+
+def launch(recipe, argv):
+    """Starts the processes the backend trains in, where it trains in
+    several (PyTorch: one per device, `backend.launch`), each running the
+    command line `argv`, once a batch the recipe's devices cannot split is
+    refused. One device starts nothing.
+
+    Returns:
+        Their exit status, or None when this process trains.
+
+    Raises:
+        RecipeError: as `check_requested`.
+    """
+    if recipe.distribution.devices == 1:
+        return None
+    from keras_gans import backend
+
+    check_requested(recipe)
+    return backend.launch(recipe.distribution.devices, argv)
 
 
 def layout_value(layout):
