@@ -2,7 +2,7 @@
 
 ```
 keras-gans run RECIPE.toml [--backend B] [--set key.path=value ...]
-                           [--output DIR] [--resume]
+                           [--output DIR] [--resume] [--devices N|all|A,B]
 keras-gans sample RUN_DIR_OR_MODEL -n 64 -o grid.png [--seed S] [--labels ...]
                   [--truncation T] [--outdir DIR --format png|npz]
 keras-gans export RUN_DIR_OR_MODEL --format keras|saved_model|onnx|tflite

@@ -43,6 +43,9 @@ CLI_REMEDIES = {
                         "or start a new run (without --resume).",
     "write_failed": "continue with --resume {when}",
     "diverged": "{retry} and continue with --resume, or {instead}",
+    # runs.distributed (a multi-process run)
+    "distributed_needs_output": "Pass the same --output DIR to every "
+                                "process.",
     # evaluation.scoring.EvaluationError
     "no_dataset": "Pass --dataset NAME.",
     "too_much_memory": "Lower -n.",

@@ -43,10 +43,14 @@ from keras_gans.runs.directory import RunDirectory
                    "for 28, 32 and 64 pixel images).")
 @click.option("--steps", type=int, metavar="N",
               help="With --data: generator updates (default 5000).")
+@click.option("--devices", metavar="N|all|NAME,NAME",
+              help="Train on this many devices, all of them, or the named "
+                   "ones (data.batch_size is the global batch, split over "
+                   "them): the same as --set distribution.devices=...")
 @backend_module.backend_option
 @click.pass_context
 def run_command(ctx, recipe_path, overrides, output, init_from, resume,
-                data, image_size, architecture, steps, backend):
+                data, image_size, architecture, steps, devices, backend):
     """Train the GAN that RECIPE.toml describes, or on a folder (--data).
 
     The recipe is checked as a whole before anything runs; every problem is
@@ -64,6 +68,8 @@ def run_command(ctx, recipe_path, overrides, output, init_from, resume,
                        steps=steps)
     if init_from is not None:
         overrides += (f"train.init_from={_toml_string(init_from)}",)
+    if devices is not None:
+        overrides += (f"distribution.devices={devices_value(devices)}",)
     chosen = backend_module.setup(ctx, backend)
     from keras_gans.runs import recipe as recipe_module
     from keras_gans.runs import train as train_module
@@ -77,8 +83,16 @@ def run_command(ctx, recipe_path, overrides, output, init_from, resume,
             recipe = folder_recipe(data, image_size, architecture, steps,
                                    overrides)
             describe_folder_recipe(recipe)
+        status = launch(recipe)
+        if status is not None:  # the processes it started trained
+            ctx.exit(status)
         prepared = train_module.prepare(recipe, output=output, resume=resume)
 
+    if not prepared.distribution.is_chief:
+        # Another process of a multi-process run: the chief reports.
+        with errors.reported(ctx):
+            train_module.run(prepared, verbose=0)
+        return
     click.echo("Watch training with:\n  tensorboard --logdir "
                f"{RunDirectory(prepared.directory).logs}")
     if data is None:
@@ -98,6 +112,27 @@ def run_command(ctx, recipe_path, overrides, output, init_from, resume,
         click.echo("Repeat this run with:")
         click.echo(f"  keras-gans run "
                    f"{shlex.quote(RunDirectory(result.directory).recipe_path)}")
+
+
+def devices_value(text):
+    """`--devices` as the TOML value of `distribution.devices`: a count,
+    "all", or the comma-separated names as a list (the recipe's check
+    refuses a bad one, naming the key)."""
+    text = text.strip()
+    if text == "all" or text.lstrip("+-").isdigit():
+        return text if text != "all" else '"all"'
+    names = [name.strip() for name in text.split(",")]
+    return "[" + ", ".join(_toml_string(name) for name in names) + "]"
+
+
+def launch(recipe):
+    """Starts the processes the backend trains in, where it trains in
+    several (PyTorch), each running this same command line; their exit
+    status, or None to train here (`runs.distributed.launch`)."""
+    from keras_gans.runs import distributed
+
+    argv = [sys.executable, "-m", "keras_gans.cli", *sys.argv[1:]]
+    return distributed.launch(recipe, argv)
 
 
 def check_data_options(recipe_path, data, resume, **data_options):

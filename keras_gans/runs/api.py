@@ -11,6 +11,7 @@ for bad arguments, `runs.resume.Interrupted` after Ctrl-C.
 
 import copy
 import dataclasses
+import json
 import os
 
 __all__ = ["Comparison", "Evaluation", "Samples", "TrainResult", "compare",
@@ -222,7 +223,11 @@ def train(recipe, overrides=None, output=None, resume=False, *, echo=None,
     result = train_module.run(prepared, echo=echo or _silent,
                               verbose=verbose)
     run_dir = RunDirectory(result.directory)
-    metrics = run_dir.read_metrics()  # as written: inf and NaN as text
+    if result.chief:
+        metrics = run_dir.read_metrics()  # as written: inf and NaN as text
+    else:  # another process of a multi-process run: the chief writes it
+        metrics = json.loads(json.dumps(train_module._finite(result.metrics),
+                                        default=str))
     return TrainResult(
         directory=run_dir,
         gan=prepared.gan,

@@ -1,6 +1,7 @@
 """Recipes: TOML files that describe one training run.
 
-A recipe has four tables:
+A recipe has four tables (and the optional `[privacy]` and
+`[distribution]`):
 
 ```toml
 name = "dcgan"                     # optional; the file name by default
@@ -46,6 +47,10 @@ sample_seed = 0
 log_every = 50                     # generator steps between TensorBoard scalars
 log_images_every = 500             # steps between TensorBoard sample pictures
 log_walk_every = 0                 # steps between TensorBoard latent walks; 0: off
+
+[distribution]                     # optional; without it: one device
+devices = 2                        # or "all", or ["gpu:0", "gpu:1"]
+mode = "data_parallel"             # data.batch_size is the global batch
 ```
 
 The whole recipe is validated before any work (`resolve`): every problem

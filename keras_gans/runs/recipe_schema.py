@@ -1,6 +1,7 @@
 """The recipe, typed: every section, key, type, default and doc line, once.
 
-A recipe section is a dataclass (`Model`, `Data`, `Train`, `Output`) whose
+A recipe section is a dataclass (`Model`, `Data`, `Train`, `Output`,
+`Privacy`, `Distribution`) whose
 fields carry their check and their doc line (`setting(...)`). From these
 definitions alone come:
 
@@ -41,6 +42,7 @@ __all__ = [
     "Callback",
     "Clean",
     "Data",
+    "Distribution",
     "Model",
     "Named",
     "Optimizer",
@@ -557,6 +559,46 @@ class CallbackList(Kind):
         return {"type": "array", "items": item}
 
 
+class Devices(Kind):
+    """The devices a run trains on: "all", a positive count, or a list of
+    device names (`keras_gans.backend.distribution.choose_devices`)."""
+
+    text = '"all", integer >= 1 or list of device names'
+
+    def check(self, value, path, problems, default):
+        if value == "all":
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value >= 1:
+                return value
+        elif (isinstance(value, list) and value
+              and all(isinstance(name, str) and name for name in value)):
+            if len(set(value)) == len(value):
+                return list(value)
+            problems.add(path, f"names a device twice: {describe(value)}")
+            return default
+        problems.add(path, 'expected "all", a positive number of devices or '
+                     'a list of device names (e.g. ["gpu:0", "gpu:1"]), got '
+                     f"{describe(value)}")
+        return default
+
+    def schema(self):
+        return {"anyOf": [{"const": "all"},
+                          {"type": "integer", "minimum": 1},
+                          {"type": "array", "minItems": 1,
+                           "uniqueItems": True,
+                           "items": {"type": "string", "minLength": 1}}]}
+
+
+class OptionalTable(Table):
+    """A table of free values passed on as they are, or left out (None)."""
+
+    def check(self, value, path, problems, default):
+        if value is None:
+            return None
+        return super().check(value, path, problems, default)
+
+
 class Subsection(Kind):
     """A table of keys of its own, each a `setting` of the dataclass `cls`
     (`data.clean`): unknown keys are refused with the nearest known one,
@@ -717,7 +759,8 @@ class Data:
         None, String(), "A registered dataset (keras-gans list datasets).",
         required=True)
     batch_size: int = setting(64, Integer(1, SIZE, TYPO),
-                              "Samples per batch.")
+                              "Samples per batch (on several devices: the "
+                              "global batch, split evenly over them).")
     drop_remainder: bool = setting(
         True, Boolean(), "Leave out the samples of a partial last batch (a "
         "seeded choice).")
@@ -866,8 +909,40 @@ class Privacy:
                 or self.target_epsilon is not None)
 
 
+DISTRIBUTION_MODES = ("data_parallel", "model_parallel")
+
+
+@dataclasses.dataclass
+class Distribution:
+    """The devices (and processes) a run trains on; a recipe without this
+    table trains on one device (`keras_gans.backend.distribute`)."""
+
+    devices: object = setting(
+        1, Devices(), "The devices to train on: \"all\" this process "
+        "sees, the first N, or their names; data.batch_size is the global "
+        "batch, split evenly over them.")
+    mode: str = setting(
+        "data_parallel", Choice(*DISTRIBUTION_MODES), "data_parallel: "
+        "every device holds the whole model and trains on its share of each "
+        "batch; model_parallel (JAX only): weights sharded over a device "
+        "mesh.")
+    mesh: dict | None = setting(
+        None, OptionalTable(), "model_parallel only: the device mesh, axis "
+        "name -> size in mesh order (e.g. {batch = 2, model = 2}); the "
+        "\"batch\" axis (else the first) splits the batch.")
+    layout: dict | None = setting(
+        None, OptionalTable(), "model_parallel only: which weights are "
+        "sharded over which mesh axes: a regex on variable paths -> one mesh "
+        "axis per dimension, \"\" for a dimension kept whole (e.g. "
+        "{\".*dense.*kernel\" = [\"\", \"model\"]}).")
+
+    def is_default(self):
+        """Whether the table asks for nothing but one device."""
+        return self == Distribution()
+
+
 SECTIONS = {"model": Model, "data": Data, "train": Train, "output": Output,
-            "privacy": Privacy}
+            "privacy": Privacy, "distribution": Distribution}
 
 
 def keys(cls):
@@ -991,9 +1066,28 @@ class KindKeys:
         return [{"if": is_vae, "then": vae_refuses, "else": gan_refuses}]
 
 
+class MeshOnlyForModelParallel:
+    """`distribution.mesh` and `layout` describe model parallelism only."""
+
+    def check(self, table, problems, overridden):
+        if table.get("mode") == "model_parallel":
+            return
+        for key in ("mesh", "layout"):
+            if key in table:
+                problems.add(f"distribution.{key}", 'only with mode = '
+                             '"model_parallel"; set distribution.mode = '
+                             f'"model_parallel" (or remove distribution.{key})')
+
+    def schema(self):
+        model_parallel = {"required": ["mode"],
+                          "properties": {"mode": {"const": "model_parallel"}}}
+        return {"dependentSchemas": {"mesh": model_parallel,
+                                     "layout": model_parallel}}
+
+
 # Checks across the keys of a section, after each key's own check.
 RULES = {Model: LabelModeNeedsConditional(), Train: EpochsOrSteps(),
-         Privacy: NoiseOrTarget()}
+         Privacy: NoiseOrTarget(), Distribution: MeshOnlyForModelParallel()}
 # Checks across sections, on the whole raw recipe.
 RECIPE_RULES = (KindKeys(),)
 # The sections without which a recipe means nothing.
@@ -1011,6 +1105,8 @@ class Recipe:
         model, data, train, output: the typed sections.
         privacy: the `[privacy]` table (`privacy.enabled()`: whether the
             run trains with DP-SGD).
+        distribution: the `[distribution]` table (the default: one
+            device).
         description: its one-line description ("" when none).
         source: the file it was read from, if any.
         overrides: the `--set` assignments applied, in order.
@@ -1025,20 +1121,27 @@ class Recipe:
     source: str | None = None
     overrides: tuple = ()
     privacy: Privacy = dataclasses.field(default_factory=Privacy)
+    distribution: Distribution = dataclasses.field(
+        default_factory=Distribution)
 
     def to_dict(self):
         """The resolved recipe as nested dicts: the form written to
         `recipe.toml` and logged as TensorBoard hyperparameters. Keys of
         the other model kind are left out, and so is `privacy` when the
-        run trains without DP-SGD."""
+        run trains without DP-SGD, and `distribution` when it trains on
+        one device."""
         out = {"name": self.name}
         if self.description:
             out["description"] = self.description
         for section in SECTIONS:
             values = _section_dict(getattr(self, section),
                                    self.model.kind, section)
-            if section != "privacy" or (values and self.privacy.enabled()):
-                out[section] = values
+            if section == "privacy" and not (values
+                                             and self.privacy.enabled()):
+                continue
+            if section == "distribution" and self.distribution.is_default():
+                continue
+            out[section] = values
         return out
 
     def __getitem__(self, section):
@@ -1099,8 +1202,9 @@ def _plain(value, field):
         return _section_dict(value)
     if isinstance(value, (Named, Optimizer, Callback)):
         return value.to_value()
-    if isinstance(value, list):
-        return [item.to_value() for item in value]
+    if isinstance(value, list):  # callbacks; or device names
+        return [item.to_value() if hasattr(item, "to_value") else item
+                for item in value]
     return value
 
 

@@ -167,8 +167,13 @@ class Segment:
         return arguments
 
 
-def segments(data, batch_size, seed, epoch, batch, epochs):
+def segments(data, batch_size, seed, epoch, batch, epochs, part=(0, 1)):
     """The `fit()` calls that train from `(epoch, batch)` to `epochs`.
+
+    `batch_size` is the global batch and `(epoch, batch)` counts global
+    batches, on any number of devices; `part` `(index, count)`: the part of
+    each global batch this process is fed (`OrderedBatches`), `(0, 1)` the
+    whole batch.
 
     Array data: an `OrderedBatches` per call; the first call finishes a
     partly trained epoch with `steps_per_epoch` shortened to what is left.
@@ -181,7 +186,7 @@ def segments(data, batch_size, seed, epoch, batch, epochs):
     if data.is_array:
         # Streamed images: `workers` threads decode batches ahead.
         options = dict(flip=data.flip, workers=data.workers,
-                       max_queue_size=2 * data.workers)
+                       max_queue_size=2 * data.workers, part=part)
         if batch:
             plan.append(Segment(
                 OrderedBatches(data.x, data.y, batch_size, seed, epoch, batch,

@@ -74,6 +74,9 @@ class RunResult:
     epochs: int
     resumed_from: int | None = None
     already_complete: bool = False
+    # False in a process other than the chief of a multi-process run: its
+    # `directory` was a temporary copy, removed (runs.distributed).
+    chief: bool = True
 
     def path(self, *parts):
         return os.path.join(self.directory, *parts)
@@ -532,6 +535,9 @@ class Prepared:
     rollbacks: int = 0
     resumes: list = dataclasses.field(default_factory=list)
     privacy: object = None  # runs.privacy.PrivacyPlan of a DP-SGD run
+    # The devices and processes (keras_gans.backend.distribution); set by
+    # `prepare`, closed when `run` ends.
+    distribution: object = None
 
 
 def new_run_directory(recipe, now=None):
@@ -545,8 +551,15 @@ def new_run_directory(recipe, now=None):
 
 
 def prepare(recipe, output=None, resume=False, catalogue=None):
-    """Claims the run directory, loads the data and builds (or, resuming,
-    loads) the GAN.
+    """Sets up the devices, claims the run directory, loads the data and
+    builds (or, resuming, loads) the GAN.
+
+    The recipe's `[distribution]` is set up first of all
+    (`runs.distributed`), and a global batch that does not split over its
+    replicas is refused before anything else. The GAN is built or loaded
+    in the distribution's scope. In a multi-process run only the chief
+    claims the run directory; every other process writes into a temporary
+    folder of its own and, resuming, reads the chief's newest checkpoint.
 
     The run directory is claimed first (`keras_gans.runs.directory`):
     created for a new run, locked against other processes for the whole
@@ -566,34 +579,63 @@ def prepare(recipe, output=None, resume=False, catalogue=None):
         catalogue = plugins.catalogue()
     if resume and output is None:
         raise RunError(RESUME_NEEDS_OUTPUT, reason="resume_needs_output")
-    if not resume and recipe.train.init_from is not None:
-        from keras_gans.runs import init_from
+    from keras_gans.runs import distributed
 
-        init_from.check_source(recipe.train.init_from)  # before any work
-    claim = _claim(recipe, output, resume)
+    distributed.check_requested(recipe)
+    distribution = distributed.start(recipe)
     try:
-        prepared = _prepare(recipe, claim.directory, resume, catalogue)
+        distributed.check(distribution, recipe)
+        distributed.needs_output(distribution, output)
+        if not resume and recipe.train.init_from is not None:
+            from keras_gans.runs import init_from
+
+            init_from.check_source(recipe.train.init_from)  # before any work
+        claim = _claim(recipe, output, resume, distribution)
+    except BaseException:
+        distribution.close()
+        raise
+    source = getattr(claim, "run_directory", claim.directory)
+    try:
+        with distribution.scope():
+            prepared = _prepare(recipe, claim.directory, resume, catalogue,
+                                source, distribution)
+        distribution.synchronize(prepared.gan)
     except OSError as error:
         claim.abandon()
+        distribution.close()
         raise _file_error(error, claim.directory) from error
     except BaseException:
         claim.abandon()
+        distribution.close()
         raise
     prepared.claim = claim
+    prepared.distribution = distribution
     return prepared
 
 
-def _claim(recipe, output, resume):
-    """Creates or opens the run directory and locks it for this process."""
+def _claim(recipe, output, resume, distribution):
+    """Creates or opens the run directory and locks it for this process;
+    a process other than the chief gets a `runs.distributed.Workspace`."""
     from keras_gans.runs import directory as run_directory
 
+    if not distribution.is_chief:
+        from keras_gans.runs import distributed
+
+        if resume and not os.path.isdir(output):
+            run_directory.claim(output, resume=True)  # raises "missing"
+        return distributed.Workspace(output, distribution.process_index)
     if output:
         return run_directory.claim(os.fspath(output), resume=resume)
     return run_directory.claim(new_run_directory(recipe), created=True)
 
 
-def _prepare(recipe, directory, resume, catalogue):
-    """`prepare` once the run directory is held."""
+def _prepare(recipe, directory, resume, catalogue, source=None,
+             distribution=None):
+    """`prepare` once the run directory is held. `source`: the run whose
+    checkpoint a resume loads, when it is not `directory` (a process other
+    than the chief writes elsewhere, `runs.distributed.Workspace`);
+    `distribution`: the devices the data must split over."""
+    source = directory if source is None else source
     data = read_data(recipe, catalogue, for_checks=recipe.data.check)
     conditional = recipe.model.conditional
     if conditional:
@@ -607,6 +649,10 @@ def _prepare(recipe, directory, resume, catalogue):
             recipe, data, catalogue,
             architecture_arguments(recipe.model, data))
     data = batch_data(recipe, data)
+    if distribution is not None:
+        from keras_gans.runs import distributed
+
+        distributed.check_data(distribution, recipe, data)
     epochs = plan_epochs(recipe, data)
     from keras_gans.runs import privacy as private
 
@@ -616,18 +662,19 @@ def _prepare(recipe, directory, resume, catalogue):
         return Prepared(recipe, data, gan, epochs, directory, notes=notes,
                         privacy=privacy)
 
-    checkpoint, gan, info, notes = _newest_checkpoint(directory)
+    checkpoint, gan, info, notes = _newest_checkpoint(
+        source, tidy=source == directory)
     if checkpoint is None:
         # Stopped before its first checkpoint: nothing to keep but the
         # directory, so the run starts again, with this recipe.
-        notes.append(f"No checkpoint was written in {directory} before the "
+        notes.append(f"No checkpoint was written in {source} before the "
                      "run stopped; training it from step 0.")
         privacy = private.plan(recipe, data, epochs)
         gan, started = _new_gan(recipe, data, catalogue, privacy)
         notes += started
         return Prepared(recipe, data, gan, epochs, directory, notes=notes,
                         privacy=privacy)
-    _check_same_model(recipe, info, directory, checkpoint)
+    _check_same_model(recipe, info, source, checkpoint)
     privacy = private.plan(recipe, data, epochs, resume=True,
                            checkpoint_privacy=getattr(gan, "privacy", None))
     if tuple(gan.sample_shape) != data.sample_shape:
@@ -647,7 +694,7 @@ def _prepare(recipe, directory, resume, catalogue):
     epoch, batch = resume_module.resume_position(
         gan.steps, info, data.steps_per_epoch
     )
-    saved = RunDirectory(directory).read_recipe()
+    saved = RunDirectory(source).read_recipe()
     if saved is not None:
         notes += resume_module.recipe_notes(saved, _for_toml(recipe.to_dict()))
     note = resume_module.position_note(data, batch)
@@ -672,11 +719,12 @@ def _new_gan(recipe, data, catalogue, privacy=None):
     return gan, init_from.initialize(gan, recipe.train.init_from).notes
 
 
-def _newest_checkpoint(directory):
+def _newest_checkpoint(directory, tidy=True):
     """`(path, gan, position record, notes)` of the run's newest checkpoint
     that loads; damaged ones and unfinished writes are named in the notes
-    (and the unfinished writes removed). The path and GAN are None when
-    the run stopped before writing any checkpoint.
+    (and, with `tidy`, the unfinished writes removed: only the process
+    holding the run does). The path and GAN are None when the run stopped
+    before writing any checkpoint.
 
     Raises:
         RunError: when every checkpoint is damaged, or the directory holds
@@ -686,7 +734,8 @@ def _newest_checkpoint(directory):
 
     folder = RunDirectory(directory).checkpoints
     notes = []
-    for leftover in checkpoints.leftover_temporaries(folder):
+    for leftover in (checkpoints.leftover_temporaries(folder) if tidy
+                     else ()):
         os.remove(leftover)
         notes.append(f"Removed {leftover}, a checkpoint whose writing was "
                      "cut off.")
@@ -767,13 +816,27 @@ def run(prepared, echo=print, verbose="auto"):
             kept).
         resume.Interrupted: after Ctrl-C (a checkpoint was written).
     """
+    distribution = prepared.distribution
+    chief = distribution is None or distribution.is_chief
+    if not chief:  # the chief's log says it all
+        echo, verbose = (lambda line: None), 0
     try:
-        return _run(prepared, echo, verbose)
+        if distribution is None:
+            return _run(prepared, echo, verbose)
+        with distribution.scope():
+            result = _run(prepared, echo, verbose)
+        if chief:
+            return result
+        # The run is the chief's; this process's copies are removed.
+        return dataclasses.replace(
+            result, chief=False, directory=prepared.claim.run_directory)
     except OSError as error:
         raise _file_error(error, prepared.directory) from error
     finally:
         if prepared.claim is not None:
             prepared.claim.release()
+        if distribution is not None:
+            distribution.close()
 
 
 def _file_error(error, directory):
@@ -837,6 +900,14 @@ def _run(prepared, echo, verbose):
     if complete:
         echo(f"The run is already complete ({epochs} of {epochs} "
              "epochs); writing the final outputs again.")
+    from keras_gans.runs import distributed
+
+    spread = None
+    if prepared.distribution is not None:
+        spread = distributed.describe(prepared.distribution,
+                                      recipe.data.batch_size)
+    if spread:
+        echo(spread)
     if data.skipped:
         _list_skipped(data.skipped, directory, echo)
     if data.checks is not None:
@@ -953,6 +1024,8 @@ def _run(prepared, echo, verbose):
         metrics["resumes"] = prepared.resumes
     if checkpoint.extra["rollbacks"]:
         metrics["rollbacks"] = checkpoint.extra["rollbacks"]
+    if spread:
+        metrics["distribution"] = distributed.record(prepared.distribution)
     if prepared.privacy is not None:
         metrics["privacy"] = prepared.privacy.record(
             gan.steps, accountant.stopped_at if accountant else None)
@@ -1056,11 +1129,15 @@ def _train(prepared, callbacks, checkpoint, guard, echo, verbose):
     train = prepared.recipe.train
     epoch, batch = prepared.initial_epoch, prepared.batch
     rollbacks = prepared.rollbacks  # counted over the run, resumes included
+    distribution = prepared.distribution
+    part = (0, 1)  # this process's part of each global batch
+    if distribution is not None and distribution.local_rows:
+        part = (distribution.process_index, distribution.process_count)
     while True:
         logs = {}
         plan = resume_module.segments(
             prepared.data, prepared.recipe.data.batch_size,
-            train.seed, epoch, batch, prepared.epochs,
+            train.seed, epoch, batch, prepared.epochs, part=part,
         )
         with resume_module.checkpoint_on_interrupt(checkpoint, echo):
             for segment in plan:

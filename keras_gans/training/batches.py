@@ -67,10 +67,13 @@ class OrderedBatches(keras.utils.PyDataset):
         workers: threads reading batches ahead (1: none, read in the
             training loop).
         max_queue_size: batches read ahead at most, with `workers > 1`.
+        part: `(index, count)`: each item holds only the `index`-th of
+            `count` equal parts of the batch (the rows one process of a
+            multi-process run trains on); `(0, 1)`, the whole batch.
     """
 
     def __init__(self, x, y, batch_size, seed, epoch=0, batch=0, *,
-                 flip=False, workers=1, max_queue_size=10):
+                 flip=False, workers=1, max_queue_size=10, part=(0, 1)):
         super().__init__(workers=int(workers),
                          max_queue_size=int(max_queue_size))
         if flip and len(x.shape) != 4:
@@ -91,6 +94,12 @@ class OrderedBatches(keras.utils.PyDataset):
                 f"of one epoch. Received: batch={batch}"
             )
         self.start = int(epoch) * self.steps_per_epoch + int(batch)
+        index, count = (int(value) for value in part)
+        if not 0 <= index < count:
+            raise ValueError(
+                "`part` must be (index, count) with 0 <= index < count. "
+                f"Received: part={part!r}")
+        self.part = (index, count)
         self._order = (None, None, None)
 
     @property
@@ -118,7 +127,10 @@ class OrderedBatches(keras.utils.PyDataset):
         epoch, batch = self.position(index)
         order, _ = self._epoch(epoch)
         begin = batch * self.batch_size
-        return order[begin:begin + self.batch_size]
+        rows = order[begin:begin + self.batch_size]
+        index, count = self.part
+        share = len(rows) // count
+        return rows[index * share:(index + 1) * share]
 
     def __getitem__(self, index):
         rows = self.rows(index)

@@ -41,7 +41,7 @@ RECIPES = sorted(glob.glob(os.path.join(REPO, "recipes", "*.toml"))) + [
     os.path.join(REPO, "plugins", "keras-gans-example", "recipes",
                  "example.toml")]
 SECTION_ORDER = ["", "name", "description", "model", "data", "train",
-                 "output", "privacy"]
+                 "output", "privacy", "distribution"]
 FROZEN = os.path.join(REPO, "tests", "data", "recipe_problems.json.gz")
 # Dotted keys added to the recipe after the answers were frozen.
 ADDED_SINCE_FROZEN = ("train.augment", "train.init_from",
@@ -54,9 +54,11 @@ ADDED_SINCE_FROZEN = ("train.augment", "train.init_from",
                           schema.Clean)),
                       "privacy.noise_multiplier", "privacy.target_epsilon",
                       "privacy.l2_norm_clip", "privacy.delta",
-                      "privacy.max_epsilon")
+                      "privacy.max_epsilon", "distribution.devices",
+                      "distribution.mode", "distribution.mesh",
+                      "distribution.layout")
 # Tables added since (their keys are listed above too).
-ADDED_SECTIONS_SINCE_FROZEN = ("privacy",)
+ADDED_SECTIONS_SINCE_FROZEN = ("privacy", "distribution")
 
 
 @functools.cache
@@ -91,7 +93,7 @@ def as_when_frozen(resolved, problems):
         if key.count(".") > 1:
             continue  # a subsection's key: it goes with its table
         section, name = key.split(".")
-        if section == "privacy":
+        if section in ADDED_SECTIONS_SINCE_FROZEN:
             # A table added since, left out of a recipe that does not set
             # it (none of the frozen ones do).
             assert section not in resolved, key
@@ -196,6 +198,7 @@ def recipe_test_cases():
     cases.update(limit_cases())
     cases.update(kind_cases())
     cases.update(privacy_cases())
+    cases.update(distribution_cases())
     cases["epochs and steps"] = minimal(train={"epochs": 2, "steps": 10})
     cases["NUL in output.dir"] = minimal(output={"dir": "runs\0/x"})
     cases["name of 200 bytes"] = minimal(name="n" * 200)
@@ -280,6 +283,25 @@ def privacy_cases():
     return cases
 
 
+def distribution_cases():
+    """The [distribution] table: each form of `devices`, model
+    parallelism, and each refusal."""
+    cases = {}
+    for name, table in (
+            ("count", {"devices": 2}),
+            ("all", {"devices": "all"}),
+            ("names", {"devices": ["cpu:0", "cpu:1"]}),
+            ("model parallel", {"devices": "all", "mode": "model_parallel",
+                                "mesh": {"batch": 2, "model": 4},
+                                "layout": {"dense.*kernel": ["", "model"]}}),
+            ("bad devices", {"devices": 0}),
+            ("devices twice", {"devices": ["cpu:0", "cpu:0"]}),
+            ("mesh for data parallel", {"devices": 2, "mesh": {"batch": 2}}),
+            ("misspelt", {"device": 2})):
+        cases[f"distribution {name}"] = minimal(distribution=table)
+    return cases
+
+
 def limits():
     """`{dotted key: maximum}` of every integer key with an upper bound
     (keys added since the freeze have their cases where they are tested)."""
@@ -318,8 +340,8 @@ def test_the_frozen_cases_are_todays_cases():
     an answer for another recipe."""
     cases = frozen()["cases"]
     for name, raw in CASES.items():
-        if name in NEW_SINCE_FROZEN or name.startswith(("kind ",
-                                                        "privacy ")):
+        if name in NEW_SINCE_FROZEN or name.startswith(
+                ("kind ", "privacy ", "distribution ")):
             continue
         assert name in cases and cases[name]["raw"] == json.loads(
             json.dumps(raw)), name
@@ -592,3 +614,42 @@ def test_the_privacy_table_sets_the_noise_once_and_only_for_a_gan():
         "the data directly); remove the [privacy] table (or set "
         'model.kind = "gan")']
     assert "privacy" not in vae.to_dict()
+
+
+def test_the_distribution_table_names_devices_and_is_left_out_for_one():
+    """[distribution] resolves each form of `devices` (a count, "all",
+    names), is left out of a recipe on one device, round-trips through its
+    resolved form, and refuses a device count below 1, a device named
+    twice, a mesh without model parallelism and a misspelt key."""
+    def parsed(name):
+        return schema.parse(CASES[f"distribution {name}"], "r")
+
+    plain, _ = schema.parse(CASES["minimal"], "r")
+    assert plain.distribution.devices == 1
+    assert plain.distribution.mode == "data_parallel"
+    assert "distribution" not in plain.to_dict()
+    for name, devices in (("count", 2), ("all", "all"),
+                          ("names", ["cpu:0", "cpu:1"])):
+        recipe, problems = parsed(name)
+        assert problems == [] and recipe.distribution.devices == devices
+        assert recipe.to_dict()["distribution"] == {
+            "devices": devices, "mode": "data_parallel", "mesh": None,
+            "layout": None}
+    recipe, problems = parsed("model parallel")
+    assert problems == []
+    assert recipe.distribution.mesh == {"batch": 2, "model": 4}
+    assert recipe.distribution.layout == {"dense.*kernel": ["", "model"]}
+    again, problems = schema.parse(json.loads(json.dumps(
+        files_without_none(recipe.to_dict()))), "r")
+    assert problems == [] and again.to_dict() == recipe.to_dict()
+    assert parsed("bad devices")[1] == [
+        'distribution.devices: expected "all", a positive number of devices '
+        'or a list of device names (e.g. ["gpu:0", "gpu:1"]), got 0']
+    assert parsed("devices twice")[1] == [
+        'distribution.devices: names a device twice: an array '
+        '["cpu:0", "cpu:0"]']
+    assert parsed("mesh for data parallel")[1] == [
+        'distribution.mesh: only with mode = "model_parallel"; set '
+        'distribution.mode = "model_parallel" (or remove distribution.mesh)']
+    assert parsed("misspelt")[1][0].startswith(
+        'distribution.device: unknown key; did you mean "devices"?')

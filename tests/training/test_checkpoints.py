@@ -176,6 +176,25 @@ def test_batches_started_mid_run_continue_the_uninterrupted_sequence():
     np.testing.assert_array_equal(whole[0][0], x[rows[:BATCH]])
 
 
+def test_each_process_part_of_a_global_batch_is_its_slice_in_order():
+    """Two processes, each fed its part of every global batch (resumed
+    mid-run too), see together exactly the batches one process sees:
+    process p gets rows p * B/2 .. (p + 1) * B/2 of each."""
+    x = np.arange(SAMPLES * 2, dtype="float32").reshape(SAMPLES, 2)
+    y = np.arange(SAMPLES)
+    whole = OrderedBatches(x, y, BATCH, seed=3, epoch=1, batch=2)
+    parts = [OrderedBatches(x, y, BATCH, seed=3, epoch=1, batch=2,
+                            part=(index, 2)) for index in range(2)]
+    half = BATCH // 2
+    for index in range(8):  # across the end of epoch 1
+        for p, part in enumerate(parts):
+            for got, expected in zip(part[index], whole[index]):
+                np.testing.assert_array_equal(
+                    got, expected[p * half:(p + 1) * half])
+    with pytest.raises(ValueError, match=r"part=\(2, 2\)"):
+        OrderedBatches(x, y, BATCH, seed=3, part=(2, 2))
+
+
 def test_batches_refuse_a_start_outside_the_epoch():
     x = np.zeros((SAMPLES, 2), dtype="float32")
     with pytest.raises(ValueError, match=r"\[0, 5\).*batch=5"):
