@@ -91,10 +91,12 @@ class Distribution:
         evenly over the replicas; returns the per-replica batch."""
         if batch_size % self.replicas:
             lower = batch_size - batch_size % self.replicas
+            sizes = (f"{lower} or {lower + self.replicas}" if lower
+                     else f"{self.replicas} or a multiple of it")
             raise ValueError(
                 f"The global batch size must divide by the {self.replicas} "
                 f"data-parallel replicas. Received: batch_size={batch_size}. "
-                f"Use {lower} or {lower + self.replicas}."
+                f"Use {sizes}."
             )
         return batch_size // self.replicas
 

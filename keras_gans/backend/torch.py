@@ -345,11 +345,11 @@ def distribute(devices, mode="data_parallel", mesh=None, layout=None):
     if requested is not None and requested > 1:
         raise ValueError(
             f"PyTorch trains on {requested} devices in {requested} "
-            "processes, one per device, started by a launcher: `keras-gans "
-            f"run ... --devices {requested}` starts them, or run the "
-            f"command under `torchrun --standalone --nproc-per-node "
-            f"{requested}`. Received: devices={devices!r} in a single "
-            "process"
+            "processes, one per device, started by a launcher: a run "
+            f"with distribution.devices = {requested} starts them "
+            "(keras_gans.backend.launch), or start the program under "
+            f"`torchrun --standalone --nproc-per-node {requested}`. "
+            f"Received: devices={devices!r} in a single process"
         )
     names = choose_devices(_available_devices(), devices)[:1]
     if names[0].startswith("cuda"):

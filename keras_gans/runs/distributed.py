@@ -51,20 +51,10 @@ def start(recipe):
     from keras_gans import backend
 
     section = recipe.distribution
-    if not hasattr(backend.current(), "distribute"):
-        # A backend whose multi-device support has not landed (issue 12).
-        from keras_gans.backend.distribution import Distribution
-
-        if section.is_default():
-            return Distribution()
-        raise RecipeError([
-            "distribution.devices: this backend trains on one device only "
-            "so far; remove the [distribution] table. "
-            f"Received: devices={section.devices!r}"])
     try:
         return backend.distribute(section.devices, mode=section.mode,
                                   mesh=section.mesh,
-                                  layout=layout_value(section.layout))
+                                  layout=section.layout)
     except ValueError as error:
         key = ("distribution.devices" if section.mode == "data_parallel"
                else "distribution")
@@ -89,16 +79,6 @@ def launch(recipe, argv):
 
     check_requested(recipe)
     return backend.launch(recipe.distribution.devices, argv)
-
-
-def layout_value(layout):
-    """A recipe's `distribution.layout` as the backend takes it: TOML has
-    no null, so a dimension kept whole is written "" and passed as None."""
-    if layout is None:
-        return None
-    return {pattern: ([None if axis == "" else axis for axis in axes]
-                      if isinstance(axes, list) else axes)
-            for pattern, axes in layout.items()}
 
 
 def check_requested(recipe):

@@ -1,9 +1,11 @@
 """`keras-gans run --devices N`: a run on two devices, its log, its outputs,
 an exact resume, its checkpoint on one device, and the refusals.
 
-The runs on two devices are CLI subprocesses: JAX fixes its device count
-when it starts (two simulated CPU devices through `XLA_FLAGS`), and the
-test process has one. A tiny ring8 run (64 samples, global batch 8: 8
+The runs on two devices are CLI subprocesses, as a user starts them: on
+this CPU, JAX simulates two host devices and TensorFlow splits the CPU in
+two logical devices when the run starts, and PyTorch starts two
+processes (the test process has one device and has started its backend).
+A tiny ring8 run (64 samples, global batch 8: 8
 batches per epoch; 6 steps, a checkpoint every 3) keeps each one to a few
 seconds.
 """
@@ -21,7 +23,6 @@ import pytest
 from click.testing import CliRunner
 
 import keras_gans
-from keras_gans import backend
 from keras_gans import cli
 from keras_gans import saving
 from keras_gans.runs.directory import RunDirectory
@@ -44,32 +45,20 @@ TINY = [
     "--set", f"output.checkpoint_every_steps={EVERY}",
     "--set", f"train.steps={STEPS}",
 ]
-# What the CLI subprocess needs to see two devices, per backend.
-TWO_DEVICES_ENV = {
-    "jax": {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
-}
 # PyTorch trains on each device in a process of its own (backend.launch).
 PROCESSES = {"torch": 2}.get(BACKEND, 1)
-# JAX's multi-process runs (keras.distribution.initialize) land with the
-# JAX helper's branch of issue 12; the lead sets this when merging it.
-JAX_PROCESSES = False
-NO_JAX_PROCESSES = ("issue 12: JAX multi-process distribute() is not on this "
-                    "branch yet")
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(backend.current(), "distribute"),
-    reason=f"issue 12: keras_gans.backend.{BACKEND} has no distribute() "
-           "yet (multi-device runs land with its helper's branch)")
 
 
-def run_cli(*args, tmp=None):
-    """`keras-gans run ...` in a subprocess that sees two devices (with
-    its temporary files in `tmp`); `(exit code, stdout and stderr)`."""
+def run_cli(*args, tmp=None, variables=None):
+    """`keras-gans run ...` in a subprocess (with its temporary files in
+    `tmp`, and the environment `variables` added); `(exit code, stdout and
+    stderr)`."""
     root = os.path.dirname(os.path.dirname(keras_gans.__file__))
     env = dict(os.environ, KERAS_BACKEND=BACKEND, TF_CPP_MIN_LOG_LEVEL="3",
                PYTHONPATH=os.pathsep.join(
-                   [root, os.environ.get("PYTHONPATH", "")]),
-               **TWO_DEVICES_ENV.get(BACKEND, {}))
+                   [root, os.environ.get("PYTHONPATH", "")]))
+    env.pop("XLA_FLAGS", None)  # the run asks for its devices itself
+    env.update(variables or {})
     if tmp is not None:
         env["TMPDIR"] = str(tmp)
     result = subprocess.run(
@@ -170,8 +159,6 @@ def test_a_run_on_two_devices_says_so_and_writes_its_outputs_once(
             if name.startswith("keras-gans-process")] == []
 
 
-@pytest.mark.skipif(BACKEND == "jax" and not JAX_PROCESSES,
-                    reason=NO_JAX_PROCESSES)
 def test_a_two_device_run_stopped_at_a_checkpoint_resumes_exactly(
         two_devices, tmp_path):
     """The run as a kill after its step-3 checkpoint leaves it, resumed,
@@ -238,8 +225,10 @@ def test_a_batch_that_does_not_split_over_the_devices_is_refused(tmp_path):
 def test_a_batch_that_does_not_split_over_all_devices_is_refused(tmp_path):
     """devices = "all": refused once the backend has counted them."""
     directory = tmp_path / "run"
-    code, log = run_cli("--devices", "all", "--set", "data.batch_size=7",
-                        "--output", directory)
+    code, log = run_cli(
+        "--devices", "all", "--set", "data.batch_size=7", "--output",
+        directory,
+        variables={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
     assert code == 2, log
     assert ("data.batch_size: The global batch size must divide by the 2 "
             "data-parallel replicas. Received: batch_size=7. Use 6 or 8."
@@ -290,9 +279,8 @@ def test_more_devices_than_this_process_sees_are_refused(tmp_path):
     assert not directory.exists()
 
 
-@pytest.mark.skipif(BACKEND != "jax" or not JAX_PROCESSES,
-                    reason=NO_JAX_PROCESSES if BACKEND == "jax" else
-                    "JAX's processes, from KERAS_DISTRIBUTION_*")
+@pytest.mark.skipif(BACKEND != "jax",
+                    reason="JAX's processes, from KERAS_DISTRIBUTION_*")
 def test_a_run_in_several_processes_needs_an_output_directory(tmp_path):
     """Without --output each process would make its own run directory."""
     parent = tmp_path / "runs"
