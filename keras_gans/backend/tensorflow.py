@@ -126,9 +126,13 @@ def check_distributed(gan, jit_compile, privacy):
     the all-reduce would sum them, a noise level the privacy accounting
     does not describe.
 
+    ADA with a target: each replica's copy of p would follow the sign of
+    D's logits on its own rows only (measured: -0.125 and -0.3125 against
+    -0.219 on one device), and the copies would drift apart.
+
     Raises:
-        ValueError: for `jit_compile=True` or `privacy` under a strategy
-            with more than one replica.
+        ValueError: for `jit_compile=True`, `privacy` or an adaptive
+            augmentation under a strategy with more than one replica.
     """
     replicas = _replicas(gan)
     if replicas == 1:
@@ -143,6 +147,17 @@ def check_distributed(gan, jit_compile, privacy):
             "jit_compile=\"auto\" (which turns XLA off "
             "under a strategy) or jit_compile=False. Received: "
             f"jit_compile=True under {strategy} with {replicas} replicas"
+        )
+    if getattr(gan.augment, "target", None) is not None:
+        raise ValueError(
+            "An augmentation that adapts its strength to the "
+            "discriminator's outputs on real data (ADA with a target) "
+            "cannot train under a strategy with several replicas: each "
+            "replica would adapt its own copy of p from its own rows, and "
+            "the copies would drift apart. Use a fixed strength "
+            "(ADA(target=None, p=...)) or DiffAugment, or one device. "
+            f"Received: augment={gan.augment!r} under {strategy} with "
+            f"{replicas} replicas"
         )
     if privacy is not None:
         raise ValueError(

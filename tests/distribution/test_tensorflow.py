@@ -96,6 +96,16 @@ def _run_mirrored(out):
                 train(**kwargs)
             except ValueError as error:
                 refusals[name] = str(error)
+        from types import SimpleNamespace
+
+        from keras_gans.augment import ADA
+
+        try:  # what GAN.compile asks of the backend, for an adaptive ADA
+            backend.current().check_distributed(SimpleNamespace(
+                distribute_strategy=strategy, augment=ADA(target=0.6)),
+                False, None)
+        except ValueError as error:
+            refusals["ada"] = str(error)
     copies = {
         v.path: max(float(np.max(np.abs(np.asarray(c) - np.asarray(
             v.value.values[0])))) for c in v.value.values)
@@ -195,13 +205,16 @@ def test_replicas_hold_identical_copies_after_training(mirrored):
         mirrored["copies"])
 
 
-def test_xla_and_privacy_refused_under_two_replicas(mirrored):
+def test_xla_privacy_and_adaptive_augmentation_refused_under_two_replicas(
+        mirrored):
     jit = mirrored["refusals"]["jit"]
     assert "XLA cannot compile" in jit and "jit_compile=\"auto\"" in jit
     assert "Received: jit_compile=True under MirroredStrategy with 2" in jit
     privacy = mirrored["refusals"]["privacy"]
     assert "own noise" in privacy
     assert "Received: privacy under MirroredStrategy with 2" in privacy
+    ada = mirrored["refusals"]["ada"]
+    assert "copies would drift apart" in ada and "target=None" in ada
 
 
 def _free_ports(count):
