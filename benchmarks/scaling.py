@@ -183,6 +183,8 @@ def worker(args):
         "per_device_batch": per_device,
         "global_batch": global_batch,
         "d_steps": recipe.train.d_steps,
+        # TensorFlow turns XLA off under a strategy with several replicas.
+        "jit_compile": bool(gan.jit_compile),
         "steps": args.steps,
         "seconds": round(seconds, 4),
         "steps_per_s": round(args.steps / seconds, 4),
@@ -206,16 +208,18 @@ def with_efficiency(results):
 
 
 def markdown(results):
-    lines = ["| backend | recipe | devices | global batch | steps/s | "
-             "images/s | efficiency |", "|---|---|---|---|---|---|---|"]
+    lines = ["| backend | recipe | devices | global batch | compiled | "
+             "steps/s | images/s | efficiency |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in results:
         if "error" in r:
             lines.append(f"| {r['backend']} | {r['recipe']} | {r['devices']}"
-                         f" | | | {r['error']} | |")
+                         f" | | | | {r['error']} | |")
             continue
         lines.append(
             f"| {r['backend']} | {r['recipe']} | {r['devices']} | "
-            f"{r['global_batch']} | {r['steps_per_s']:.3f} | "
+            f"{r['global_batch']} | {r.get('jit_compile', '')} | "
+            f"{r['steps_per_s']:.3f} | "
             f"{r['images_per_s']:.1f} | {r.get('efficiency', '')} |")
     return "\n".join(lines)
 
