@@ -444,6 +444,13 @@ class GAN(keras.Model):
             self, super().make_train_function, force
         )
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Keras' TensorFlow trainer hook before `fit()`; see
+        `keras_gans.backend.tensorflow.maybe_symbolic_build` (the other
+        backends' trainers never call it)."""
+        return backend.current().maybe_symbolic_build(
+            self, super()._maybe_symbolic_build, iterator, data_batch)
+
     def train_step(self, *args):
         """Keras' hook, adapted per backend to `gan_step`."""
         return backend.current().train_step(self, *args)

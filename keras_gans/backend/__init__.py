@@ -29,6 +29,8 @@ module per backend. Each module exposes the same functions:
 - `make_train_function(model, keras_make_train_function, force)`: builds
   `model.train_function`; Keras' own except where Keras falls short (PyTorch
   with `steps_per_execution > 1`).
+- `maybe_symbolic_build(model, keras_build, iterator, data_batch)`:
+  TensorFlow only, whose trainer alone calls this hook before `fit()`.
 - `without_gradients()`: a context for computations no gradient will flow
   through (the fake batch of a discriminator update), so PyTorch records
   no graph for them.

@@ -67,6 +67,27 @@ def make_train_function(model, keras_make_train_function, force):
     return keras_make_train_function(force)
 
 
+def maybe_symbolic_build(model, keras_build, iterator, data_batch):
+    """Keras' symbolic build before `fit()`, without a batch where nothing
+    needs one.
+
+    Under a strategy Keras takes the first batch of the data to trace the
+    model's unbuilt layers, compiled loss and metrics, and first reduces it
+    over the replicas; under `MultiWorkerMirroredStrategy` that reduction
+    fails for a `keras.utils.PyDataset` (the run layer's
+    `OrderedBatches`): "Attempt to convert a value (PerReplica:...) to a
+    Tensor". A GAN's layers are built when it is constructed and it
+    compiles no Keras loss or metrics, so only the optimizers remain to
+    build, which needs no batch.
+    """
+    layers_built = all(layer.built for layer in model._flatten_layers())
+    nothing_to_trace = (layers_built and model._compile_loss is None
+                        and model._compile_metrics is None)
+    if iterator is not None and nothing_to_trace:
+        return keras_build(data_batch=())
+    return keras_build(iterator=iterator, data_batch=data_batch)
+
+
 def without_gradients():
     # Nothing outside a tape is recorded.
     return contextlib.nullcontext()
