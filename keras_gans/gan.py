@@ -466,9 +466,13 @@ class GAN(keras.Model):
         self._generator_update(real, labels)
         if self.ema is not None:
             self._update_ema()
-        logs = {tracker.name: tracker.result() for tracker in self.metrics}
         if self.augment is not None:
             self.augment.advance(ops.shape(real)[0])
+        # What each replica updated from its own rows, made to agree before
+        # the logs are read from it.
+        backend.agree_over_replicas(self)
+        logs = {tracker.name: tracker.result() for tracker in self.metrics}
+        if self.augment is not None:
             logs.update(self.augment.logs())
         return backend.replica_logs(logs)
 

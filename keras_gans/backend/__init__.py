@@ -68,9 +68,14 @@ module per backend. Each module exposes the same functions:
   command line `argv` and returns their exit status; None where this
   process itself trains on the devices (JAX, TensorFlow, or a process
   already started by the launcher).
-- `replica_logs(logs)`: the step's logs as every replica should report
-  them (PyTorch averages them over the processes, so every rank's
-  divergence guard decides alike); unchanged elsewhere.
+- `agree_over_replicas(model)`: makes what each replica updated from its
+  own rows agree before the step's logs are read (PyTorch averages the
+  metric trackers and the networks' other non-trainable variables over
+  the processes, so every rank logs the same numbers and its divergence
+  guard decides alike); nothing elsewhere.
+- `replica_logs(logs)`: the step's logs in the form the backend's
+  reduction over replicas takes (shape (1,) under TensorFlow's
+  multi-worker strategy); unchanged elsewhere.
 - `share_layout(variable, reference)`: lays `variable` out over the
   devices as `reference` is (JAX's model parallelism shards the EMA of a
   weight like the weight); optional, a backend without layouts omits it.
@@ -180,8 +185,14 @@ def launch(devices, argv):
     return current().launch(devices, argv)
 
 
+def agree_over_replicas(model):
+    """Makes the replicas' own updates agree; see the module docstring."""
+    return current().agree_over_replicas(model)
+
+
 def replica_logs(logs):
-    """The step's logs, agreed over replicas; see the module docstring."""
+    """The step's logs as the replicas report them; see the module
+    docstring."""
     return current().replica_logs(logs)
 
 

@@ -419,6 +419,12 @@ def launch(devices, argv):
     return None
 
 
+def agree_over_replicas(model):
+    # Keras aggregates the trackers over a strategy's replicas, and
+    # every replica updates its copies from identical values.
+    return None
+
+
 def replica_logs(logs):
     """Scalar logs as shape (1,) under a multi-worker strategy.
 

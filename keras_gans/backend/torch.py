@@ -99,26 +99,25 @@ def input_gradient(fn, x):
 
 
 def train_step(model, data):
-    logs = model.gan_step(data)
-    world = _world_size()
-    if world > 1:
-        _average_local_state(model, world)
-    return logs
+    return model.gan_step(data)
 
 
-def _average_local_state(model, world):
+def agree_over_replicas(model):
     """Averages over the processes what each rank updated from its own rows.
 
     The metric trackers: each rank's add its own rows' losses to totals
     that agreed after the previous step, so their mean is the total one
     process would hold for the global batch (a mean of equal-sized
-    shares); the epoch's logs, which Keras reads from the trackers, then
-    agree on every rank and with one process. The networks' other
+    shares); the step's logs and the epoch's, read from the trackers,
+    then agree on every rank and with one process. The networks' other
     non-trainable variables (BatchNormalization's moving statistics):
     averaged, every rank keeps the same ones (the moving mean is then the
     one-process value; batch statistics stay per rank). The EMA weights
     and seed states, equal on every rank by construction, are left out.
     """
+    world = _world_size()
+    if world == 1:
+        return
     same = {id(v) for v in getattr(model, "ema_weights", [])}
     variables = [
         v for v in list(model.metrics_variables)
@@ -556,20 +555,5 @@ def _environment(**values):
 
 
 def replica_logs(logs):
-    """The logs' mean over the processes, so every rank's callbacks (the
-    divergence guard among them) see the same numbers."""
-    world = _world_size()
-    if world == 1:
-        return logs
-    names = list(logs)
-    device = torch.device(_keras_device())
-    values = [
-        torch.as_tensor(logs[name], device=device).float() for name in names
-    ]
-    return dict(zip(names, _all_reduce_mean(values, world)))
-
-
-def _keras_device():
-    from keras.src.backend.torch.core import get_device
-
-    return get_device()
+    # Read from trackers `agree_over_replicas` averaged: equal on every rank.
+    return logs
